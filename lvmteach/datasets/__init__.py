@@ -1,0 +1,97 @@
+"""Small real data sets shipped with the package (no downloads at run time).
+
+Each loader returns a :class:`Dataset` (attribute access to ``data``, ``target``,
+``feature_names``, ``DESCR`` ...). Sources and licences are in ``DESCR`` and in
+``lvmteach/datasets/data/README.md``.
+"""
+
+import gzip
+from importlib import resources
+
+import numpy as np
+
+__all__ = ["Dataset", "load_digits", "load_old_faithful"]
+
+
+class Dataset(dict):
+    """A dict whose keys are also attributes (like scikit-learn's ``Bunch``)."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __dir__(self):
+        return list(self.keys())
+
+
+def _data_path(name):
+    return resources.files(__name__).joinpath("data", name)
+
+
+OLD_FAITHFUL_DESCR = """\
+Old Faithful geyser data (272 eruptions, 2 features)
+
+eruptions : duration of the eruption, in minutes
+waiting   : waiting time to this eruption, in minutes
+
+Source: A. Azzalini and A. W. Bowman (1990), "A look at some data on the Old Faithful
+geyser", Applied Statistics 39, 357-365; as distributed in R's `datasets::faithful`
+(from W. Härdle, Smoothing Techniques with Implementation in S, 1991).
+Licence: these are measurements (facts) published in a scientific paper and distributed with
+R for decades; redistributed here for teaching.
+"""
+
+DIGITS_DESCR = """\
+Optical recognition of handwritten digits (1797 images of 8x8 pixels, values 0..16)
+
+The test set of the UCI "Optical Recognition of Handwritten Digits" data set, by
+E. Alpaydin and C. Kaynak (1998). Bitmaps of 32x32 pixels were divided into 4x4 blocks and
+the "on" pixels of each block counted, giving 8x8 images with integer values 0..16.
+Source: UCI Machine Learning Repository, https://doi.org/10.24432/C50P49, licence CC BY 4.0;
+the file is the copy shipped with scikit-learn (BSD-3-Clause).
+"""
+
+
+def load_old_faithful():
+    """Load the Old Faithful eruptions: ``data`` of shape (272, 2), in minutes.
+
+    Columns are ``eruptions`` (duration) and ``waiting`` (time since the previous eruption).
+    Used throughout the mixture and EM chapters; see ``DESCR`` for the source.
+    """
+    with _data_path("old_faithful.csv").open("r") as f:
+        header = f.readline().strip().split(",")
+        data = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    return Dataset(data=data, feature_names=header, DESCR=OLD_FAITHFUL_DESCR)
+
+
+def load_digits(*, binarize=False, threshold=8):
+    """Load the 1797 8x8 handwritten digits.
+
+    Parameters
+    ----------
+    binarize : bool
+        If True, ``data`` holds 0/1 pixels: 1 where the count is ``>= threshold``.
+        This is the binary version used by the Bernoulli mixture and the RBM.
+    threshold : int
+        Cut-off for ``binarize`` (counts range over 0..16).
+
+    Returns
+    -------
+    Dataset
+        ``data`` (1797, 64) float64, ``target`` (1797,) int labels 0..9, ``images``
+        (1797, 8, 8), ``target_names``, ``DESCR``.
+    """
+    with gzip.open(_data_path("digits.csv.gz").open("rb"), "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    data, target = table[:, :-1], table[:, -1].astype(int)
+    if binarize:
+        data = (data >= threshold).astype(np.float64)
+    return Dataset(
+        data=data,
+        target=target,
+        images=data.reshape(-1, 8, 8),
+        target_names=np.arange(10),
+        DESCR=DIGITS_DESCR,
+    )

@@ -1,0 +1,26 @@
+"""Warnings and errors raised by lvmteach.
+
+These are deliberately few: a fit that stops before its tolerance is met warns with
+:class:`ConvergenceWarning`; an EM or VI run checked for monotonicity raises
+:class:`ObjectiveDecreasedError` (see :func:`lvmteach.em.strict_monotonicity`).
+"""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative fit reached ``max_iter`` before the change in its objective fell below ``tol``.
+
+    What to do: increase ``max_iter``, loosen ``tol``, or rescale the data.
+    """
+
+
+class ObjectiveDecreasedError(ArithmeticError):
+    """EM or coordinate ascent decreased its objective, which the theory forbids.
+
+    The EM chapter proves that each EM iteration never decreases the log-likelihood (and each
+    CAVI update never decreases the ELBO); a decrease beyond round-off means an E- or M-step
+    is wrong. Raised only in checking mode (:func:`lvmteach.em.strict_monotonicity`).
+    """
+
+
+class NotFittedError(AttributeError, ValueError):
+    """A method that needs fitted parameters was called before ``fit``."""

@@ -1,0 +1,748 @@
+"""Clustering and mixture models: k-means, Gaussian mixtures, Bernoulli mixtures.
+
+The chapters "The EM algorithm" (book/em) and "Mixture models and k-means" (book/mixtures)
+derive every function here; each docstring names its equation. Notation (see the notation
+page): ``X`` is (N, D), ``K`` components, ``resp`` the (N, K) responsibilities r_nk,
+``weights`` the mixing proportions π_k, ``means`` the μ_k, ``covariances`` the Σ_k and
+``prec_chol`` the Cholesky factors of the precisions Λ_k = Σ_k⁻¹.
+
+Shapes of the covariance parameters follow scikit-learn, so that the two can be compared:
+
+=============== ================= ===============================================
+covariance_type covariances       meaning
+=============== ================= ===============================================
+``'full'``      (K, D, D)         each component its own covariance matrix
+``'tied'``      (D, D)            one covariance matrix shared by all components
+``'diag'``      (K, D)            diagonal covariances
+``'spherical'`` (K,)              σ_k² I
+=============== ================= ===============================================
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+from .base import BaseEstimator, check_is_fitted
+from .em import EMMixin, fit_em
+from .numerics import logsumexp
+from .validation import (
+    check_array,
+    check_binary,
+    check_in,
+    check_n_features,
+    check_positive_int,
+    check_positive_scalar,
+    check_random_state,
+)
+
+__all__ = [
+    "KMeans",
+    "GaussianMixture",
+    "BernoulliMixture",
+    "kmeans_plusplus",
+    "assign_clusters",
+    "update_centers",
+    "gaussian_log_prob",
+    "e_step",
+    "m_step",
+    "precision_cholesky",
+    "bernoulli_log_prob",
+    "bernoulli_m_step",
+]
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+# Added to N_k so that an empty component divides by a tiny number, not by zero.
+_TINY = 10 * np.finfo(np.float64).eps
+
+
+# --------------------------------------------------------------------------------------------
+# k-means (chapter "Mixture models and k-means", section "k-means")
+# --------------------------------------------------------------------------------------------
+
+
+def squared_distances(X, centers):
+    """Squared Euclidean distances ``‖x_n − μ_k‖²``, shape (N, K).
+
+    Expands ``‖x‖² − 2 xᵀμ + ‖μ‖²`` so the work is one matrix product; clips the tiny
+    negative values round-off can produce.
+    """
+    d2 = np.einsum("nd,nd->n", X, X)[:, None] - 2.0 * (X @ centers.T) + np.einsum("kd,kd->k", centers, centers)
+    return np.maximum(d2, 0.0, out=d2)
+
+
+def assign_clusters(X, centers):
+    """k-means assignment step (eq. :eq:`kmeans-assign`): nearest centre for each point.
+
+    Returns ``(labels, inertia)``: labels (N,) and the sum of squared distances J.
+    """
+    d2 = squared_distances(X, centers)
+    labels = np.argmin(d2, axis=1)
+    return labels, float(d2[np.arange(len(X)), labels].sum())
+
+
+def update_centers(X, labels, K, centers_old):
+    """k-means update step (eq. :eq:`kmeans-update`): each centre moves to the mean of its points.
+
+    A cluster that lost all its points keeps its old centre here; :class:`KMeans` relocates it.
+    """
+    counts = np.bincount(labels, minlength=K)
+    sums = np.zeros((K, X.shape[1]))
+    np.add.at(sums, labels, X)
+    centers = centers_old.copy()
+    nonempty = counts > 0
+    centers[nonempty] = sums[nonempty] / counts[nonempty, None]
+    return centers, counts
+
+
+def kmeans_plusplus(X, K, rng, n_local_trials=None):
+    """k-means++ seeding (Arthur & Vassilvitskii 2007), greedy as in scikit-learn.
+
+    The first centre is a uniformly random point; each next one is drawn with probability
+    proportional to the squared distance D(x)² to the nearest centre chosen so far. The greedy
+    variant draws ``2 + log K`` candidates and keeps the one that lowers the inertia most.
+    """
+    N = X.shape[0]
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(K))
+    centers = np.empty((K, X.shape[1]))
+    centers[0] = X[rng.integers(N)]
+    closest = squared_distances(X, centers[:1]).ravel()
+    for k in range(1, K):
+        potential = closest.sum()
+        if potential <= 0:  # fewer distinct points than clusters: any point will do
+            candidates = rng.integers(N, size=n_local_trials)
+        else:
+            cum = np.cumsum(closest)
+            candidates = np.searchsorted(cum, rng.uniform(size=n_local_trials) * cum[-1])
+            candidates = np.minimum(candidates, N - 1)
+        d2 = np.minimum(closest, squared_distances(X, X[candidates]).T)  # (trials, N)
+        best = np.argmin(d2.sum(axis=1))
+        centers[k] = X[candidates[best]]
+        closest = d2[best]
+    return centers
+
+
+class KMeans(BaseEstimator):
+    """k-means clustering by Lloyd's algorithm (chapter "Mixture models and k-means").
+
+    Alternates the assignment step :func:`assign_clusters` and the update step
+    :func:`update_centers` until the labels stop changing or the centres move less than
+    ``tol`` (relative to the data's variance, as scikit-learn does).
+
+    Parameters
+    ----------
+    n_clusters : int
+        K, the number of clusters.
+    init : {'k-means++', 'random'} or array of shape (K, D)
+        Initial centres: k-means++ seeding, K distinct random data points, or given.
+    n_init : int or 'auto'
+        Number of restarts; the one with the lowest inertia is kept. ``'auto'`` means 1 for
+        k-means++ or given centres and 10 for ``'random'`` (scikit-learn's rule).
+    max_iter : int
+        Maximum number of Lloyd iterations per restart.
+    tol : float
+        Stop when the total squared movement of the centres is below ``tol`` times the mean
+        per-feature variance of X.
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    cluster_centers_ : (K, D)
+    labels_ : (N,)
+    inertia_ : float
+        J, the sum of squared distances to the nearest centre (eq. :eq:`kmeans-objective`).
+    n_iter_ : int
+    converged_ : bool
+    history_ : (n_iter_,)
+        J after each assignment step of the best restart (never increases).
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _initial_centers(self, X, K, rng):
+        if isinstance(self.init, str):
+            check_in(self.init, "init", ("k-means++", "random"))
+            if self.init == "k-means++":
+                return kmeans_plusplus(X, K, rng)
+            return X[rng.choice(X.shape[0], size=K, replace=False)].copy()
+        centers = check_array(self.init, name="init")
+        if centers.shape != (K, X.shape[1]):
+            raise ValueError(f"init has shape {centers.shape}, expected (n_clusters, n_features) = {(K, X.shape[1])}")
+        return centers.copy()
+
+    def fit(self, X, y=None):
+        """Cluster ``X`` (N, D); returns self."""
+        K = check_positive_int(self.n_clusters, "n_clusters")
+        X = check_array(X, min_samples=K)
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_positive_scalar(self.tol, "tol", allow_zero=True) * np.var(X, axis=0).mean()
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
+        n_init = check_positive_int(n_init, "n_init")
+        rng = check_random_state(self.random_state)
+
+        best = None
+        for _ in range(n_init):
+            centers = self._initial_centers(X, K, rng)
+            result = self._lloyd(X, centers, max_iter, tol)
+            if best is None or result[2] < best[2]:
+                best = result
+        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_, history = best
+        self.history_ = np.asarray(history)
+        self.n_features_in_ = X.shape[1]
+        if not self.converged_:
+            from .exceptions import ConvergenceWarning
+
+            warnings.warn(
+                f"KMeans did not converge in max_iter={max_iter} iterations; increase max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    @staticmethod
+    def _lloyd(X, centers, max_iter, tol):
+        K = len(centers)
+        labels = None
+        history = []
+        converged = False
+        for n_iter in range(1, max_iter + 1):
+            new_labels, inertia = assign_clusters(X, centers)
+            history.append(inertia)
+            if labels is not None and np.array_equal(new_labels, labels):
+                converged = True  # strict convergence: the assignment did not change
+                break
+            labels = new_labels
+            new_centers, counts = update_centers(X, labels, K, centers)
+            if (counts == 0).any():  # an empty cluster restarts at the worst-served point
+                d2 = squared_distances(X, new_centers)[np.arange(len(X)), labels]
+                far = np.argsort(d2)[::-1][: int((counts == 0).sum())]
+                new_centers[counts == 0] = X[far]
+            shift = np.sum((new_centers - centers) ** 2)
+            centers = new_centers
+            if shift <= tol:
+                converged = True
+                break
+        labels, inertia = assign_clusters(X, centers)
+        return centers, labels, inertia, n_iter, converged, history
+
+    def predict(self, X):
+        """Index of the nearest centre for each row of ``X``."""
+        check_is_fitted(self, "cluster_centers_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        return assign_clusters(X, self.cluster_centers_)[0]
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_
+
+    def transform(self, X):
+        """Euclidean distances to every centre, shape (N, K)."""
+        check_is_fitted(self, "cluster_centers_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        return np.sqrt(squared_distances(X, self.cluster_centers_))
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def score(self, X, y=None):
+        """Minus the inertia of ``X`` (higher is better, as in scikit-learn)."""
+        check_is_fitted(self, "cluster_centers_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        return -assign_clusters(X, self.cluster_centers_)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Gaussian mixture: E-step (chapter "The EM algorithm", section "EM for a Gaussian mixture")
+# --------------------------------------------------------------------------------------------
+
+
+def precision_cholesky(covariances, covariance_type):
+    """Factors ``prec_chol`` with Λ_k = Σ_k⁻¹ = prec_chol_k prec_chol_kᵀ.
+
+    For a full Σ = L Lᵀ (Cholesky), Λ = L⁻ᵀ L⁻¹, so ``prec_chol = L⁻ᵀ``: one triangular solve
+    per component, never an explicit inverse. The log-density then needs only
+    ``(x − μ)ᵀ prec_chol`` and ``log det Λ^{1/2} = Σ_d log prec_chol_dd``.
+    """
+    hint = (
+        "a component has collapsed (too few distinct points, or duplicated points). Decrease "
+        "n_components, increase reg_covar, or scale the data"
+    )
+    if covariance_type == "full":
+        K, D, _ = covariances.shape
+        prec_chol = np.empty_like(covariances)
+        for k in range(K):
+            try:
+                L = linalg.cholesky(covariances[k], lower=True, check_finite=False)
+            except linalg.LinAlgError:
+                raise ValueError(f"the covariance of component {k} is singular: {hint}") from None
+            prec_chol[k] = linalg.solve_triangular(L, np.eye(D), lower=True, check_finite=False).T
+        return prec_chol
+    if covariance_type == "tied":
+        try:
+            L = linalg.cholesky(covariances, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            raise ValueError(f"the shared covariance is singular: {hint}") from None
+        return linalg.solve_triangular(L, np.eye(covariances.shape[0]), lower=True, check_finite=False).T
+    if np.any(covariances <= 0.0):
+        raise ValueError(f"a variance is zero or negative: {hint}")
+    return 1.0 / np.sqrt(covariances)
+
+
+def gaussian_log_prob(X, means, prec_chol, covariance_type):
+    """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. :eq:`gauss-logpdf`).
+
+    With y = (x − μ)ᵀ prec_chol, the Mahalanobis term is ‖y‖² and
+    log 𝒩 = −½ (D log 2π + ‖y‖²) + Σ_d log prec_chol_dd.
+
+    For ``'full'`` all K whitening transforms are applied in one matrix product: the (D, D)
+    factors are laid side by side into a (D, K·D) matrix, so ``X @ P`` is a single BLAS call
+    instead of K small ones.
+    """
+    N, D = X.shape
+    K = means.shape[0]
+    if covariance_type == "full":
+        P = prec_chol.transpose(1, 0, 2).reshape(D, K * D)  # [Λ_1^{1/2} ... Λ_K^{1/2}]
+        Y = X @ P
+        Y -= np.einsum("kd,kde->ke", means, prec_chol).reshape(1, K * D)
+        np.square(Y, out=Y)
+        maha = Y.reshape(N, K, D).sum(axis=2)
+        log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+    elif covariance_type == "tied":
+        Y = X @ prec_chol
+        M = means @ prec_chol
+        maha = np.einsum("nd,nd->n", Y, Y)[:, None] - 2.0 * (Y @ M.T) + np.einsum("kd,kd->k", M, M)
+        log_det = np.log(np.diag(prec_chol)).sum()
+    elif covariance_type == "diag":
+        prec = prec_chol**2
+        maha = (X**2) @ prec.T - 2.0 * (X @ (means * prec).T) + np.sum(means**2 * prec, axis=1)
+        log_det = np.log(prec_chol).sum(axis=1)
+    else:  # spherical
+        prec = prec_chol**2
+        maha = (
+            np.einsum("nd,nd->n", X, X)[:, None] * prec
+            - 2.0 * (X @ means.T) * prec
+            + np.einsum("kd,kd->k", means, means) * prec
+        )
+        log_det = D * np.log(prec_chol)
+    return -0.5 * (D * np.log(2 * np.pi) + maha) + log_det
+
+
+def e_step(X, weights, means, prec_chol, covariance_type):
+    """The E-step for a Gaussian mixture (eq. :eq:`gmm-resp`), in the log domain.
+
+    Returns ``(log_lik, log_resp)``: the mean log-likelihood (1/N) Σ_n log p(x_n | θ) of the
+    current parameters, and log r_nk = log π_k + log 𝒩(x_n | μ_k, Σ_k) − log p(x_n | θ).
+    The normaliser log p(x_n | θ) is a log-sum-exp over k, the only safe way to add
+    densities that can be e⁻¹⁰⁰⁰.
+    """
+    log_joint = gaussian_log_prob(X, means, prec_chol, covariance_type) + np.log(weights)
+    log_px = logsumexp(log_joint, axis=1)
+    log_resp = log_joint - log_px[:, None]
+    return float(np.mean(log_px)), log_resp
+
+
+# --------------------------------------------------------------------------------------------
+# Gaussian mixture: M-step (chapter "The EM algorithm", eqs. gmm-nk to gmm-cov)
+# --------------------------------------------------------------------------------------------
+
+
+def m_step(X, resp, covariance_type, reg_covar):
+    """The M-step for a Gaussian mixture (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
+
+    N_k = Σ_n r_nk,  π_k = N_k / N,  μ_k = (1/N_k) Σ_n r_nk x_n,
+    Σ_k = (1/N_k) Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar·I.
+
+    The covariances use the shifted identity
+    Σ_k = (1/N_k) Σ_n r_nk (x_n − c)(x_n − c)ᵀ − (μ_k − c)(μ_k − c)ᵀ
+    with c the data mean: the sums for all K components are then one matrix product, and
+    shifting by c first keeps the subtraction from cancelling digits when the data sit far
+    from the origin. ``reg_covar`` keeps every Σ_k positive definite even if a component
+    collapses onto a single point.
+
+    Returns ``(weights, means, covariances)``.
+    """
+    N, D = X.shape
+    K = resp.shape[1]
+    nk = resp.sum(axis=0) + _TINY
+    weights = nk / N
+    c = X.mean(axis=0)
+    Xc = X - c
+    means_c = (resp.T @ Xc) / nk[:, None]  # μ_k − c
+    means = means_c + c
+    if covariance_type == "full":
+        RX = (resp[:, :, None] * Xc[:, None, :]).reshape(N, K * D)  # r_nk (x_n − c)
+        S = (RX.T @ Xc).reshape(K, D, D) / nk[:, None, None]
+        covariances = S - means_c[:, :, None] * means_c[:, None, :]
+        covariances[:, np.arange(D), np.arange(D)] += reg_covar
+    elif covariance_type == "tied":
+        covariances = (Xc.T @ Xc - (nk * means_c.T) @ means_c) / nk.sum()
+        covariances.flat[:: D + 1] += reg_covar
+    else:
+        covariances = (resp.T @ Xc**2) / nk[:, None] - means_c**2 + reg_covar
+        if covariance_type == "spherical":
+            covariances = covariances.mean(axis=1)
+    return weights, means, covariances
+
+
+# --------------------------------------------------------------------------------------------
+# The estimators
+# --------------------------------------------------------------------------------------------
+
+
+class _Mixture(EMMixin, BaseEstimator):
+    """What every finite mixture shares: EM fitting, responsibilities, scores, sampling.
+
+    Subclasses implement ``_component_log_prob(X)`` -> (N, K) log p(x_n | z_n = k),
+    ``_m_step_from_resp(X, resp)``, ``_check_X(X)``, ``_n_parameters()``,
+    ``_get_parameters`` / ``_set_parameters`` and ``_sample_component(k, n, rng)``.
+    """
+
+    def _check_hyperparameters(self):
+        check_positive_int(self.n_components, "n_components")
+        check_in(self.init_params, "init_params", ("kmeans", "random"))
+
+    def _initial_resp(self, X, rng):
+        """Responsibilities to start from: one-hot k-means labels, or random rows summing to 1."""
+        N, K = X.shape[0], self.n_components
+        if self.init_params == "kmeans":
+            labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
+            resp = np.zeros((N, K))
+            resp[np.arange(N), labels] = 1.0
+        else:
+            resp = rng.uniform(size=(N, K))
+            resp /= resp.sum(axis=1, keepdims=True)
+        return resp
+
+    def _e_step(self, X):
+        log_joint = self._component_log_prob(X) + np.log(self.weights_)
+        log_px = logsumexp(log_joint, axis=1)
+        return float(np.mean(log_px)), log_joint - log_px[:, None]
+
+    def _m_step(self, X, log_resp):
+        self._m_step_from_resp(X, np.exp(log_resp))
+
+    def _fit(self, X):
+        fit_em(self, X)
+        self.n_features_in_ = X.shape[1]
+        nk = np.exp(self._e_step(X)[1]).sum(axis=0)
+        collapsed = np.flatnonzero(nk < 1.5)
+        if collapsed.size:
+            warnings.warn(
+                f"{type(self).__name__}: component(s) {collapsed.tolist()} explain fewer than 1.5 "
+                f"points (N_k = {np.round(nk[collapsed], 3).tolist()}); such a component has "
+                "collapsed and its parameters are set by the regularisation, not the data. "
+                "Decrease n_components, increase n_init, or increase the regulariser",
+                DegenerateComponentWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _validate_X(self, X):
+        check_is_fitted(self, "weights_")
+        return check_n_features(self._check_X(X), self.n_features_in_)
+
+    def score_samples(self, X):
+        """log p(x_n | θ) for each row, shape (N,) (the marginal likelihood, eq. :eq:`lvm-marginal`)."""
+        X = self._validate_X(X)
+        return logsumexp(self._component_log_prob(X) + np.log(self.weights_), axis=1)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per sample, (1/N) Σ_n log p(x_n | θ)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X):
+        """Posterior p(z_n = k | x_n, θ): the responsibilities, shape (N, K)."""
+        X = self._validate_X(X)
+        return np.exp(self._e_step(X)[1])
+
+    def predict(self, X):
+        """Most probable component for each row."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).predict(X)
+
+    def bic(self, X):
+        """Bayesian information criterion −2 log L + p log N (lower is better)."""
+        X = self._validate_X(X)
+        return -2.0 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+
+    def aic(self, X):
+        """Akaike information criterion −2 log L + 2p (lower is better)."""
+        X = self._validate_X(X)
+        return -2.0 * self.score(X) * X.shape[0] + 2.0 * self._n_parameters()
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw from the generative story: z ~ Cat(π), then x | z ~ p(x | z).
+
+        Returns ``(X, z)``, sorted by component as scikit-learn does. ``random_state``
+        defaults to the model's own.
+        """
+        check_is_fitted(self, "weights_")
+        n_samples = check_positive_int(n_samples, "n_samples")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        counts = rng.multinomial(n_samples, self.weights_)
+        X = np.vstack([self._sample_component(k, n, rng) for k, n in enumerate(counts)])
+        z = np.repeat(np.arange(self.n_components), counts)
+        return X, z
+
+
+class DegenerateComponentWarning(UserWarning):
+    """A mixture component ended up explaining (almost) no data: it has collapsed."""
+
+
+class GaussianMixture(_Mixture):
+    """Gaussian mixture fitted by EM (chapters "The EM algorithm", "Mixture models and k-means").
+
+    p(x | θ) = Σ_k π_k 𝒩(x | μ_k, Σ_k). The E-step is :func:`e_step`, the M-step
+    :func:`m_step`; the loop is the shared :func:`lvmteach.em.fit_em`.
+
+    Parameters
+    ----------
+    n_components : int
+        K.
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}
+    tol : float
+        Stop when the mean log-likelihood changes by less than this.
+    reg_covar : float
+        Added to the diagonal of every covariance (the floor that stops a collapse).
+    max_iter, n_init : int
+        EM iterations per restart and number of restarts (the best is kept).
+    init_params : {'kmeans', 'random'}
+        Initial responsibilities: one-hot k-means labels or random.
+    weights_init, means_init, precisions_init : arrays, optional
+        A given starting point. With all three given and ``tol=0`` the fit runs exactly
+        ``max_iter`` iterations from there, as scikit-learn's ``GaussianMixture`` does.
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    weights_ (K,), means_ (K, D), covariances_, precisions_cholesky_, precisions_
+    history_ : (n_iter_,)
+        Mean log-likelihood of the parameters before each M-step (never decreases).
+    lower_bound_ : float
+        The last entry of ``history_``. n_iter_, converged_ as usual.
+    """
+
+    def __init__(
+        self,
+        n_components=1,
+        *,
+        covariance_type="full",
+        tol=1e-3,
+        reg_covar=1e-6,
+        max_iter=100,
+        n_init=1,
+        init_params="kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+
+    def _check_X(self, X):
+        return check_array(X)
+
+    def fit(self, X, y=None):
+        """Fit by EM; returns self."""
+        self._check_hyperparameters()
+        check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_positive_scalar(self.reg_covar, "reg_covar", allow_zero=True)
+        X = check_array(X, min_samples=max(2, self.n_components))
+        if self.n_components > X.shape[0]:
+            raise ValueError(f"n_components={self.n_components} exceeds the number of samples {X.shape[0]}")
+        self._check_inits(X.shape[1])
+        return self._fit(X)
+
+    def _check_inits(self, D):
+        K = self.n_components
+        if self.weights_init is not None:
+            w = np.asarray(self.weights_init, dtype=float)
+            if w.shape != (K,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
+                raise ValueError(f"weights_init must be {K} non-negative numbers summing to 1, got {w}")
+        if self.means_init is not None and np.shape(self.means_init) != (K, D):
+            raise ValueError(f"means_init must have shape {(K, D)}, got {np.shape(self.means_init)}")
+        if self.precisions_init is not None:
+            expected = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[self.covariance_type]
+            if np.shape(self.precisions_init) != expected:
+                raise ValueError(
+                    f"precisions_init must have shape {expected} for covariance_type="
+                    f"{self.covariance_type!r}, got {np.shape(self.precisions_init)}"
+                )
+
+    def _initialize(self, X, rng):
+        given = (self.weights_init, self.means_init, self.precisions_init)
+        if any(v is None for v in given):
+            self._m_step_from_resp(X, self._initial_resp(X, rng))
+        if self.weights_init is not None:
+            self.weights_ = np.array(self.weights_init, dtype=float)
+        if self.means_init is not None:
+            self.means_ = np.array(self.means_init, dtype=float)
+        if self.precisions_init is not None:
+            prec = np.array(self.precisions_init, dtype=float)
+            if self.covariance_type == "full":
+                self.precisions_cholesky_ = np.stack([linalg.cholesky(p, lower=True) for p in prec])
+            elif self.covariance_type == "tied":
+                self.precisions_cholesky_ = linalg.cholesky(prec, lower=True)
+            else:
+                self.precisions_cholesky_ = np.sqrt(prec)
+            self.covariances_ = _inverse_spd(prec, self.covariance_type)
+
+    def _m_step_from_resp(self, X, resp):
+        self.weights_, self.means_, self.covariances_ = m_step(X, resp, self.covariance_type, self.reg_covar)
+        self.precisions_cholesky_ = precision_cholesky(self.covariances_, self.covariance_type)
+
+    def _component_log_prob(self, X):
+        return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type)
+
+    def _get_parameters(self):
+        return (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+
+    def _set_parameters(self, params):
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = params
+
+    @property
+    def precisions_(self):
+        """Precision matrices Λ_k = Σ_k⁻¹, in the shape of ``covariances_``."""
+        check_is_fitted(self, "precisions_cholesky_")
+        P = self.precisions_cholesky_
+        if self.covariance_type == "full":
+            return P @ P.transpose(0, 2, 1)
+        if self.covariance_type == "tied":
+            return P @ P.T
+        return P**2
+
+    def _n_parameters(self):
+        K, D = self.means_.shape
+        cov_params = {"full": K * D * (D + 1) / 2, "tied": D * (D + 1) / 2, "diag": K * D, "spherical": K}
+        return int(cov_params[self.covariance_type] + K * D + K - 1)
+
+    def _sample_component(self, k, n, rng):
+        cov = self.covariances_
+        D = self.means_.shape[1]
+        if self.covariance_type == "full":
+            L = linalg.cholesky(cov[k], lower=True)
+        elif self.covariance_type == "tied":
+            L = linalg.cholesky(cov, lower=True)
+        elif self.covariance_type == "diag":
+            L = np.diag(np.sqrt(cov[k]))
+        else:
+            L = np.sqrt(cov[k]) * np.eye(D)
+        return self.means_[k] + rng.standard_normal((n, D)) @ L.T
+
+
+def _inverse_spd(prec, covariance_type):
+    """Σ = Λ⁻¹ for given precisions, through a Cholesky solve (no explicit inverse)."""
+    if covariance_type in ("diag", "spherical"):
+        return 1.0 / prec
+    stack = prec[None] if covariance_type == "tied" else prec
+    cov = np.stack([linalg.cho_solve(linalg.cho_factor(P), np.eye(len(P))) for P in stack])
+    return cov[0] if covariance_type == "tied" else cov
+
+
+# --------------------------------------------------------------------------------------------
+# Mixture of Bernoullis (chapter "Mixture models and k-means", section "Binary data")
+# --------------------------------------------------------------------------------------------
+
+
+def bernoulli_log_prob(X, means):
+    """log p(x_n | μ_k) = Σ_d x_nd log μ_kd + (1 − x_nd) log(1 − μ_kd), shape (N, K).
+
+    Bishop eq. (9.44); two matrix products for all n and k.
+    """
+    return X @ np.log(means).T + (1.0 - X) @ np.log1p(-means).T
+
+
+def bernoulli_m_step(X, resp, eps):
+    """M-step for the Bernoulli mixture (Bishop eqs. 9.59-9.60): π_k = N_k/N, μ_k = Σ_n r_nk x_n / N_k.
+
+    Means are clipped to [eps, 1 − eps]: a pixel that is 0 in every image of a component
+    would otherwise get μ_kd = 0 and any new image with that pixel on would have
+    probability exactly zero (log-likelihood −∞).
+    """
+    nk = resp.sum(axis=0) + _TINY
+    means = np.clip((resp.T @ X) / nk[:, None], eps, 1.0 - eps)
+    return nk / X.shape[0], means
+
+
+class BernoulliMixture(_Mixture):
+    """Mixture of multivariate Bernoulli distributions for binary data, fitted by EM.
+
+    p(x | θ) = Σ_k π_k Π_d μ_kd^{x_d} (1 − μ_kd)^{1 − x_d} (Bishop §9.3.3). Rejects
+    non-binary input.
+
+    Parameters
+    ----------
+    n_components : int
+    tol, max_iter, n_init, init_params, random_state : as in :class:`GaussianMixture`
+        (``init_params`` defaults to ``'random'``, as in Bishop's experiment).
+    eps : float
+        Clip the means to [eps, 1 − eps] (see :func:`bernoulli_m_step`).
+
+    Attributes
+    ----------
+    weights_ (K,), means_ (K, D), history_, lower_bound_, n_iter_, converged_
+    """
+
+    def __init__(self, n_components=1, *, tol=1e-4, max_iter=200, n_init=1, init_params="random", eps=1e-10, random_state=None):
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.eps = eps
+        self.random_state = random_state
+
+    def _check_X(self, X):
+        return check_binary(check_array(X))
+
+    def fit(self, X, y=None):
+        """Fit by EM; returns self."""
+        self._check_hyperparameters()
+        check_positive_scalar(self.eps, "eps")
+        X = self._check_X(X)
+        if X.shape[0] < self.n_components:
+            raise ValueError(f"X has {X.shape[0]} samples but n_components={self.n_components}; need at least as many samples")
+        return self._fit(X)
+
+    def _initialize(self, X, rng):
+        self._m_step_from_resp(X, self._initial_resp(X, rng))
+
+    def _m_step_from_resp(self, X, resp):
+        self.weights_, self.means_ = bernoulli_m_step(X, resp, self.eps)
+
+    def _component_log_prob(self, X):
+        return bernoulli_log_prob(X, self.means_)
+
+    def _get_parameters(self):
+        return (self.weights_, self.means_)
+
+    def _set_parameters(self, params):
+        self.weights_, self.means_ = params
+
+    def _n_parameters(self):
+        K, D = self.means_.shape
+        return K * D + K - 1
+
+    def _sample_component(self, k, n, rng):
+        return (rng.uniform(size=(n, self.means_.shape[1])) < self.means_[k]).astype(np.float64)

@@ -1,0 +1,63 @@
+"""Plot helpers shared by the chapters: one style, opaque backgrounds, Gaussian ellipses.
+
+``book_style()`` is the first call of every chapter: it fixes Matplotlib's look (white,
+opaque figure background, so figures read in dark mode too) and NumPy's print precision
+(4 significant decimals, so stored outputs compare stably across machines).
+"""
+
+import numpy as np
+
+__all__ = ["book_style", "plot_cov_ellipse", "show_images"]
+
+
+def book_style():
+    """Set the book's Matplotlib and NumPy print options (call once per notebook)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 80,
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "savefig.facecolor": "white",
+            "savefig.transparent": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+        }
+    )
+    np.set_printoptions(precision=4, suppress=True, linewidth=100)
+
+
+def plot_cov_ellipse(ax, mean, cov, n_std=2.0, **kwargs):
+    """Draw the ``n_std``-standard-deviation ellipse of a 2-D Gaussian on ``ax``."""
+    from matplotlib.patches import Ellipse
+
+    eigvals, eigvecs = np.linalg.eigh(np.asarray(cov)[:2, :2])
+    angle = np.degrees(np.arctan2(eigvecs[1, -1], eigvecs[0, -1]))
+    width, height = 2 * n_std * np.sqrt(np.maximum(eigvals[::-1], 0))
+    kwargs.setdefault("fill", False)
+    ellipse = Ellipse(mean[:2], width, height, angle=angle, **kwargs)
+    ax.add_patch(ellipse)
+    return ellipse
+
+
+def show_images(images, n_cols=10, shape=(8, 8), titles=None, cmap="gray_r", vmin=None, vmax=None, scale=0.8):
+    """Show a grid of small images (rows of ``images`` reshaped to ``shape``); return the figure."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    n = len(images)
+    n_rows = int(np.ceil(n / n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(scale * n_cols, scale * n_rows + (0.3 if titles is not None else 0)), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if i < n:
+            ax.imshow(images[i].reshape(shape), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    fig.tight_layout()
+    return fig
