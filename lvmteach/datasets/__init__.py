@@ -10,7 +10,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Dataset", "load_digits", "load_old_faithful"]
+__all__ = ["Dataset", "load_digits", "load_old_faithful", "load_wine"]
 
 
 class Dataset(dict):
@@ -52,6 +52,33 @@ the "on" pixels of each block counted, giving 8x8 images with integer values 0..
 Source: UCI Machine Learning Repository, https://doi.org/10.24432/C50P49, licence CC BY 4.0;
 the file is the copy shipped with scikit-learn (BSD-3-Clause).
 """
+
+
+WINE_DESCR = """\
+Wine recognition data (178 wines from 3 cultivars, 13 chemical measurements)
+
+Results of a chemical analysis of wines grown in the same region in Italy by three different
+cultivators (Forina et al.). Features: alcohol, malic acid, ash, alcalinity of ash, magnesium,
+total phenols, flavanoids, nonflavanoid phenols, proanthocyanins, colour intensity, hue,
+OD280/OD315 of diluted wines, proline. The features have very different scales (proline is in
+the hundreds, hue near 1): standardise before PCA.
+Source: UCI Machine Learning Repository, "Wine", https://doi.org/10.24432/C5PC7J, licence
+CC BY 4.0; the copy shipped with scikit-learn (BSD-3-Clause).
+"""
+
+
+def load_wine():
+    """Load the UCI wine data: ``data`` (178, 13), ``target`` (178,) cultivar 0..2."""
+    with _data_path("wine.csv").open("r") as f:
+        header = f.readline().strip().split(",")
+        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    return Dataset(
+        data=table[:, :-1],
+        target=table[:, -1].astype(int),
+        feature_names=header[:-1],
+        target_names=np.array(["cultivar_0", "cultivar_1", "cultivar_2"]),
+        DESCR=WINE_DESCR,
+    )
 
 
 def load_old_faithful():
