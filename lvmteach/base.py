@@ -81,6 +81,18 @@ class BaseEstimator:
             valid[name].set_params(**sub_params)
         return self
 
+    def __sklearn_tags__(self):
+        """Capability tags for scikit-learn >= 1.6 (pipelines and ``clone`` ask for them).
+
+        Only scikit-learn calls this, so importing it here adds no run-time dependency.
+        """
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        tags = Tags(estimator_type=getattr(self, "_estimator_type", None), target_tags=TargetTags(required=False))
+        if hasattr(self, "transform"):
+            tags.transformer_tags = TransformerTags()
+        return tags
+
     def __repr__(self):
         defaults = {
             name: p.default

@@ -159,6 +159,8 @@ class KMeans(BaseEstimator):
         J after each assignment step of the best restart (never increases).
     """
 
+    _estimator_type = "clusterer"
+
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None):
         self.n_clusters = n_clusters
         self.init = init
@@ -401,10 +403,14 @@ def m_step(X, resp, covariance_type, reg_covar):
 class _Mixture(EMMixin, BaseEstimator):
     """What every finite mixture shares: EM fitting, responsibilities, scores, sampling.
 
+    (``_estimator_type`` tells scikit-learn these are density estimators.)
+
     Subclasses implement ``_component_log_prob(X)`` -> (N, K) log p(x_n | z_n = k),
     ``_m_step_from_resp(X, resp)``, ``_check_X(X)``, ``_n_parameters()``,
     ``_get_parameters`` / ``_set_parameters`` and ``_sample_component(k, n, rng)``.
     """
+
+    _estimator_type = "density_estimator"
 
     def _check_hyperparameters(self):
         check_positive_int(self.n_components, "n_components")

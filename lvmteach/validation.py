@@ -129,6 +129,9 @@ def check_count_matrix(X, *, name="X"):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D (documents x words)")
     else:
+        X = np.asarray(X, dtype=np.float64) if not isinstance(X, np.ndarray) else X
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise ValueError(f"{name} has an empty vocabulary (0 columns)")
         X = check_array(X, name=name)
         values = X.ravel()
     if X.shape[1] == 0:
