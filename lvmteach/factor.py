@@ -1,0 +1,622 @@
+"""Linear-Gaussian factor models: PCA, probabilistic PCA and factor analysis.
+
+The chapter "PCA, probabilistic PCA and factor analysis" (book/factor) derives every function
+here; each docstring names its equation. Notation (see the notation page): ``X`` is (N, D),
+``q`` = ``n_components`` latent dimensions, the generative model is
+
+    z ~ 𝒩(0, I_q),    x | z ~ 𝒩(W z + μ, Ψ),
+
+with ``W`` the (D, q) loading matrix, ``mean`` = μ and ``psi`` the diagonal of Ψ, shape (D,).
+Probabilistic PCA is the special case Ψ = σ² I (``psi = sigma2 * ones(D)``), so the
+functions below take ``psi`` as a vector and serve both models.
+
+Variance conventions (tested in tests/test_factor.py):
+
+* every estimate here is a maximum-likelihood estimate, so the sample covariance is
+  S = (1/N) Σ_n (x_n − x̄)(x_n − x̄)ᵀ, **divided by N**; :class:`PCA`'s ``explained_variance_``
+  holds the eigenvalues of this S;
+* scikit-learn's ``PCA`` divides by N − 1, so its ``explained_variance_`` (and its
+  ``noise_variance_``) are ours times N / (N − 1); ``explained_variance_ratio_`` is the same;
+* scikit-learn's ``FactorAnalysis`` divides by N, like us.
+
+Sign convention: a principal axis is defined up to sign; as in scikit-learn (≥ 1.5), each row
+of ``components_`` is flipped so that its entry of largest absolute value is positive.
+
+Numerics: the D × D model covariance C = W Wᵀ + Ψ is never inverted or factorised. The
+Woodbury identity and the matrix determinant lemma (eqs. :eq:`fa-woodbury`,
+:eq:`fa-det-lemma`) move all the work to the q × q matrix P = I + Wᵀ Ψ⁻¹ W, whose Cholesky
+factor gives both the log-determinant and the solves.
+"""
+
+import numpy as np
+from scipy import linalg
+
+from .base import BaseEstimator, check_is_fitted
+from .em import EMMixin, fit_em
+from .validation import (
+    check_array,
+    check_in,
+    check_n_features,
+    check_positive_int,
+    check_random_state,
+)
+
+__all__ = [
+    "PCA",
+    "PPCA",
+    "FactorAnalysis",
+    "principal_components",
+    "ppca_closed_form",
+    "log_likelihood",
+    "posterior",
+    "e_step",
+    "m_step",
+    "e_step_missing",
+    "m_step_missing",
+    "impute_missing",
+]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+# Smallest noise variance the M-step may return, relative to the feature's variance. The
+# likelihood is unbounded as ψ_d → 0 (a "Heywood case"), so ψ_d is kept above this floor; the
+# clipped value is still the constrained maximiser, so EM stays monotone.
+_PSI_FLOOR = 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# PCA (chapter section "Principal component analysis")
+# --------------------------------------------------------------------------------------------
+
+
+def _flip_signs(components):
+    """Flip each row so that its entry of largest absolute value is positive (scikit-learn's rule)."""
+    idx = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(len(components)), idx])
+    signs[signs == 0] = 1.0
+    return components * signs[:, None]
+
+
+def principal_components(X, q):
+    """PCA of ``X`` (eqs. :eq:`pca-maxvar` and :eq:`pca-eig`) by the SVD of the centred data.
+
+    The principal axes are the leading eigenvectors of S = X_cᵀ X_c / N. With the thin SVD
+    X_c = U diag(s) Vᵀ, S = V diag(s² / N) Vᵀ: the rows of Vᵀ are the axes and s² / N the
+    eigenvalues. The SVD of X_c is more accurate than an eigendecomposition of S, whose
+    smallest eigenvalues are swamped by the round-off of forming XᵀX.
+
+    Returns
+    -------
+    mean : (D,)
+        x̄, the sample mean.
+    components : (q, D)
+        The first q principal axes u_1, …, u_q as rows (signs as in the module docstring).
+    eigenvalues : (D,)
+        All D eigenvalues λ_1 ≥ … ≥ λ_D of S (divided by N; zeros beyond rank N).
+    """
+    N, D = X.shape
+    mean = X.mean(axis=0)
+    _, s, Vt = linalg.svd(X - mean, full_matrices=False, check_finite=False)
+    eigenvalues = np.zeros(D)
+    eigenvalues[: len(s)] = s**2 / N
+    return mean, _flip_signs(Vt[:q]), eigenvalues
+
+
+# --------------------------------------------------------------------------------------------
+# Probabilistic PCA: closed form, likelihood, posterior (section "Probabilistic PCA")
+# --------------------------------------------------------------------------------------------
+
+
+def ppca_closed_form(X, q):
+    """Tipping and Bishop's maximum-likelihood PPCA (eqs. :eq:`ppca-mle-sigma`, :eq:`ppca-mle-W`).
+
+    σ² = (1 / (D − q)) Σ_{j>q} λ_j, the average variance lost, and
+    W = U_q (Λ_q − σ² I)^{1/2}, taking the rotation R = I. Bishop eqs. (12.45)-(12.46).
+
+    Returns ``(mean, W, sigma2)`` with W of shape (D, q).
+    """
+    D = X.shape[1]
+    mean, components, eigenvalues = principal_components(X, q)
+    sigma2 = float(eigenvalues[q:].mean())
+    W = components.T * np.sqrt(np.maximum(eigenvalues[:q] - sigma2, 0.0))
+    return mean, W, sigma2
+
+
+def _precision_factor(W, psi):
+    """Cholesky factor of P = I + Wᵀ Ψ⁻¹ W (q × q) and Wᵀ Ψ⁻¹ (q × D)."""
+    Wt_psi = W.T / psi
+    P = Wt_psi @ W
+    P.flat[:: P.shape[0] + 1] += 1.0
+    return linalg.cholesky(P, lower=True, check_finite=False), Wt_psi
+
+
+def log_likelihood(X, mean, W, psi):
+    """log p(x_n | μ, W, Ψ) = log 𝒩(x_n | μ, W Wᵀ + Ψ) for each row, shape (N,) (eq. :eq:`fa-marginal`).
+
+    With P = I + Wᵀ Ψ⁻¹ W = L Lᵀ, the Woodbury identity (eq. :eq:`fa-woodbury`) gives
+    (x − μ)ᵀ C⁻¹ (x − μ) = Σ_d r_d² / ψ_d − ‖L⁻¹ Wᵀ Ψ⁻¹ r‖² and the determinant lemma
+    (eq. :eq:`fa-det-lemma`) log det C = Σ_d log ψ_d + 2 Σ_j log L_jj: O(N D q), no D × D
+    matrix. ``psi`` may be a scalar (σ², PPCA) or a (D,) vector (factor analysis).
+    """
+    D = X.shape[1]
+    psi = np.broadcast_to(np.asarray(psi, dtype=float), (D,))
+    L, Wt_psi = _precision_factor(W, psi)
+    R = X - mean
+    A = linalg.solve_triangular(L, Wt_psi @ R.T, lower=True, check_finite=False)  # (q, N)
+    maha = (R**2) @ (1.0 / psi) - np.einsum("qn,qn->n", A, A)
+    log_det = np.sum(np.log(psi)) + 2.0 * np.sum(np.log(np.diag(L)))
+    return -0.5 * (D * _LOG_2PI + log_det + maha)
+
+
+def posterior(X, mean, W, psi):
+    """The posterior p(z_n | x_n) = 𝒩(G Wᵀ Ψ⁻¹ (x_n − μ), G), G = (I + Wᵀ Ψ⁻¹ W)⁻¹ (eq. :eq:`fa-posterior`).
+
+    For PPCA (Ψ = σ² I) this is Bishop eq. (12.42): G = σ² M⁻¹ with M = Wᵀ W + σ² I, and
+    the mean M⁻¹ Wᵀ (x − μ). Returns ``(Ez, cov_z)`` of shapes (N, q) and (q, q); the
+    covariance is the same for every n.
+    """
+    D = X.shape[1]
+    psi = np.broadcast_to(np.asarray(psi, dtype=float), (D,))
+    L, Wt_psi = _precision_factor(W, psi)
+    cov_z = linalg.cho_solve((L, True), np.eye(W.shape[1]), check_finite=False)
+    Ez = (X - mean) @ (Wt_psi.T @ cov_z)
+    return Ez, cov_z
+
+
+# --------------------------------------------------------------------------------------------
+# EM for PPCA and factor analysis, complete data (sections "EM for PPCA", "Factor analysis")
+# --------------------------------------------------------------------------------------------
+
+
+def e_step(Xc, var_x, W, psi):
+    """E-step for PPCA / factor analysis on centred data (eqs. :eq:`fa-posterior`, :eq:`em-stats`).
+
+    ``Xc`` is X minus its mean x̄ (the MLE of μ, fixed during EM) and ``var_x`` the (D,)
+    diagonal of S. Returns ``(log_lik, Ez, Szz)``: the mean log-likelihood of the current
+    parameters, the posterior means E[z_n] (N, q), and Σ_n E[z_n z_nᵀ] = N G + Σ_n E[z_n] E[z_n]ᵀ.
+
+    The cost is one (N × D) × (D × q) product. The log-likelihood comes almost free: its
+    Mahalanobis term is (1/N) Σ_n [Σ_d x_nd² / ψ_d − a_nᵀ G a_n] with a_n = Wᵀ Ψ⁻¹ x_n and
+    G a_n = E[z_n], so it needs only ``var_x`` and the products a_n · E[z_n].
+    """
+    N, D = Xc.shape
+    L, Wt_psi = _precision_factor(W, psi)
+    G = linalg.cho_solve((L, True), np.eye(W.shape[1]), check_finite=False)
+    A = Xc @ Wt_psi.T  # a_n as rows, (N, q)
+    Ez = A @ G
+    maha = np.sum(var_x / psi) - np.einsum("nq,nq->", A, Ez) / N
+    log_det = np.sum(np.log(psi)) + 2.0 * np.sum(np.log(np.diag(L)))
+    log_lik = -0.5 * (D * _LOG_2PI + log_det + maha)
+    Szz = N * G + Ez.T @ Ez
+    return float(log_lik), Ez, Szz
+
+
+def m_step(Xc, var_x, Ez, Szz):
+    """M-step for factor analysis (eqs. :eq:`em-W`, :eq:`fa-psi`); PPCA averages ψ (eq. :eq:`ppca-em-sigma`).
+
+    W_new = [Σ_n x_n E[z_n]ᵀ] [Σ_n E[z_n z_nᵀ]]⁻¹ (Bishop 12.56 / 12.69) and
+    Ψ_new = diag(S − W_new (1/N) Σ_n E[z_n] x_nᵀ) (Bishop 12.70). For PPCA the same
+    expression averaged over d is σ²_new (Bishop 12.57, see the chapter). Returns ``(W, psi)``.
+    """
+    N = Xc.shape[0]
+    Sxz = Xc.T @ Ez  # Σ_n x_n E[z_n]ᵀ, (D, q)
+    W = linalg.solve(Szz, Sxz.T, assume_a="pos", check_finite=False).T
+    psi = var_x - np.einsum("dq,dq->d", W, Sxz) / N
+    return W, np.maximum(psi, _PSI_FLOOR * var_x)
+
+
+# --------------------------------------------------------------------------------------------
+# EM with missing values (section "Missing data")
+# --------------------------------------------------------------------------------------------
+
+
+def e_step_missing(X, observed, mean, W, psi):
+    """E-step with missing entries (eq. :eq:`miss-posterior`); also the observed-data log-likelihood.
+
+    ``observed`` is the (N, D) boolean mask of observed entries (``X`` may hold anything,
+    e.g. 0, where it is False). Row n sees only its observed block O_n, so its posterior uses
+    P_n = I + W_Oᵀ Ψ_O⁻¹ W_O, a different q × q matrix for each row (a batched Cholesky):
+
+        cov_z[n] = P_n⁻¹,   Ez[n] = P_n⁻¹ W_Oᵀ Ψ_O⁻¹ (x_O − μ_O),
+
+    and log p(x_O) = log 𝒩(x_O | μ_O, W_O W_Oᵀ + Ψ_O) by Woodbury and the determinant lemma
+    on the observed block. Returns ``(log_lik, Ez, cov_z)`` with shapes (N,), (N, q), (N, q, q).
+    """
+    N, D = X.shape
+    q = W.shape[1]
+    m = observed.astype(np.float64)
+    R = np.where(observed, X - mean, 0.0) / np.sqrt(psi)  # Ψ^{-1/2} (x − μ), zero where missing
+    V = W / np.sqrt(psi)[:, None]  # Ψ^{-1/2} W, (D, q)
+    P = np.einsum("nd,di,dj->nij", m, V, V)
+    P[:, np.arange(q), np.arange(q)] += 1.0
+    Lc = np.linalg.cholesky(P)
+    Linv = np.linalg.solve(Lc, np.broadcast_to(np.eye(q), P.shape))
+    cov_z = np.einsum("nki,nkj->nij", Linv, Linv)
+    B = R @ V  # (N, q): W_Oᵀ Ψ_O⁻¹ (x_O − μ_O)
+    Ez = np.einsum("nij,nj->ni", cov_z, B)
+    n_obs = m.sum(axis=1)
+    log_det = m @ np.log(psi) + 2.0 * np.sum(np.log(np.diagonal(Lc, axis1=1, axis2=2)), axis=1)
+    maha = np.einsum("nd,nd->n", R, R) - np.einsum("ni,ni->n", B, Ez)
+    log_lik = -0.5 * (n_obs * _LOG_2PI + log_det + maha)
+    return log_lik, Ez, cov_z
+
+
+def m_step_missing(X, observed, mean, W, psi, Ez, cov_z, isotropic=False):
+    """Exact M-step with missing entries (eqs. :eq:`miss-beta` and :eq:`miss-psi`).
+
+    Both z_n and the missing x_nd are latent. Writing z̃ = (z, 1) and β_d = (w_d, μ_d), each
+    feature d is a linear regression of y_nd on z̃_n whose target is x_nd where observed and,
+    where missing, its prediction β_d^oldᵀ z̃_n + ε under the current parameters:
+
+        β_d = A⁻¹ b_d,   A = Σ_n E[z̃_n z̃_nᵀ],
+        b_d = Σ_{n ∈ O_d} x_nd E[z̃_n] + (Σ_{n ∉ O_d} E[z̃_n z̃_nᵀ]) β_d^old,
+        ψ_d = (1/N) (Σ_n E[y_nd²] − β_dᵀ b_d).
+
+    With ``isotropic=True`` (PPCA) ψ is replaced by its average over d. With nothing
+    missing this is exactly :func:`m_step` (with μ = x̄). Returns ``(mean, W, psi)``.
+    """
+    N, D = X.shape
+    q = W.shape[1]
+    miss = (~observed).astype(np.float64)
+    Xo = np.where(observed, X, 0.0)
+    Ezt = np.hstack([Ez, np.ones((N, 1))])  # E[z̃_n], (N, q+1)
+    Ezz = np.zeros((N, q + 1, q + 1))  # E[z̃_n z̃_nᵀ]
+    Ezz[:, :q, :q] = cov_z
+    Ezz += Ezt[:, :, None] * Ezt[:, None, :]
+    A = Ezz.sum(axis=0)
+    beta_old = np.hstack([W, mean[:, None]])  # (D, q+1)
+    Ezz_miss = np.einsum("nd,nij->dij", miss, Ezz)  # Σ_{n ∉ O_d} E[z̃ z̃ᵀ], (D, q+1, q+1)
+    b = Xo.T @ Ezt + np.einsum("dij,dj->di", Ezz_miss, beta_old)
+    beta = linalg.solve(A, b.T, assume_a="pos", check_finite=False).T
+    Ey2 = np.sum(Xo**2, axis=0) + miss.sum(axis=0) * psi + np.einsum("di,dij,dj->d", beta_old, Ezz_miss, beta_old)
+    psi_new = (Ey2 - np.einsum("di,di->d", beta, b)) / N
+    if isotropic:
+        psi_new = np.full(D, psi_new.mean())
+    var_x = np.nanvar(np.where(observed, X, np.nan), axis=0)
+    floor = _PSI_FLOOR * (var_x.mean() if isotropic else var_x)
+    return beta[:, q].copy(), beta[:, :q].copy(), np.maximum(psi_new, floor)
+
+
+def impute_missing(X, observed, mean, W, psi):
+    """Fill the missing entries with E[x_M | x_O] = μ_M + W_M E[z | x_O] (eq. :eq:`miss-impute`)."""
+    _, Ez, _ = e_step_missing(X, observed, mean, W, psi)
+    return np.where(observed, X, mean + Ez @ W.T)
+
+
+# --------------------------------------------------------------------------------------------
+# Estimators
+# --------------------------------------------------------------------------------------------
+
+
+def _check_n_components(q, D, *, allow_full=False):
+    q = check_positive_int(q, "n_components")
+    limit = D if allow_full else D - 1
+    if q > limit:
+        raise ValueError(
+            f"n_components={q} must be {'at most' if allow_full else 'less than'} the number of "
+            f"features D={D}"
+            + ("" if allow_full else "; a latent space as large as the data leaves no noise to model")
+            + "; decrease n_components"
+        )
+    return q
+
+
+class PCA(BaseEstimator):
+    """Principal component analysis by the SVD (chapter section "Principal component analysis").
+
+    Parameters
+    ----------
+    n_components : int
+        q ≤ D, the number of principal axes kept.
+
+    Attributes
+    ----------
+    mean_ : (D,)
+    components_ : (q, D)
+        Principal axes as rows; each row's largest-magnitude entry is positive.
+    explained_variance_ : (q,)
+        The q largest eigenvalues of S = X_cᵀ X_c / **N** (the MLE convention; scikit-learn's
+        ``PCA`` divides by N − 1, so its values are these times N / (N − 1)).
+    explained_variance_ratio_ : (q,)
+        λ_j / Σ_all λ (the same in both conventions).
+    eigenvalues_ : (D,)
+        All eigenvalues of S, decreasing.
+    """
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X, y=None):
+        """Find the principal axes of ``X`` (N, D); returns self."""
+        X = check_array(X, min_samples=2)
+        q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
+        if q > X.shape[0]:
+            raise ValueError(f"n_components={q} exceeds the number of samples N={X.shape[0]}; decrease it")
+        self.mean_, self.components_, self.eigenvalues_ = principal_components(X, q)
+        self.explained_variance_ = self.eigenvalues_[:q].copy()
+        self.explained_variance_ratio_ = self.explained_variance_ / self.eigenvalues_.sum()
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Coordinates along the principal axes, (x − x̄) U_q, shape (N, q)."""
+        check_is_fitted(self, "components_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        return (X - self.mean_) @ self.components_.T
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z):
+        """Reconstruction x̂ = x̄ + U_q z from coordinates ``Z`` (N, q) (eq. :eq:`pca-recon`)."""
+        check_is_fitted(self, "components_")
+        Z = check_array(Z, name="Z")
+        if Z.shape[1] != len(self.components_):
+            raise ValueError(f"Z has {Z.shape[1]} columns but the model has {len(self.components_)} components")
+        return Z @ self.components_ + self.mean_
+
+
+class _LinearGaussian(EMMixin, BaseEstimator):
+    """What PPCA and factor analysis share: the marginal 𝒩(μ, W Wᵀ + Ψ), posterior and sampling.
+
+    Subclasses set ``mean_``, ``W_`` (D, q) and implement ``_psi()`` -> (D,).
+    """
+
+    _allows_nan = False
+
+    @property
+    def components_(self):
+        """Wᵀ, shape (q, D) (the orientation scikit-learn uses)."""
+        check_is_fitted(self, "W_")
+        return self.W_.T
+
+    def get_covariance(self):
+        """The model covariance C = W Wᵀ + Ψ, (D, D) (eq. :eq:`fa-marginal`)."""
+        check_is_fitted(self, "W_")
+        return self.W_ @ self.W_.T + np.diag(self._psi())
+
+    def _validate_X(self, X):
+        check_is_fitted(self, "W_")
+        X = check_array(X, allow_nan=self._allows_nan)
+        X = check_n_features(X, self.n_features_in_)
+        return X
+
+    def score_samples(self, X):
+        """log p(x_n) for each row, shape (N,); for PPCA, NaN entries are marginalised out."""
+        X = self._validate_X(X)
+        observed = ~np.isnan(X)
+        if observed.all():
+            return log_likelihood(X, self.mean_, self.W_, self._psi())
+        return e_step_missing(X, observed, self.mean_, self.W_, self._psi())[0]
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per sample, (1/N) Σ_n log p(x_n)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def transform(self, X):
+        """Posterior means E[z_n | x_n], shape (N, q) (eq. :eq:`fa-posterior`)."""
+        X = self._validate_X(X)
+        observed = ~np.isnan(X)
+        if observed.all():
+            return posterior(X, self.mean_, self.W_, self._psi())[0]
+        return e_step_missing(X, observed, self.mean_, self.W_, self._psi())[1]
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw from the generative story z ~ 𝒩(0, I), x = W z + μ + ε, ε ~ 𝒩(0, Ψ); shape (n_samples, D)."""
+        check_is_fitted(self, "W_")
+        n_samples = check_positive_int(n_samples, "n_samples")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        D, q = self.W_.shape
+        Z = rng.standard_normal((n_samples, q))
+        return self.mean_ + Z @ self.W_.T + rng.standard_normal((n_samples, D)) * np.sqrt(self._psi())
+
+    # --- EM hooks (complete data); data is a _Prepared bundle --------------------------------
+
+    def _random_start(self, data, rng):
+        D = data.var_x.shape[0]
+        scale = float(np.mean(data.var_x))
+        W = rng.standard_normal((D, self.n_components)) * np.sqrt(scale / self.n_components)
+        return W, np.full(D, scale)
+
+
+class _Prepared:
+    """Data as EM sees it: centred once (N, D), the column variances, and the observed mask."""
+
+    def __init__(self, X, observed=None):
+        if observed is None:
+            self.shift = X.mean(axis=0)
+            self.Xc = X - self.shift
+            self.var_x = np.einsum("nd,nd->d", self.Xc, self.Xc) / X.shape[0]
+        else:
+            # Shift by the observed means so the sums of squares in the M-step do not cancel.
+            self.shift = np.nanmean(X, axis=0)
+            self.Xc = np.where(observed, X - self.shift, 0.0)
+            self.var_x = np.sum(self.Xc**2, axis=0) / observed.sum(axis=0)
+        self.observed = observed
+
+
+class PPCA(_LinearGaussian):
+    """Probabilistic PCA (Tipping and Bishop 1999): z ~ 𝒩(0, I), x | z ~ 𝒩(W z + μ, σ² I).
+
+    Parameters
+    ----------
+    n_components : int
+        q < D.
+    method : {'closed_form', 'em'}
+        The exact MLE from the eigendecomposition (:func:`ppca_closed_form`), or EM
+        (:func:`e_step` / :func:`m_step`, O(N D q) per iteration). Only ``'em'`` accepts NaN
+        (missing values) in X: it then maximises the observed-data likelihood with
+        :func:`e_step_missing` / :func:`m_step_missing`.
+    max_iter, tol, n_init : EM iterations, stopping threshold on the mean log-likelihood, restarts.
+    random_state : None, int or numpy.random.Generator
+        For EM's random start and for :meth:`sample`.
+
+    Attributes
+    ----------
+    mean_ (D,), W_ (D, q), sigma2_ (the noise variance σ²), components_ = W_ᵀ;
+    for EM also history_ (mean log-likelihood per iteration, never decreasing), n_iter_,
+    converged_, lower_bound_.
+
+    The closed form is unique only up to a rotation W R; compare W Wᵀ, not W.
+    """
+
+    _allows_nan = True
+
+    def __init__(self, n_components=2, *, method="closed_form", max_iter=1000, tol=1e-8, n_init=1, random_state=None):
+        self.n_components = n_components
+        self.method = method
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _psi(self):
+        return np.full(self.W_.shape[0], self.sigma2_)
+
+    def fit(self, X, y=None):
+        """Fit by the closed form or by EM; returns self."""
+        check_in(self.method, "method", ("closed_form", "em"))
+        X = check_array(X, allow_nan=self.method == "em", min_samples=2)
+        D = X.shape[1]
+        q = _check_n_components(self.n_components, D)
+        observed = ~np.isnan(X)
+        has_nan = not observed.all()
+        if has_nan:
+            _check_missing_pattern(observed)
+        self.n_features_in_ = D
+        if self.method == "closed_form":
+            self.mean_, self.W_, self.sigma2_ = ppca_closed_form(X, q)
+            total = np.sum(self.W_**2) + D * self.sigma2_
+            if self.sigma2_ <= 1e-12 * total:  # zero up to round-off
+                raise ValueError(
+                    "the data lie in a subspace of dimension <= n_components, so the noise "
+                    "variance sigma2 is 0; decrease n_components"
+                )
+            return self
+        data = _Prepared(X, observed if has_nan else None)
+        if np.all(data.var_x == 0):
+            raise ValueError("every feature of X is constant; PPCA needs variation in the data")
+        fit_em(self, data)
+        self.mean_ = self.mean_ + data.shift
+        return self
+
+    def _initialize(self, data, rng):
+        self.W_, psi = self._random_start(data, rng)
+        self.sigma2_ = float(psi[0])
+        self.mean_ = np.zeros(data.var_x.shape[0])
+
+    def _m_step(self, data, stats):
+        if data.observed is None:
+            Ez, Szz = stats
+            self.W_, psi = m_step(data.Xc, data.var_x, Ez, Szz)
+            self.sigma2_ = float(np.mean(psi))
+        else:
+            Ez, cov_z = stats
+            mean, self.W_, psi = m_step_missing(
+                data.Xc, data.observed, self.mean_, self.W_, self._psi(), Ez, cov_z, isotropic=True
+            )
+            self.mean_ = mean
+            self.sigma2_ = float(psi[0])
+
+    def _e_step(self, data):
+        if data.observed is None:
+            log_lik, Ez, Szz = e_step(data.Xc, data.var_x, self.W_, self._psi())
+            return log_lik, (Ez, Szz)
+        log_lik, Ez, cov_z = e_step_missing(data.Xc, data.observed, self.mean_, self.W_, self._psi())
+        return float(np.mean(log_lik)), (Ez, cov_z)
+
+    def _get_parameters(self):
+        return (self.mean_, self.W_, self.sigma2_)
+
+    def _set_parameters(self, params):
+        self.mean_, self.W_, self.sigma2_ = params
+
+    def impute(self, X):
+        """Return a copy of ``X`` with each NaN replaced by E[x_M | x_O] (eq. :eq:`miss-impute`).
+
+        A row with every entry missing gets the mean μ (its conditional expectation).
+        """
+        X = self._validate_X(X)
+        observed = ~np.isnan(X)
+        return impute_missing(X, observed, self.mean_, self.W_, self._psi())
+
+
+def _check_missing_pattern(observed):
+    empty_rows = np.flatnonzero(~observed.any(axis=1))
+    if empty_rows.size:
+        raise ValueError(
+            f"X has {empty_rows.size} row(s) with every entry missing (first: row {empty_rows[0]}); "
+            "they carry no information, drop them before fit"
+        )
+    empty_cols = np.flatnonzero(~observed.any(axis=0))
+    if empty_cols.size:
+        raise ValueError(
+            f"X has {empty_cols.size} column(s) with every entry missing (first: column "
+            f"{empty_cols[0]}); nothing can be learned about them, drop them before fit"
+        )
+
+
+class FactorAnalysis(_LinearGaussian):
+    """Factor analysis by EM (Rubin and Thayer 1982): z ~ 𝒩(0, I), x | z ~ 𝒩(W z + μ, Ψ), Ψ diagonal.
+
+    Each feature has its own noise variance ψ_d, so FA is unchanged (up to the matching
+    rescaling of W and Ψ) when a feature is rescaled, unlike PCA and PPCA.
+
+    Parameters
+    ----------
+    n_components : int
+        q < D.
+    max_iter, tol, n_init : EM iterations, stopping threshold on the mean log-likelihood, restarts.
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    mean_ (D,), W_ (D, q), components_ = W_ᵀ (q, D), noise_variance_ (D,) the diagonal of Ψ,
+    history_, n_iter_, converged_, lower_bound_.
+    """
+
+    def __init__(self, n_components=2, *, max_iter=1000, tol=1e-8, n_init=1, random_state=None):
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _psi(self):
+        return self.noise_variance_
+
+    def fit(self, X, y=None):
+        """Fit by EM; returns self."""
+        X = check_array(X, min_samples=2)
+        D = X.shape[1]
+        _check_n_components(self.n_components, D)
+        data = _Prepared(X)
+        constant = np.flatnonzero(data.var_x == 0)
+        if constant.size:
+            raise ValueError(
+                f"feature(s) {constant.tolist()} of X are constant; with a zero variance the "
+                "factor-analysis likelihood is unbounded (psi_d -> 0). Drop those features"
+            )
+        self.n_features_in_ = D
+        fit_em(self, data)
+        self.mean_ = data.shift.copy()
+        return self
+
+    def _initialize(self, data, rng):
+        self.W_, self.noise_variance_ = self._random_start(data, rng)
+        self.noise_variance_ = data.var_x.copy()
+
+    def _e_step(self, data):
+        log_lik, Ez, Szz = e_step(data.Xc, data.var_x, self.W_, self.noise_variance_)
+        return log_lik, (Ez, Szz)
+
+    def _m_step(self, data, stats):
+        self.W_, self.noise_variance_ = m_step(data.Xc, data.var_x, *stats)
+
+    def _get_parameters(self):
+        return (self.W_, self.noise_variance_)
+
+    def _set_parameters(self, params):
+        self.W_, self.noise_variance_ = params
