@@ -10,8 +10,10 @@ import numpy as np
 def time_pair(ours, reference, *, repeats=5, warmup=1):
     """Time ``ours()`` and ``reference()`` alternately; return (median_ours_s, median_ref_s)."""
     for _ in range(warmup):
-        ours()
-        reference()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours()
+            reference()
     t_ours, t_ref = [], []
     for i in range(repeats):
         pair = [(ours, t_ours), (reference, t_ref)]

@@ -44,6 +44,7 @@ __all__ = [
     "assign_clusters",
     "update_centers",
     "gaussian_log_prob",
+    "sufficient_statistics",
     "e_step",
     "m_step",
     "precision_cholesky",
@@ -85,11 +86,13 @@ def assign_clusters(X, centers):
 def update_centers(X, labels, K, centers_old):
     """k-means update step (eq. :eq:`kmeans-update`): each centre moves to the mean of its points.
 
-    A cluster that lost all its points keeps its old centre here; :class:`KMeans` relocates it.
+    The sums over each cluster's points are one matrix product with the one-hot labels
+    (N, K). A cluster that lost all its points keeps its old centre here; :class:`KMeans`
+    relocates it.
     """
+    one_hot = (labels[:, None] == np.arange(K)).astype(X.dtype)
     counts = np.bincount(labels, minlength=K)
-    sums = np.zeros((K, X.shape[1]))
-    np.add.at(sums, labels, X)
+    sums = one_hot.T @ X
     centers = centers_old.copy()
     nonempty = counts > 0
     centers[nonempty] = sums[nonempty] / counts[nonempty, None]
@@ -299,24 +302,49 @@ def precision_cholesky(covariances, covariance_type):
     return 1.0 / np.sqrt(covariances)
 
 
-def gaussian_log_prob(X, means, prec_chol, covariance_type):
+def sufficient_statistics(X):
+    """A Gaussian's sufficient statistics T(x_n) = (x_n x_nᵀ, x_n) for every row (eq. :eq:`gauss-expfam`).
+
+    Returns an (N, D(D+1)/2 + D) array: the upper triangle of x_n x_nᵀ (row-major, diagonal
+    included; x xᵀ is symmetric, so the other half adds nothing) followed by x_n. The
+    log-density is linear in T(x), so with T computed once per fit each EM step is one
+    matrix product with it: ``T @ η`` in the E-step, ``respᵀ @ T`` in the M-step.
+    """
+    i, j = np.triu_indices(X.shape[1])
+    return np.hstack([X[:, i] * X[:, j], X])
+
+
+def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
     """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. :eq:`gauss-logpdf`).
 
     With y = (x − μ)ᵀ prec_chol, the Mahalanobis term is ‖y‖² and
     log 𝒩 = −½ (D log 2π + ‖y‖²) + Σ_d log prec_chol_dd.
 
-    For ``'full'`` all K whitening transforms are applied in one matrix product: the (D, D)
-    factors are laid side by side into a (D, K·D) matrix, so ``X @ P`` is a single BLAS call
-    instead of K small ones.
+    For ``'full'`` covariances and given ``T = sufficient_statistics(X)``, the Mahalanobis
+    terms of all K components come from one matrix product instead (eq. :eq:`gauss-expfam`):
+    (x − μ)ᵀΛ(x − μ) = tr(Λ x xᵀ) − 2 (Λμ)ᵀx + μᵀΛμ = T(x)·η + μᵀΛμ. That form adds large
+    numbers when the data sit far from the origin, so pass T only for centred data (as
+    :class:`GaussianMixture` does during ``fit``).
     """
     N, D = X.shape
     K = means.shape[0]
-    if covariance_type == "full":
+    if covariance_type == "full" and T is not None:
+        prec = prec_chol @ prec_chol.transpose(0, 2, 1)  # Λ_k
+        prec_means = np.einsum("kde,ke->kd", prec, means)  # Λ_k μ_k
+        i, j = np.triu_indices(D)
+        # η_k: tr(Λ x xᵀ) needs Λ_ij once on the diagonal and twice off it; then −2 Λμ for x.
+        eta = np.hstack([prec[:, i, j] * np.where(i == j, 1.0, 2.0), -2.0 * prec_means])
+        log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+        # All of log 𝒩 in one product: T(x)·(−η/2) plus a constant per component.
+        const = -0.5 * (D * np.log(2 * np.pi) + np.einsum("kd,kd->k", means, prec_means)) + log_det
+        return T @ (-0.5 * eta.T) + const
+    elif covariance_type == "full":
         P = prec_chol.transpose(1, 0, 2).reshape(D, K * D)  # [Λ_1^{1/2} ... Λ_K^{1/2}]
         Y = X @ P
         Y -= np.einsum("kd,kde->ke", means, prec_chol).reshape(1, K * D)
         np.square(Y, out=Y)
-        maha = Y.reshape(N, K, D).sum(axis=2)
+        maha = Y.reshape(N * K, D) @ np.ones(D)  # sum over d as a matrix-vector product
+        maha = maha.reshape(N, K)
         log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
     elif covariance_type == "tied":
         Y = X @ prec_chol
@@ -338,15 +366,15 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type):
     return -0.5 * (D * np.log(2 * np.pi) + maha) + log_det
 
 
-def e_step(X, weights, means, prec_chol, covariance_type):
+def e_step(X, weights, means, prec_chol, covariance_type, T=None):
     """The E-step for a Gaussian mixture (eq. :eq:`gmm-resp`), in the log domain.
 
     Returns ``(log_lik, log_resp)``: the mean log-likelihood (1/N) Σ_n log p(x_n | θ) of the
     current parameters, and log r_nk = log π_k + log 𝒩(x_n | μ_k, Σ_k) − log p(x_n | θ).
     The normaliser log p(x_n | θ) is a log-sum-exp over k, the only safe way to add
-    densities that can be e⁻¹⁰⁰⁰.
+    densities that can be e⁻¹⁰⁰⁰. ``T``: see :func:`gaussian_log_prob`.
     """
-    log_joint = gaussian_log_prob(X, means, prec_chol, covariance_type) + np.log(weights)
+    log_joint = gaussian_log_prob(X, means, prec_chol, covariance_type, T) + np.log(weights)
     log_px = logsumexp(log_joint, axis=1)
     log_resp = log_joint - log_px[:, None]
     return float(np.mean(log_px)), log_resp
@@ -357,7 +385,7 @@ def e_step(X, weights, means, prec_chol, covariance_type):
 # --------------------------------------------------------------------------------------------
 
 
-def m_step(X, resp, covariance_type, reg_covar):
+def m_step(X, resp, covariance_type, reg_covar, T=None):
     """The M-step for a Gaussian mixture (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
 
     N_k = Σ_n r_nk,  π_k = N_k / N,  μ_k = (1/N_k) Σ_n r_nk x_n,
@@ -365,10 +393,11 @@ def m_step(X, resp, covariance_type, reg_covar):
 
     The covariances use the shifted identity
     Σ_k = (1/N_k) Σ_n r_nk (x_n − c)(x_n − c)ᵀ − (μ_k − c)(μ_k − c)ᵀ
-    with c the data mean: the sums for all K components are then one matrix product, and
-    shifting by c first keeps the subtraction from cancelling digits when the data sit far
-    from the origin. ``reg_covar`` keeps every Σ_k positive definite even if a component
-    collapses onto a single point.
+    with c the data mean: the sums for all K components are then one matrix product with the
+    sufficient statistics, respᵀ T, and shifting by c first keeps the subtraction from
+    cancelling digits when the data sit far from the origin. Given
+    ``T = sufficient_statistics(X)`` of data that are already centred (c = 0), it is reused. ``reg_covar`` keeps every Σ_k positive
+    definite even if a component collapses onto a single point.
 
     Returns ``(weights, means, covariances)``.
     """
@@ -376,23 +405,29 @@ def m_step(X, resp, covariance_type, reg_covar):
     K = resp.shape[1]
     nk = resp.sum(axis=0) + _TINY
     weights = nk / N
-    c = X.mean(axis=0)
-    Xc = X - c
-    means_c = (resp.T @ Xc) / nk[:, None]  # μ_k − c
-    means = means_c + c
-    if covariance_type == "full":
-        RX = (resp[:, :, None] * Xc[:, None, :]).reshape(N, K * D)  # r_nk (x_n − c)
-        S = (RX.T @ Xc).reshape(K, D, D) / nk[:, None, None]
-        covariances = S - means_c[:, :, None] * means_c[:, None, :]
-        covariances[:, np.arange(D), np.arange(D)] += reg_covar
-    elif covariance_type == "tied":
-        covariances = (Xc.T @ Xc - (nk * means_c.T) @ means_c) / nk.sum()
-        covariances.flat[:: D + 1] += reg_covar
+    if T is None:  # shift by the data mean c (see above)
+        c = X.mean(axis=0)
+        X = X - c
     else:
-        covariances = (resp.T @ Xc**2) / nk[:, None] - means_c**2 + reg_covar
+        c = np.zeros(D)
+    if covariance_type == "full":
+        T = sufficient_statistics(X) if T is None else T
+        stats = (resp.T @ T) / nk[:, None]  # (1/N_k) Σ_n r_nk T(x_n), all K at once
+        n_quad = D * (D + 1) // 2
+        means_c = stats[:, n_quad:]  # μ_k − c
+        i, j = np.triu_indices(D)
+        second = np.empty((K, D, D))
+        second[:, i, j] = second[:, j, i] = stats[:, :n_quad]  # (1/N_k) Σ_n r_nk x_n x_nᵀ
+        covariances = second - means_c[:, :, None] * means_c[:, None, :] + reg_covar * np.eye(D)
+        return weights, means_c + c, covariances
+    means_c = (resp.T @ X) / nk[:, None]
+    if covariance_type == "tied":
+        covariances = (X.T @ X - (nk * means_c.T) @ means_c) / nk.sum() + reg_covar * np.eye(D)
+    else:
+        covariances = (resp.T @ X**2) / nk[:, None] - means_c**2 + reg_covar
         if covariance_type == "spherical":
             covariances = covariances.mean(axis=1)
-    return weights, means, covariances
+    return weights, means_c + c, covariances
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,7 +555,10 @@ class GaussianMixture(_Mixture):
     tol : float
         Stop when the mean log-likelihood changes by less than this.
     reg_covar : float
-        Added to the diagonal of every covariance (the floor that stops a collapse).
+        Added to the diagonal of every covariance (the floor that stops a collapse). The
+        floored M-step is no longer the exact maximiser, so near a collapse the likelihood can
+        drop by about ``reg_covar`` between iterations; with ``reg_covar=0`` EM is exactly
+        monotone (and fails loudly on a singular covariance).
     max_iter, n_init : int
         EM iterations per restart and number of restarts (the best is kept).
     init_params : {'kmeans', 'random'}
@@ -578,7 +616,24 @@ class GaussianMixture(_Mixture):
         if self.n_components > X.shape[0]:
             raise ValueError(f"n_components={self.n_components} exceeds the number of samples {X.shape[0]}")
         self._check_inits(X.shape[1])
-        return self._fit(X)
+        # EM is translation-equivariant: fit on centred data, so that the sufficient-statistics
+        # products of gaussian_log_prob and m_step lose no digits, and shift the means back.
+        # Their sufficient statistics are computed once and reused by every step.
+        self._center = X.mean(axis=0)
+        Xc = X - self._center
+        self._fit_data = (Xc, sufficient_statistics(Xc) if self.covariance_type == "full" else None)
+        try:
+            self._fit(Xc)
+        finally:
+            del self._fit_data
+        self.means_ = self.means_ + self._center
+        del self._center
+        return self
+
+    def _statistics_of(self, X):
+        """The cached sufficient statistics when X is the (centred) training data, else None."""
+        data = getattr(self, "_fit_data", None)
+        return data[1] if data is not None and X is data[0] else None
 
     def _check_inits(self, D):
         K = self.n_components
@@ -603,7 +658,7 @@ class GaussianMixture(_Mixture):
         if self.weights_init is not None:
             self.weights_ = np.array(self.weights_init, dtype=float)
         if self.means_init is not None:
-            self.means_ = np.array(self.means_init, dtype=float)
+            self.means_ = np.array(self.means_init, dtype=float) - self._center
         if self.precisions_init is not None:
             prec = np.array(self.precisions_init, dtype=float)
             if self.covariance_type == "full":
@@ -615,11 +670,13 @@ class GaussianMixture(_Mixture):
             self.covariances_ = _inverse_spd(prec, self.covariance_type)
 
     def _m_step_from_resp(self, X, resp):
-        self.weights_, self.means_, self.covariances_ = m_step(X, resp, self.covariance_type, self.reg_covar)
+        self.weights_, self.means_, self.covariances_ = m_step(
+            X, resp, self.covariance_type, self.reg_covar, self._statistics_of(X)
+        )
         self.precisions_cholesky_ = precision_cholesky(self.covariances_, self.covariance_type)
 
     def _component_log_prob(self, X):
-        return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type)
+        return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, self._statistics_of(X))
 
     def _get_parameters(self):
         return (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
