@@ -1,0 +1,138 @@
+"""Checks for the coding exercises of "The EM algorithm" and "Mixture models and k-means".
+
+Each ``check_*`` runs your function on random cases against the reference in
+:mod:`lvmteach.mixture` and prints what is off (never the expected values).
+"""
+
+import numpy as np
+
+from .. import mixture
+from ._harness import run_cases
+
+__all__ = ["check_assign_clusters", "check_update_centers", "check_e_step", "check_m_step", "check_bernoulli_log_prob"]
+
+
+def _gmm_cases(n_cases=8, seed=0):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n_cases):
+        N, D, K = int(rng.integers(5, 40)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        X = rng.normal(scale=2.0, size=(N, D))
+        if i == n_cases - 1:
+            X[0] = 200.0  # one point far from every component: needs the log domain
+        A = rng.normal(size=(K, D, D))
+        covariances = A @ A.transpose(0, 2, 1) + np.eye(D)
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}" + (", one point far away" if i == n_cases - 1 else ""),
+                dict(
+                    X=X,
+                    weights=rng.dirichlet(np.ones(K)),
+                    means=rng.normal(size=(K, D)),
+                    covariances=covariances,
+                ),
+            )
+        )
+    return cases
+
+
+def check_e_step(my_e_step):
+    """Check ``my_e_step(X, weights, means, covariances) -> (log_lik, resp)`` (full covariances).
+
+    ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and ``resp`` the (N, K)
+    responsibilities (eq. :eq:`gmm-resp`).
+    """
+
+    def reference(X, weights, means, covariances):
+        log_lik, log_resp = mixture.e_step(X, weights, means, mixture.precision_cholesky(covariances, "full"), "full")
+        return log_lik, np.exp(log_resp)
+
+    return run_cases(
+        my_e_step,
+        reference,
+        _gmm_cases(),
+        title="e_step",
+        hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over k with a log-sum-exp, and "
+        "return the mean over n of the log-normaliser",
+        rtol=1e-7,
+        atol=1e-10,
+    )
+
+
+def check_m_step(my_m_step):
+    """Check ``my_m_step(X, resp) -> (weights, means, covariances)`` (full covariances, no floor)."""
+    rng = np.random.default_rng(1)
+    cases = []
+    for case, kwargs in _gmm_cases(seed=1)[:-1]:
+        N, K = kwargs["X"].shape[0], kwargs["weights"].shape[0]
+        cases.append((case, dict(X=kwargs["X"], resp=rng.dirichlet(np.ones(K), size=N))))
+
+    def reference(X, resp):
+        return mixture.m_step(X, resp, "full", reg_covar=0.0)
+
+    return run_cases(
+        my_m_step,
+        reference,
+        cases,
+        title="m_step",
+        hint="N_k = Σ_n r_nk; weights N_k / N; means Σ_n r_nk x_n / N_k; covariances "
+        "Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k, with the *new* means",
+        rtol=1e-7,
+        atol=1e-10,
+    )
+
+
+def check_assign_clusters(my_assign):
+    """Check ``my_assign(X, centers) -> labels`` (index of the nearest centre for each row)."""
+    rng = np.random.default_rng(2)
+    cases = []
+    for _ in range(8):
+        N, D, K = int(rng.integers(3, 50)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
+        cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), centers=rng.normal(size=(K, D)))))
+    return run_cases(
+        my_assign,
+        lambda X, centers: mixture.assign_clusters(X, centers)[0],
+        cases,
+        title="assign_clusters",
+        hint="labels[n] = argmin_k ||x_n − μ_k||²; a loop over k is fine, a loop over n is slow",
+        rtol=0,
+        atol=0,
+    )
+
+
+def check_bernoulli_log_prob(my_log_prob):
+    """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n | μ_k) for binary X."""
+    rng = np.random.default_rng(3)
+    cases = []
+    for _ in range(6):
+        N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
+        X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
+        cases.append((f"N={N}, D={D}, K={K}", dict(X=X, means=rng.uniform(0.01, 0.99, size=(K, D)))))
+    return run_cases(
+        my_log_prob,
+        mixture.bernoulli_log_prob,
+        cases,
+        title="bernoulli_log_prob",
+        hint="Σ_d x_d log μ_kd + (1 − x_d) log(1 − μ_kd); two matrix products give all n and k",
+        rtol=1e-9,
+        atol=1e-12,
+    )
+
+
+def check_update_centers(my_update):
+    """Check ``my_update(X, labels, K) -> centers`` (mean of each cluster's points; no cluster empty)."""
+    rng = np.random.default_rng(4)
+    cases = []
+    for _ in range(6):
+        N, D, K = int(rng.integers(6, 50)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        labels = np.concatenate([np.arange(K), rng.integers(K, size=N - K)])
+        cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), labels=labels, K=K)))
+    return run_cases(
+        my_update,
+        lambda X, labels, K: mixture.update_centers(X, labels, K, np.zeros((K, X.shape[1])))[0],
+        cases,
+        title="update_centers",
+        hint="centers[k] is the mean of the rows of X with labels == k",
+        rtol=1e-10,
+        atol=1e-12,
+    )
