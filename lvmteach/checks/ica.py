@@ -1,0 +1,105 @@
+"""Checks for the exercises of the chapter "Independent component analysis".
+
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
+with the package's implementation in :mod:`lvmteach.ica`, without revealing the answer.
+"""
+
+import numpy as np
+
+from .. import ica
+from ._harness import run_cases
+
+__all__ = ["check_whiten", "check_symmetric_decorrelation", "check_fastica_update", "check_natural_gradient"]
+
+
+def _mixed(N, D, seed, offset=0.0):
+    rng = np.random.default_rng(seed)
+    S = np.column_stack([rng.laplace(size=N) if d % 2 else rng.uniform(-1, 1, size=N) for d in range(D)])
+    return S @ rng.normal(size=(D, D)).T + offset
+
+
+def _white(N, K, seed):
+    """Whitened mixtures, shape (K, N) (one row per whitened coordinate, as in lvmteach.ica)."""
+    _, V, _, Xc = ica.whitening_matrix(_mixed(N, K, seed), K)
+    return V @ Xc.T
+
+
+def _reference_whiten(X, K):
+    mean, V, _, Xc = ica.whitening_matrix(X, K)
+    return Xc @ V.T
+
+
+def check_whiten(fn, verbose=True):
+    """Check ``fn(X, K) -> Z`` (N, K), the centred data projected on the top K principal
+    directions and scaled to identity covariance (eq. ica-whiten); columns up to sign."""
+    cases = []
+    for i, (N, D, K) in enumerate([(200, 3, 3), (500, 5, 2), (50, 4, 4)]):
+        cases.append((f"N={N}, D={D}, K={K}", {"X": _mixed(N, D, seed=i, offset=3.0 * i), "K": K}))
+    return run_cases(
+        fn,
+        _reference_whiten,
+        cases,
+        title="check_whiten",
+        hint="centre X, take the eigenvectors of the covariance (divided by N) for the K largest "
+        "eigenvalues, project on them and divide each column by the square root of its eigenvalue",
+        up_to_sign_columns=True,
+        rtol=1e-6,
+        atol=1e-8,
+        verbose=verbose,
+    )
+
+
+def check_symmetric_decorrelation(fn, verbose=True):
+    """Check ``fn(W) -> (W Wᵀ)^{-1/2} W`` (eq. ica-symdecor)."""
+    rng = np.random.default_rng(40)
+    cases = [(f"random {K}x{K}", {"W": rng.normal(size=(K, K))}) for K in (2, 3, 6)]
+    cases.append(("already orthogonal", {"W": np.linalg.qr(rng.normal(size=(4, 4)))[0]}))
+    return run_cases(
+        fn,
+        ica.symmetric_decorrelation,
+        cases,
+        title="check_symmetric_decorrelation",
+        hint="diagonalise W W^T = E diag(s) E^T; then (W W^T)^{-1/2} = E diag(1/sqrt(s)) E^T",
+        rtol=1e-8,
+        atol=1e-10,
+        verbose=verbose,
+    )
+
+
+def check_fastica_update(fn, verbose=True):
+    """Check ``fn(W, Z) -> W_new``: one parallel FastICA step with g = tanh on whitened Z (K, N),
+    followed by symmetric decorrelation (eqs. ica-fixed-point, ica-symdecor)."""
+    cases = []
+    for i, (K, N) in enumerate([(2, 300), (3, 1000), (5, 200)]):
+        rng = np.random.default_rng(50 + i)
+        cases.append((f"K={K}, N={N}", {"W": rng.normal(size=(K, K)), "Z": _white(N, K, seed=60 + i)}))
+    return run_cases(
+        fn,
+        lambda W, Z: ica.fastica_update(W, Z, "logcosh"),
+        cases,
+        title="check_fastica_update",
+        hint="with Y = W Z: W_new = tanh(Y) Z^T / N - diag(mean over samples of 1 - tanh(Y)^2) W, "
+        "then make W_new orthogonal by symmetric decorrelation",
+        rtol=1e-7,
+        atol=1e-9,
+        verbose=verbose,
+    )
+
+
+def check_natural_gradient(fn, verbose=True):
+    """Check ``fn(Z, W) -> (I − tanh(Y) Yᵀ / N) W`` with Y = W Z (eq. ica-natgrad)."""
+    cases = []
+    for i, (K, N) in enumerate([(2, 100), (3, 400), (4, 50)]):
+        rng = np.random.default_rng(70 + i)
+        cases.append((f"K={K}, N={N}", {"Z": rng.laplace(size=(K, N)), "W": rng.normal(size=(K, K))}))
+    return run_cases(
+        fn,
+        ica.natural_gradient,
+        cases,
+        title="check_natural_gradient",
+        hint="the score of the sech prior is phi(y) = -tanh(y); the natural gradient is "
+        "(I + phi(Y) Y^T / N) W",
+        rtol=1e-8,
+        atol=1e-10,
+        verbose=verbose,
+    )
