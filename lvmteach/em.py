@@ -74,7 +74,8 @@ def check_monotone(history, *, rtol=None, what="objective"):
     prev, cur = history[-2], history[-1]
     if cur < prev - rtol * max(1.0, abs(prev)):
         raise ObjectiveDecreasedError(
-            f"the {what} decreased from {prev:.12g} to {cur:.12g} at iteration {len(history)}; "
+            f"the {what} decreased by {prev - cur:.3g} (from {prev:.8g} to {cur:.8g}) at iteration "
+            f"{len(history)}; "
             "EM and coordinate ascent can never do that, so an E- or M-step is wrong"
         )
 

@@ -66,7 +66,7 @@ def test_monotonicity_check_raises_only_in_checking_mode():
     script = (1.0, 2.0, 1.5, 1.5)  # a decrease: some E- or M-step is wrong
     Toy(script=script).fit(None)  # unchecked: runs
     with strict_monotonicity():
-        with pytest.raises(ObjectiveDecreasedError, match=r"decreased from 2\.6\d+ to 2\.1\d+ at iteration 3"):
+        with pytest.raises(ObjectiveDecreasedError, match=r"decreased by 0\.5 \(from 2\.6\d+ to 2\.1\d+\) at iteration 3"):
             Toy(script=script).fit(None)
 
 
