@@ -48,6 +48,7 @@ __all__ = [
     "fastica_parallel",
     "fastica_deflation",
     "amari_index",
+    "align_sources",
     "log_sech_density",
     "log_likelihood",
     "log_likelihood_grad",
@@ -253,6 +254,30 @@ def amari_index(W, A):
     rows = (P.sum(axis=1) / P.max(axis=1) - 1.0).sum()
     cols = (P.sum(axis=0) / P.max(axis=0) - 1.0).sum()
     return float((rows + cols) / (2.0 * K * (K - 1)))
+
+
+def align_sources(S_est, S_true):
+    """Reorder, flip and rescale the columns of ``S_est`` (N, K) to best match ``S_true`` (N, K).
+
+    ICA recovers sources only up to order, sign and scale (section "What ICA cannot
+    recover"); to compare with the truth we pair columns by the largest absolute correlation
+    (an assignment problem, solved exactly by SciPy's ``linear_sum_assignment``), flip signs so
+    that correlations are positive, and give each column the standard deviation of its match.
+    Returns ``(S_aligned, corr)`` with ``corr[k]`` the correlation of the pair k.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    S_est = np.asarray(S_est, dtype=np.float64)
+    S_true = np.asarray(S_true, dtype=np.float64)
+    if S_est.shape != S_true.shape:
+        raise ValueError(f"S_est has shape {S_est.shape} but S_true has shape {S_true.shape}; they must match")
+    K = S_true.shape[1]
+    C = np.corrcoef(S_true.T, S_est.T)[:K, K:]
+    _, cols = linear_sum_assignment(-np.abs(C))
+    corr = C[np.arange(K), cols]
+    S = S_est[:, cols] * np.sign(corr)
+    S = (S - S.mean(0)) / S.std(0) * S_true.std(0) + S_true.mean(0)
+    return S, np.abs(corr)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from lvmteach.ica import (
     _GAUSS_MEAN,
     FastICA,
     MaximumLikelihoodICA,
+    align_sources,
     amari_index,
     fastica_update,
     g_cube,
@@ -378,3 +379,14 @@ def test_random_state_reproducible_and_clone_works():
     a = FastICA(random_state=3).fit(X).components_
     b = clone(FastICA(random_state=3)).fit(X).components_
     np.testing.assert_array_equal(a, b)
+
+
+def test_align_sources_undoes_permutation_sign_and_scale():
+    rng = np.random.default_rng(28)
+    S = rng.laplace(size=(500, 3))
+    S_est = S[:, [2, 0, 1]] * np.array([-2.0, 0.5, 3.0]) + 1.0
+    aligned, corr = align_sources(S_est, S)
+    np.testing.assert_allclose(aligned, S, atol=1e-10)
+    np.testing.assert_allclose(corr, 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="must match"):
+        align_sources(S_est[:, :2], S)
