@@ -127,7 +127,7 @@ def g_logcosh(Y):
     """
     gY = np.tanh(Y, out=Y)
     if gY.ndim == 1:
-        return gY, 1.0 - gY @ gY / gY.shape[0]
+        return gY, 1.0 - np.einsum("n,n->", gY, gY) / gY.shape[0]
     return gY, 1.0 - np.einsum("kn,kn->k", gY, gY) / gY.shape[1]
 
 
@@ -185,7 +185,7 @@ def fastica_update(W, Z, fun="logcosh"):
 
 
 def fastica_parallel(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
-    """Parallel (symmetric) FastICA on whitened ``Z`` (K, N) from ``w_init`` (K, K) ({prf:ref}`alg-fastica`).
+    """Parallel (symmetric) FastICA on whitened ``Z`` (K, N) from ``w_init`` (K, K) (algorithm alg-fastica).
 
     Iterates :func:`fastica_update` until every row stops turning:
     max_k (1 − |w_k⁺ᵀ w_k|) < tol. Returns ``(W, n_iter, converged, history)`` where
