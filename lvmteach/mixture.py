@@ -50,6 +50,7 @@ __all__ = [
     "precision_cholesky",
     "bernoulli_log_prob",
     "bernoulli_m_step",
+    "full_covariances",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -283,14 +284,13 @@ def precision_cholesky(covariances, covariance_type):
     )
     if covariance_type == "full":
         K, D, _ = covariances.shape
-        prec_chol = np.empty_like(covariances)
-        for k in range(K):
-            try:
-                L = linalg.cholesky(covariances[k], lower=True, check_finite=False)
-            except linalg.LinAlgError:
-                raise ValueError(f"the covariance of component {k} is singular: {hint}") from None
-            prec_chol[k] = linalg.solve_triangular(L, np.eye(D), lower=True, check_finite=False).T
-        return prec_chol
+        try:  # all K factorisations in one batched LAPACK call
+            L = np.linalg.cholesky(covariances)
+        except np.linalg.LinAlgError:
+            bad = [k for k in range(K) if not _is_positive_definite(covariances[k])]
+            raise ValueError(f"the covariance of component {bad[0]} is singular: {hint}") from None
+        # L⁻¹ by solving L Y = I for all K at once (L is triangular, so this is a triangular solve).
+        return np.linalg.solve(L, np.broadcast_to(np.eye(D), L.shape)).transpose(0, 2, 1)
     if covariance_type == "tied":
         try:
             L = linalg.cholesky(covariances, lower=True, check_finite=False)
@@ -312,6 +312,14 @@ def sufficient_statistics(X):
     """
     i, j = np.triu_indices(X.shape[1])
     return np.hstack([X[:, i] * X[:, j], X])
+
+
+def _is_positive_definite(A):
+    try:
+        np.linalg.cholesky(A)
+        return True
+    except np.linalg.LinAlgError:
+        return False
 
 
 def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
@@ -712,6 +720,19 @@ class GaussianMixture(_Mixture):
         else:
             L = np.sqrt(cov[k]) * np.eye(D)
         return self.means_[k] + rng.standard_normal((n, D)) @ L.T
+
+
+def full_covariances(covariances, covariance_type, n_components, n_features):
+    """Any covariance parameter as a stack of K full (D, D) matrices (for plotting and checks)."""
+    covariances = np.asarray(covariances, dtype=float)
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
+    if covariance_type == "full":
+        return covariances
+    if covariance_type == "tied":
+        return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
+    if covariance_type == "diag":
+        return covariances[:, :, None] * np.eye(n_features)
+    return covariances[:, None, None] * np.eye(n_features)
 
 
 def _inverse_spd(prec, covariance_type):

@@ -48,12 +48,25 @@ def random_params(rng, D, K, covariance_type):
 
 
 def dense_cov(covs, covariance_type, k, D):
-    return {
-        "full": lambda: covs[k],
-        "tied": lambda: covs,
-        "diag": lambda: np.diag(covs[k]),
-        "spherical": lambda: covs[k] * np.eye(D),
-    }[covariance_type]()
+    """Independent of full_covariances: built case by case from the definitions."""
+    if covariance_type == "full":
+        return covs[k]
+    if covariance_type == "tied":
+        return covs
+    if covariance_type == "diag":
+        return np.diag(covs[k])
+    return covs[k] * np.eye(D)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_full_covariances_expands_every_type(covariance_type):
+    from lvmteach.mixture import full_covariances
+
+    _, _, covs = random_params(np.random.default_rng(20), 3, 4, covariance_type)
+    expanded = full_covariances(covs, covariance_type, 4, 3)
+    assert expanded.shape == (4, 3, 3)
+    for k in range(4):
+        np.testing.assert_array_equal(expanded[k], dense_cov(covs, covariance_type, k, 3))
 
 
 # ---------------------------------------------------------------- densities against SciPy
