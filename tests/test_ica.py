@@ -390,3 +390,19 @@ def test_align_sources_undoes_permutation_sign_and_scale():
     np.testing.assert_allclose(corr, 1.0, atol=1e-12)
     with pytest.raises(ValueError, match="must match"):
         align_sources(S_est[:, :2], S)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), K=st.integers(2, 4), rate=st.floats(0.05, 5.0))
+def test_ml_likelihood_never_decreases_on_random_data(seed, K, rate):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_t(df=3, size=(300, K)) @ rng.normal(size=(K, K))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ml = MaximumLikelihoodICA(learning_rate=rate, max_iter=50, random_state=seed).fit(X)
+    assert np.all(np.diff(ml.history_) >= 0)
+    assert ml.history_[-1] >= ml.history_[0]
