@@ -25,7 +25,7 @@ from scipy import linalg
 
 from .base import BaseEstimator, check_is_fitted
 from .em import EMMixin, fit_em
-from .numerics import logsumexp
+from .numerics import cholesky_or_raise, logsumexp
 from .validation import (
     check_array,
     check_binary,
@@ -691,6 +691,51 @@ class GaussianMixture(_Mixture):
 
     def _set_parameters(self, params):
         self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = params
+
+    def impute(self, X):
+        """Fill the NaN entries of ``X`` with their conditional expectation under the mixture.
+
+        For a row with observed part x_o and missing part x_m (Bishop §2.3.1 for one Gaussian):
+
+        E[x_m | x_o] = Σ_k p(k | x_o) (μ_k,m + Σ_k,mo Σ_k,oo⁻¹ (x_o − μ_k,o)),
+
+        where p(k | x_o) ∝ π_k 𝒩(x_o | μ_k,o, Σ_k,oo) are the responsibilities computed from
+        the observed coordinates alone (the marginal of a Gaussian is the sub-vector's
+        Gaussian). Rows are processed in groups that share a missing pattern, so the work is
+        vectorised over the rows of each group. Rows with nothing missing are returned as they
+        are; a row with every entry missing gets the mixture mean Σ_k π_k μ_k.
+        """
+        check_is_fitted(self, "weights_")
+        X = check_n_features(check_array(X, allow_nan=True), self.n_features_in_)
+        K, D = self.means_.shape
+        covs = full_covariances(self.covariances_, self.covariance_type, K, D)
+        missing = np.isnan(X)
+        out = X.copy()
+        patterns, group = np.unique(missing, axis=0, return_inverse=True)
+        for p, pattern in enumerate(patterns):
+            if not pattern.any():
+                continue
+            rows = np.flatnonzero(group.ravel() == p)
+            m, o = pattern, ~pattern
+            if not o.any():
+                out[np.ix_(rows, m)] = self.weights_ @ self.means_
+                continue
+            Xo = X[np.ix_(rows, o)]
+            log_joint = np.empty((len(rows), K))
+            cond_means = np.empty((K, len(rows), int(m.sum())))
+            for k in range(K):
+                L = cholesky_or_raise(covs[k][np.ix_(o, o)], "observed-block covariance")
+                diff = Xo - self.means_[k, o]
+                y = linalg.solve_triangular(L, diff.T, lower=True)  # L⁻¹ (x_o − μ_o)
+                log_joint[:, k] = (
+                    np.log(self.weights_[k]) - 0.5 * (o.sum() * np.log(2 * np.pi) + np.sum(y**2, axis=0))
+                    - np.log(np.diag(L)).sum()
+                )
+                gain = linalg.solve_triangular(L, covs[k][np.ix_(o, m)], lower=True)  # L⁻¹ Σ_om
+                cond_means[k] = self.means_[k, m] + y.T @ gain  # μ_m + Σ_mo Σ_oo⁻¹ (x_o − μ_o)
+            resp = np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None])
+            out[np.ix_(rows, m)] = np.einsum("nk,knd->nd", resp, cond_means)
+        return out
 
     @property
     def precisions_(self):
