@@ -1,0 +1,91 @@
+"""Checks for the exercises of the chapter "Boltzmann machines, RBMs and deep belief nets".
+
+Each ``check_<name>(fn)`` calls the reader's function on a few random RBMs and compares it
+with the package's implementation in :mod:`lvmteach.boltzmann`, without revealing the answer.
+Shapes follow the chapter: ``V`` (N, D) binary, ``W`` (K, D), ``b`` (D,), ``c`` (K,).
+"""
+
+import numpy as np
+
+from .. import boltzmann
+from ._harness import run_cases
+
+__all__ = ["check_free_energy", "check_log_partition", "check_exact_gradient", "check_pseudo_log_likelihood"]
+
+
+def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last=True, N=7):
+    """Random RBMs and binary data; the last case has weights large enough to overflow exp."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i, (D, K) in enumerate(sizes):
+        scale = 300.0 if large_last and i == len(sizes) - 1 else 1.0
+        kwargs = dict(
+            V=(rng.random((N, D)) < 0.5).astype(float),
+            W=rng.normal(scale=scale, size=(K, D)),
+            b=rng.normal(size=D),
+            c=rng.normal(size=K),
+        )
+        label = f"N={N}, D={D}, K={K}" + (", large weights" if scale > 1 else "")
+        cases.append((label, kwargs))
+    return cases
+
+
+def check_free_energy(fn, verbose=True):
+    """Check ``fn(V, W, b, c) -> F`` (N,), the free energy of each row (eq. rbm-free-energy)."""
+    return run_cases(
+        fn,
+        boltzmann.free_energy,
+        _rbm_cases(0),
+        title="free_energy",
+        hint="F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)); compute log(1 + exp(a)) as "
+        "np.logaddexp(0, a) so that large a does not overflow",
+        rtol=1e-9,
+        atol=1e-9,
+        verbose=verbose,
+    )
+
+
+def check_log_partition(fn, verbose=True):
+    """Check ``fn(W, b, c) -> log Z`` (a float), by enumerating one layer (eq. rbm-logz-enum)."""
+    cases = [(label, {k: kw[k] for k in ("W", "b", "c")}) for label, kw in _rbm_cases(1)]
+    return run_cases(
+        fn,
+        boltzmann.log_partition_exact,
+        cases,
+        title="log_partition",
+        hint="enumerate all 2^K hidden states H; log Z = logsumexp_h [cᵀh + Σ_d log(1 + exp(b_d + (Wᵀh)_d))]; "
+        "stay in the log domain",
+        rtol=1e-9,
+        atol=1e-9,
+        verbose=verbose,
+    )
+
+
+def check_exact_gradient(fn, verbose=True):
+    """Check ``fn(V, W, b, c) -> (grad_W, grad_b, grad_c)`` of the mean log-likelihood (eq. rbm-grad)."""
+    return run_cases(
+        fn,
+        boltzmann.exact_gradient,
+        _rbm_cases(2, large_last=False),
+        title="exact_gradient",
+        hint="data term: P(h=1|v) vᵀ averaged over the rows; model term: the same under p(v, h), "
+        "e.g. Σ_h p(h) h σ(b + Wᵀh)ᵀ over all hidden states h; grad_W has shape (K, D)",
+        rtol=1e-8,
+        atol=1e-10,
+        verbose=verbose,
+    )
+
+
+def check_pseudo_log_likelihood(fn, verbose=True):
+    """Check ``fn(V, W, b, c) -> (N,)`` the full pseudo-log-likelihood Σ_d log p(v_d | v_−d) (eq. rbm-pll)."""
+    return run_cases(
+        fn,
+        boltzmann.pseudo_log_likelihood,
+        _rbm_cases(3),
+        title="pseudo_log_likelihood",
+        hint="for each bit d, flip it to get v̄; log p(v_d | v_−d) = log σ(F(v̄) − F(v)) = "
+        "−log(1 + exp(F(v) − F(v̄))); sum over all D bits (not one random bit)",
+        rtol=1e-9,
+        atol=1e-9,
+        verbose=verbose,
+    )
