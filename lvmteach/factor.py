@@ -168,7 +168,7 @@ def posterior(X, mean, W, psi):
 
 
 def e_step(Xc, var_x, W, psi):
-    """E-step for PPCA / factor analysis on centred data (eqs. :eq:`fa-posterior`, :eq:`em-stats`).
+    """E-step for PPCA / factor analysis on centred data (eqs. :eq:`fa-posterior`, :eq:`fa-em-stats`).
 
     ``Xc`` is X minus its mean x̄ (the MLE of μ, fixed during EM) and ``var_x`` the (D,)
     diagonal of S. Returns ``(log_lik, Ez, Szz)``: the mean log-likelihood of the current
@@ -191,7 +191,7 @@ def e_step(Xc, var_x, W, psi):
 
 
 def m_step(Xc, var_x, Ez, Szz):
-    """M-step for factor analysis (eqs. :eq:`em-W`, :eq:`fa-psi`); PPCA averages ψ (eq. :eq:`ppca-em-sigma`).
+    """M-step for factor analysis (eqs. :eq:`fa-em-W`, :eq:`fa-psi`); PPCA averages ψ (eq. :eq:`ppca-em-sigma`).
 
     W_new = [Σ_n x_n E[z_n]ᵀ] [Σ_n E[z_n z_nᵀ]]⁻¹ (Bishop 12.56 / 12.69) and
     Ψ_new = diag(S − W_new (1/N) Σ_n E[z_n] x_nᵀ) (Bishop 12.70). For PPCA the same
@@ -199,7 +199,7 @@ def m_step(Xc, var_x, Ez, Szz):
     """
     N = Xc.shape[0]
     Sxz = Xc.T @ Ez  # Σ_n x_n E[z_n]ᵀ, (D, q)
-    W = linalg.solve(Szz, Sxz.T, assume_a="pos", check_finite=False).T
+    W = linalg.cho_solve(linalg.cho_factor(Szz, check_finite=False), Sxz.T, check_finite=False).T
     psi = var_x - np.einsum("dq,dq->d", W, Sxz) / N
     return W, np.maximum(psi, _PSI_FLOOR * var_x)
 
@@ -266,7 +266,7 @@ def m_step_missing(X, observed, mean, W, psi, Ez, cov_z, isotropic=False):
     beta_old = np.hstack([W, mean[:, None]])  # (D, q+1)
     Ezz_miss = np.einsum("nd,nij->dij", miss, Ezz)  # Σ_{n ∉ O_d} E[z̃ z̃ᵀ], (D, q+1, q+1)
     b = Xo.T @ Ezt + np.einsum("dij,dj->di", Ezz_miss, beta_old)
-    beta = linalg.solve(A, b.T, assume_a="pos", check_finite=False).T
+    beta = linalg.cho_solve(linalg.cho_factor(A, check_finite=False), b.T, check_finite=False).T
     Ey2 = np.sum(Xo**2, axis=0) + miss.sum(axis=0) * psi + np.einsum("di,dij,dj->d", beta_old, Ezz_miss, beta_old)
     psi_new = (Ey2 - np.einsum("di,di->d", beta, b)) / N
     if isotropic:
