@@ -1,0 +1,328 @@
+"""Sparse coding: ISTA, FISTA and dictionary learning.
+
+The chapter "Sparse coding" (book/sparse) derives every function here; each docstring names
+its equation. Sparse coding is a latent variable model with a *non-Gaussian* latent: each data
+row x_n (length D) is ``x_n = c_n D + noise`` with a code c_n (length K) whose entries have a
+Laplace prior. The MAP code is the solution of the lasso problem (eq. :eq:`sparse-lasso`)
+
+    minimise over c:   ½ ‖x − c D‖² + α ‖c‖₁,
+
+solved here for all rows at once by proximal gradient descent (ISTA) and its accelerated
+version (FISTA). Conventions follow scikit-learn's ``sparse_encode``: ``X`` is
+(n_samples, n_features), ``dictionary`` is (n_components, n_features) with one *atom* per row,
+and the codes are (n_samples, n_components). scikit-learn's ``Lasso`` minimises
+``1/(2 n) ‖y − A w‖² + α ‖w‖₁`` instead, so our α on one row equals its α times n_features.
+"""
+
+import warnings
+
+import numpy as np
+
+from .base import BaseEstimator, check_is_fitted
+from .exceptions import ConvergenceWarning
+from .validation import (
+    check_array,
+    check_in,
+    check_n_features,
+    check_positive_int,
+    check_positive_scalar,
+    check_random_state,
+)
+
+__all__ = [
+    "DictionaryLearning",
+    "fista",
+    "ista",
+    "lasso_objective",
+    "lipschitz_constant",
+    "soft_threshold",
+    "sparse_encode",
+    "update_dictionary",
+]
+
+ALGORITHMS = ("fista", "ista")
+
+
+def soft_threshold(V, threshold):
+    """The proximal operator of ``threshold · ‖·‖₁`` (eq. :eq:`sparse-soft-threshold`).
+
+    Shrinks every entry towards 0 by ``threshold`` and sets those within it to exactly 0:
+    ``sign(v) · max(|v| − threshold, 0)``.
+    """
+    return np.sign(V) * np.maximum(np.abs(V) - threshold, 0.0)
+
+
+def lasso_objective(X, codes, dictionary, alpha):
+    """Per-row objective ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. :eq:`sparse-lasso`), shape (N,)."""
+    R = X - codes @ dictionary
+    return 0.5 * np.einsum("nd,nd->n", R, R) + alpha * np.abs(codes).sum(axis=1)
+
+
+def lipschitz_constant(dictionary):
+    """L = ‖D Dᵀ‖₂, the largest eigenvalue of the Gram matrix of the atoms.
+
+    The gradient ``(c D − x) Dᵀ`` of the smooth part is L-Lipschitz, so 1/L is a safe step.
+    """
+    return float(np.linalg.eigvalsh(dictionary @ dictionary.T)[-1])
+
+
+def _check_coding_problem(X, dictionary, alpha, max_iter, tol, init):
+    X = check_array(X)
+    dictionary = check_array(dictionary, name="dictionary")
+    if dictionary.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"dictionary has {dictionary.shape[1]} features (columns) but X has {X.shape[1]}; "
+            "the dictionary is (n_components, n_features), one atom per row"
+        )
+    alpha = check_positive_scalar(alpha, "alpha", allow_zero=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_positive_scalar(tol, "tol", allow_zero=True)
+    shape = (X.shape[0], dictionary.shape[0])
+    if init is None:
+        codes = np.zeros(shape)
+    else:
+        codes = check_array(init, name="init").copy()
+        if codes.shape != shape:
+            raise ValueError(f"init has shape {codes.shape}, expected (n_samples, n_components) = {shape}")
+    if not np.any(dictionary):
+        raise ValueError("dictionary is all zeros; every atom must be a non-zero vector")
+    return X, dictionary, alpha, max_iter, tol, codes
+
+
+def _proximal_gradient(X, dictionary, alpha, max_iter, tol, init, return_history, accelerate, name):
+    X, dictionary, alpha, max_iter, tol, codes = _check_coding_problem(X, dictionary, alpha, max_iter, tol, init)
+    gram = dictionary @ dictionary.T  # K x K: the gradient is  codes @ gram − X Dᵀ
+    XDt = X @ dictionary.T  # N x K, formed once
+    L = float(np.linalg.eigvalsh(gram)[-1])
+    history = []
+    Y, t = codes, 1.0  # FISTA's extrapolated point and momentum counter
+    converged = False
+    for _ in range(max_iter):
+        new = soft_threshold(Y - (Y @ gram - XDt) / L, alpha / L)  # eq. sparse-ista
+        if accelerate:  # eq. sparse-fista
+            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+            Y = new + ((t - 1.0) / t_new) * (new - codes)
+            t = t_new
+        else:
+            Y = new
+        change = np.max(np.abs(new - codes)) if new.size else 0.0
+        codes = new
+        if return_history:
+            history.append(float(lasso_objective(X, codes, dictionary, alpha).sum()))
+        if change <= tol:
+            converged = True
+            break
+    if not converged:
+        warnings.warn(
+            f"{name} did not converge in max_iter={max_iter} iterations (last change in the "
+            f"codes {change:.3g} > tol={tol:g}); increase max_iter or tol",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return (codes, np.asarray(history)) if return_history else codes
+
+
+def ista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return_history=False):
+    """Sparse codes by ISTA, proximal gradient descent (algorithm :ref:`alg-ista`).
+
+    Minimises ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. :eq:`sparse-lasso`) for every row x_n of
+    ``X`` at once: ``C ← S_{α/L}(C − (C D Dᵀ − X Dᵀ) / L)`` (eq. :eq:`sparse-ista`), where S is
+    :func:`soft_threshold` and L :func:`lipschitz_constant`. The objective never increases and
+    its gap to the minimum falls like 1/k.
+
+    Parameters
+    ----------
+    X : (N, D)
+    dictionary : (K, D)
+        One atom per row.
+    alpha : float
+        Weight of the L1 penalty (the noise variance over the Laplace scale, eq. :eq:`sparse-map`).
+    max_iter : int
+    tol : float
+        Stop when no code entry moves by more than ``tol`` in an iteration.
+    init : (N, K), optional
+        Starting codes (zeros by default); warm starts make repeated solves cheap.
+    return_history : bool
+        Also return the total objective after each iteration.
+
+    Returns
+    -------
+    codes : (N, K)
+    history : (n_iter,), only with ``return_history=True``
+    """
+    return _proximal_gradient(X, dictionary, alpha, max_iter, tol, init, return_history, False, "ista")
+
+
+def fista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return_history=False):
+    """Sparse codes by FISTA (Beck and Teboulle 2009; algorithm :ref:`alg-fista`).
+
+    The same problem and arguments as :func:`ista`. Each proximal step is taken from an
+    extrapolated point ``Y = C_k + ((t_k − 1)/t_{k+1}) (C_k − C_{k−1})`` (eq. :eq:`sparse-fista`),
+    which makes the objective gap fall like 1/k² instead of 1/k; the objective is no longer
+    monotone.
+    """
+    return _proximal_gradient(X, dictionary, alpha, max_iter, tol, init, return_history, True, "fista")
+
+
+def sparse_encode(X, dictionary, alpha=1.0, algorithm="fista", max_iter=1000, tol=1e-8, *, init=None):
+    """Sparse codes (N, K) of the rows of ``X`` over ``dictionary`` by ISTA or FISTA.
+
+    The same objective as scikit-learn's ``sparse_encode(X, dictionary, alpha=alpha,
+    algorithm='lasso_cd')``.
+    """
+    algorithm = check_in(algorithm, "algorithm", ALGORITHMS)
+    solver = fista if algorithm == "fista" else ista
+    return solver(X, dictionary, alpha, max_iter, tol, init=init)
+
+
+def update_dictionary(X, codes, dictionary, rng=None):
+    """One pass of block coordinate descent over the atoms (eq. :eq:`sparse-dict-update`).
+
+    For each atom d_k in turn, with the others fixed, ``½‖X − C D‖²`` is the isotropic
+    quadratic ``(a_k / 2) ‖d_k − d_k*‖² + const`` with ``a_k = ‖c_k‖²`` (the k-th column of the
+    codes) and ``d_k* = d_k + c_kᵀ R / a_k`` (R the residual). Its minimiser on the unit sphere
+    is ``d_k* / ‖d_k*‖``, so every atom update is exact and the objective never increases.
+    An atom no code uses (``a_k = 0``) does not affect the objective; it is restarted at a
+    random data row so that it can be used in the next coding step.
+
+    Returns the new dictionary (K, D) with unit-norm rows.
+    """
+    dictionary = dictionary.copy()
+    R = X - codes @ dictionary  # kept up to date as atoms change
+    for k in range(dictionary.shape[0]):
+        c_k = codes[:, k]
+        a_k = c_k @ c_k
+        if a_k == 0:
+            rng = check_random_state(rng)
+            new = X[rng.integers(X.shape[0])] + 1e-3 * rng.standard_normal(X.shape[1])
+        else:
+            new = dictionary[k] + (c_k @ R) / a_k
+        norm = np.linalg.norm(new)
+        if norm == 0:  # the data row was zero: any unit vector will do
+            rng = check_random_state(rng)
+            new = rng.standard_normal(X.shape[1])
+            norm = np.linalg.norm(new)
+        new /= norm
+        if a_k != 0:
+            R -= np.outer(c_k, new - dictionary[k])
+        dictionary[k] = new
+    return dictionary
+
+
+class DictionaryLearning(BaseEstimator):
+    """Dictionary learning by alternating sparse coding and dictionary updates.
+
+    Chapter "Sparse coding", section "Learning the dictionary". Minimises
+    ``½‖X − C D‖²_F + α ‖C‖₁`` over codes C (N, K) and a dictionary D (K, D) with unit-norm
+    atoms, by alternating :func:`fista` (warm-started from the previous codes) and
+    :func:`update_dictionary`. Both steps never increase the objective (the coding step keeps,
+    row by row, the better of the old and the new codes, since FISTA is not monotone).
+
+    Parameters
+    ----------
+    n_components : int
+        K, the number of atoms (may exceed D: an overcomplete dictionary).
+    alpha : float
+        Weight of the L1 penalty.
+    max_iter : int
+        Maximum number of alternations.
+    tol : float
+        Stop when the objective falls by less than ``tol`` times its value in one alternation.
+    code_max_iter : int
+        Maximum FISTA iterations per coding step in ``fit``; the codes are warm-started from
+        the previous step, so a few dozen suffice.
+    transform_max_iter : int
+        Maximum FISTA iterations in :meth:`transform`.
+    random_state : None, int or numpy.random.Generator
+        Picks the K data rows that start the dictionary.
+
+    Attributes
+    ----------
+    components_ : (K, D)
+        The dictionary, one unit-norm atom per row.
+    history_ : (n_iter_ + 1,)
+        The objective at the start and after each alternation (never increases).
+    error_ : float
+        The final objective.
+    n_iter_ : int
+    converged_ : bool
+    """
+
+    def __init__(self, n_components=8, *, alpha=1.0, max_iter=100, tol=1e-6, code_max_iter=50, transform_max_iter=1000, random_state=None):
+        self.n_components = n_components
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.code_max_iter = code_max_iter
+        self.transform_max_iter = transform_max_iter
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Learn the dictionary from ``X`` (N, D); returns self."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Learn the dictionary and return the codes (N, K) of ``X``."""
+        K = check_positive_int(self.n_components, "n_components")
+        X = check_array(X)
+        if K > X.shape[0]:
+            raise ValueError(
+                f"n_components={K} is larger than the data allow: the dictionary starts from K "
+                f"distinct data rows and X has only {X.shape[0]}; decrease n_components or pass more samples"
+            )
+        alpha = check_positive_scalar(self.alpha, "alpha", allow_zero=True)
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
+        inner = check_positive_int(self.code_max_iter, "code_max_iter")
+        rng = check_random_state(self.random_state)
+
+        dictionary = X[rng.choice(X.shape[0], size=K, replace=False)].copy()
+        norms = np.linalg.norm(dictionary, axis=1)
+        zero = norms == 0
+        dictionary[zero] = rng.standard_normal((int(zero.sum()), X.shape[1]))
+        dictionary /= np.linalg.norm(dictionary, axis=1, keepdims=True)
+        codes = np.zeros((X.shape[0], K))
+        history = [float(lasso_objective(X, codes, dictionary, alpha).sum())]
+        converged = False
+        for _ in range(max_iter):
+            codes = self._code_step(X, codes, dictionary, alpha, inner)
+            dictionary = update_dictionary(X, codes, dictionary, rng)
+            history.append(float(lasso_objective(X, codes, dictionary, alpha).sum()))
+            if history[-2] - history[-1] <= tol * abs(history[-2]):
+                converged = True
+                break
+        self.components_ = dictionary
+        self.history_ = np.asarray(history)
+        self.error_ = history[-1]
+        self.n_iter_ = len(history) - 1
+        self.converged_ = converged
+        self.n_features_in_ = X.shape[1]
+        if not converged:
+            warnings.warn(
+                f"DictionaryLearning did not converge in max_iter={max_iter} alternations; "
+                "increase max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return codes
+
+    @staticmethod
+    def _code_step(X, codes, dictionary, alpha, max_iter):
+        with warnings.catch_warnings():  # an inexact inner solve is fine: we keep the better codes
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            new = fista(X, dictionary, alpha, max_iter, 1e-6, init=codes)
+        worse = lasso_objective(X, new, dictionary, alpha) > lasso_objective(X, codes, dictionary, alpha)
+        new[worse] = codes[worse]
+        return new
+
+    def transform(self, X):
+        """Sparse codes (N, K) of ``X`` over the learned dictionary (by :func:`fista`)."""
+        check_is_fitted(self, "components_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        return fista(X, self.components_, self.alpha, self.transform_max_iter, 1e-8)
+
+    def inverse_transform(self, codes):
+        """The reconstruction ``C D`` (N, D)."""
+        check_is_fitted(self, "components_")
+        return check_array(codes, name="codes") @ self.components_
