@@ -39,6 +39,7 @@ __all__ = [
     "initialize_nmf",
     "multiplicative_update_H",
     "multiplicative_update_W",
+    "nmf_to_plsa",
 ]
 
 BETA_LOSSES = ("frobenius", "kullback-leibler")
@@ -148,6 +149,21 @@ def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
     H_new = H * numerator
     H_new[H_new < _EPS64] = 0.0
     return H_new
+
+
+def nmf_to_plsa(W, H):
+    """Read KL-NMF factors ``X ≈ W H`` as PLSA probabilities (eq. :eq:`nmf-plsa`).
+
+    Rescaling ``W → W S⁻¹``, ``H → S H`` with a positive diagonal S leaves W H unchanged; with the
+    column sums of W and the row sums of H divided out, ``(W H)_dw / Σ W H = Σ_z P(z) P(d|z) P(w|z)``.
+
+    Returns ``(p_z, p_d_given_z, p_w_given_z)`` of shapes (K,), (N, K) and (K, D): each column
+    of ``p_d_given_z`` and each row of ``p_w_given_z`` sums to 1, and ``p_z`` sums to 1.
+    """
+    w_sum = W.sum(axis=0)
+    h_sum = H.sum(axis=1)
+    mass = w_sum * h_sum
+    return mass / mass.sum(), W / w_sum, H / h_sum[:, np.newaxis]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""Checks for the exercises of the chapter "Non-negative matrix factorisation".
+
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
+with the package's implementation in :mod:`lvmteach.nmf`, without revealing the answer.
+"""
+
+import numpy as np
+
+from .. import nmf
+from ._harness import run_cases
+
+__all__ = ["check_kl_divergence", "check_mu_frobenius", "check_mu_kl", "check_nmf_to_plsa"]
+
+
+def _case(N, D, K, seed, zeros=True):
+    rng = np.random.default_rng(seed)
+    X = rng.poisson(2.0, size=(N, D)).astype(float) if zeros else rng.uniform(0.5, 3.0, size=(N, D))
+    return X, rng.uniform(0.1, 1.0, size=(N, K)), rng.uniform(0.1, 1.0, size=(K, D))
+
+
+def _one_iteration(beta_loss):
+    def reference(X, W, H):
+        W = nmf.multiplicative_update_W(X, W, H, beta_loss)
+        return W, nmf.multiplicative_update_H(X, W, H, beta_loss)
+
+    return reference
+
+
+def _cases(shapes, seed0, zeros=True):
+    cases = []
+    for i, (N, D, K) in enumerate(shapes):
+        X, W, H = _case(N, D, K, seed0 + i, zeros)
+        cases.append((f"N={N}, D={D}, K={K}", {"X": X, "W": W, "H": H}))
+    return cases
+
+
+def check_mu_frobenius(fn, verbose=True):
+    """Check ``fn(X, W, H) -> (W_new, H_new)``: one Frobenius iteration, W first (eqs. nmf-mu-frob-W, nmf-mu-frob-H)."""
+    return run_cases(
+        fn,
+        _one_iteration("frobenius"),
+        _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=0),
+        title="check_mu_frobenius",
+        hint="W <- W * (X H^T) / (W H H^T), then H <- H * (W^T X) / (W^T W H) with the *new* W; "
+        "all products are element-wise except the matrix products shown",
+        rtol=1e-9,
+        atol=1e-12,
+        verbose=verbose,
+    )
+
+
+def check_mu_kl(fn, verbose=True):
+    """Check ``fn(X, W, H) -> (W_new, H_new)``: one KL iteration, W first (eqs. nmf-mu-kl-W, nmf-mu-kl-H)."""
+    return run_cases(
+        fn,
+        _one_iteration("kullback-leibler"),
+        _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=10),
+        title="check_mu_kl",
+        hint="W <- W * ((X / WH) H^T) / (row sums of H), then recompute WH with the new W and "
+        "H <- H * (W^T (X / WH)) / (column sums of W)",
+        rtol=1e-9,
+        atol=1e-12,
+        verbose=verbose,
+    )
+
+
+def check_kl_divergence(fn, verbose=True):
+    """Check ``fn(X, W, H) -> float``, the generalised KL divergence D(X || WH) (eq. nmf-kl-loss)."""
+    cases = _cases([(5, 4, 2), (20, 30, 3), (3, 3, 1)], seed0=20)
+    cases.append(("X with many zeros", dict(zip(("X", "W", "H"), _case(10, 8, 2, 30)))))
+    cases[-1][1]["X"][cases[-1][1]["X"] < 2] = 0.0
+    return run_cases(
+        fn,
+        lambda X, W, H: nmf.beta_divergence(X, W, H, "kullback-leibler"),
+        cases,
+        title="check_kl_divergence",
+        hint="sum x log(x / y) - x + y over all entries, with y = (W H) and 0 log 0 = 0 "
+        "(scipy.special.xlogy or a mask handles the zeros of X)",
+        rtol=1e-8,
+        atol=1e-10,
+        verbose=verbose,
+    )
+
+
+def check_nmf_to_plsa(fn, verbose=True):
+    """Check ``fn(W, H) -> (p_z, p_d_given_z, p_w_given_z)`` (eq. nmf-plsa)."""
+    cases = []
+    for i, (N, D, K) in enumerate([(5, 4, 2), (20, 30, 3), (3, 6, 1)]):
+        _, W, H = _case(N, D, K, 40 + i)
+        cases.append((f"N={N}, D={D}, K={K}", {"W": W * (i + 1.5), "H": H}))
+    return run_cases(
+        fn,
+        nmf.nmf_to_plsa,
+        cases,
+        title="check_nmf_to_plsa",
+        hint="divide each column of W by its sum and each row of H by its sum; P(z) is proportional "
+        "to the product of the two sums",
+        rtol=1e-9,
+        atol=1e-12,
+        verbose=verbose,
+    )

@@ -1,0 +1,112 @@
+"""Checks for the exercises of the chapter "Sparse coding".
+
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
+with the package's implementation in :mod:`lvmteach.sparse`, without revealing the answer.
+"""
+
+import warnings
+
+import numpy as np
+
+from .. import sparse
+from ..exceptions import ConvergenceWarning
+from ._harness import run_cases
+
+__all__ = ["check_fista", "check_ista", "check_soft_threshold", "check_update_dictionary"]
+
+
+def _problem(N, D, K, seed):
+    rng = np.random.default_rng(seed)
+    dictionary = rng.normal(size=(K, D))
+    dictionary /= np.linalg.norm(dictionary, axis=1, keepdims=True)
+    return rng.normal(size=(N, D)), dictionary
+
+
+def check_soft_threshold(fn, verbose=True):
+    """Check ``fn(V, threshold) -> array``, the soft-thresholding operator (eq. sparse-soft-threshold)."""
+    rng = np.random.default_rng(0)
+    cases = [
+        ("a vector", {"V": np.array([-2.0, -0.5, -0.1, 0.0, 0.3, 1.0, 4.0]), "threshold": 0.5}),
+        ("a matrix", {"V": rng.normal(size=(6, 5)), "threshold": 0.7}),
+        ("threshold 0", {"V": rng.normal(size=(3, 4)), "threshold": 0.0}),
+        ("entries exactly at the threshold", {"V": np.array([-1.0, 1.0, 2.0]), "threshold": 1.0}),
+    ]
+    return run_cases(
+        fn,
+        sparse.soft_threshold,
+        cases,
+        title="check_soft_threshold",
+        hint="move each entry towards 0 by the threshold, and set it to exactly 0 if it would cross 0",
+        rtol=1e-12,
+        atol=1e-14,
+        verbose=verbose,
+    )
+
+
+def _fixed_iterations(solver):
+    def reference(X, dictionary, alpha, n_iter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return solver(X, dictionary, alpha, max_iter=n_iter, tol=0.0)
+
+    return reference
+
+
+def _coding_cases(seed0):
+    cases = []
+    for i, (N, D, K, alpha, n_iter) in enumerate([(4, 6, 3, 0.2, 1), (10, 8, 12, 0.1, 25), (3, 20, 10, 0.5, 60)]):
+        X, dictionary = _problem(N, D, K, seed0 + i)
+        cases.append((f"N={N}, D={D}, K={K}, {n_iter} iteration(s)", {"X": X, "dictionary": dictionary, "alpha": alpha, "n_iter": n_iter}))
+    return cases
+
+
+def check_ista(fn, verbose=True):
+    """Check ``fn(X, dictionary, alpha, n_iter) -> codes`` after exactly ``n_iter`` ISTA steps from 0 (eq. sparse-ista)."""
+    return run_cases(
+        fn,
+        _fixed_iterations(sparse.ista),
+        _coding_cases(10),
+        title="check_ista",
+        hint="start from zero codes; the gradient of the smooth part is (C D - X) D^T; step 1/L with "
+        "L the largest eigenvalue of D D^T, then soft-threshold at alpha / L",
+        rtol=1e-9,
+        atol=1e-11,
+        verbose=verbose,
+    )
+
+
+def check_fista(fn, verbose=True):
+    """Check ``fn(X, dictionary, alpha, n_iter) -> codes`` after exactly ``n_iter`` FISTA steps from 0 (eq. sparse-fista)."""
+    return run_cases(
+        fn,
+        _fixed_iterations(sparse.fista),
+        _coding_cases(20),
+        title="check_fista",
+        hint="take the proximal step from the extrapolated point Y, not from C; t starts at 1 and "
+        "t_new = (1 + sqrt(1 + 4 t^2)) / 2; Y = C_new + (t - 1) / t_new * (C_new - C_old)",
+        rtol=1e-9,
+        atol=1e-11,
+        verbose=verbose,
+    )
+
+
+def check_update_dictionary(fn, verbose=True):
+    """Check ``fn(X, codes, dictionary) -> new dictionary``: one pass over the atoms in order (eq. sparse-dict-update)."""
+    cases = []
+    for i, (N, D, K) in enumerate([(20, 3, 2), (50, 8, 12), (30, 16, 5)]):
+        X, dictionary = _problem(N, D, K, 30 + i)
+        rng = np.random.default_rng(40 + i)
+        codes = rng.normal(size=(N, K)) * (rng.uniform(size=(N, K)) < 0.5)
+        codes[0] = 1.0  # every atom is used
+        cases.append((f"N={N}, D={D}, K={K}", {"X": X, "codes": codes, "dictionary": dictionary}))
+    return run_cases(
+        fn,
+        sparse.update_dictionary,
+        cases,
+        title="check_update_dictionary",
+        hint="update the atoms one at a time, each with the residual of the *current* dictionary: "
+        "d_k <- d_k + c_k^T R / ||c_k||^2, then divide by its norm",
+        rtol=1e-9,
+        atol=1e-11,
+        verbose=verbose,
+    )
