@@ -478,7 +478,12 @@ class PPCA(_LinearGaussian):
     def fit(self, X, y=None):
         """Fit by the closed form or by EM; returns self."""
         check_in(self.method, "method", ("closed_form", "em"))
-        X = check_array(X, allow_nan=self.method == "em", min_samples=2)
+        X = check_array(X, allow_nan=True, min_samples=2)
+        if self.method == "closed_form" and np.isnan(X).any():
+            raise ValueError(
+                f"X contains {int(np.isnan(X).sum())} NaN value(s); the closed form needs complete "
+                "data. Use PPCA(method='em'), which fits the observed-data likelihood"
+            )
         D = X.shape[1]
         q = _check_n_components(self.n_components, D)
         observed = ~np.isnan(X)

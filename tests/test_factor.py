@@ -470,6 +470,13 @@ def test_nan_rejected_where_not_supported(make):
         make().fit(X)
 
 
+def test_ppca_closed_form_with_nan_points_to_em():
+    X, *_ = make_data()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="method='em'"):
+        PPCA(2).fit(X)
+
+
 def test_fa_transform_rejects_nan():
     X, *_ = make_data()
     fa = FactorAnalysis(2, random_state=0).fit(X)
