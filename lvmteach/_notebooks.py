@@ -44,6 +44,10 @@ def execute(path, timeout=600):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # One BLAS thread, as under `make nbval`: the stored outputs are then computed exactly as
+    # the test run recomputes them, and small products do not stall on thread hand-offs.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     total = 0.0
     for path in find_notebooks(argv or ["book"]):
         elapsed = execute(path)
