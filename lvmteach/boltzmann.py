@@ -476,13 +476,20 @@ def pseudo_log_likelihood(V, W, b, c, flip=None):
         rows = np.arange(N)
         V_[rows, flip] = 1.0 - V_[rows, flip]
         return -D * _softplus(-(free_energy(V_, W, b, c) - F))
-    # Flipping bit d changes the hidden pre-activations by (1 − 2 v_d) W[:, d]: all N × D
-    # flipped free energies from one (N, D, K) array, without copying V D times.
+    # Flipping bit d changes the hidden pre-activations by (1 − 2 v_d) W[:, d]: the N × D
+    # flipped free energies come from (rows, D, K) arrays, without copying V D times; rows are
+    # taken in chunks so that these arrays stay near a million entries.
+    K = W.shape[0]
     A = V @ W.T + c                                        # (N, K)
     sign = 1.0 - 2.0 * V                                   # +1 turns a 0 on, −1 turns a 1 off
-    A_flip = A[:, None, :] + sign[:, :, None] * W.T[None, :, :]
-    F_flip = -(V @ b)[:, None] - sign * b - _softplus(A_flip).sum(axis=2)
-    return -_softplus(-(F_flip - F[:, None])).sum(axis=1)
+    out = np.empty(N)
+    step = max(1, 2**20 // (D * K))
+    for i in range(0, N, step):
+        s = slice(i, i + step)
+        A_flip = A[s, None, :] + sign[s, :, None] * W.T[None, :, :]
+        F_flip = -(V[s] @ b)[:, None] - sign[s] * b - _softplus(A_flip).sum(axis=2)
+        out[s] = -_softplus(-(F_flip - F[s, None])).sum(axis=1)
+    return out
 
 
 AISResult = namedtuple("AISResult", ["log_Z", "log_Z_low", "log_Z_high", "log_weights"])
