@@ -410,18 +410,25 @@ def test_elbo_never_decreases(seed, K, D, alpha0):
 
 
 def test_a_wrong_step_is_caught_by_strict_monotonicity(monkeypatch):
-    """The monotonicity test has teeth: dropping the D/β_k term of E[log 𝒩] makes the ELBO fall."""
+    """The monotonicity check has teeth: an off-by-one M-step (ν_k = ν₀ + N_k + 1) makes the ELBO fall."""
     import lvmteach.variational as v
+    from lvmteach.mixture import precision_cholesky
 
-    original = v.expected_log_rho
+    original = v.gauss_wishart_posterior
 
-    def broken(X, q, T=None):
-        return original(X, q, T) + 0.5 * X.shape[1] / q.beta * 40
+    def broken(nk, xbar, S, prior):
+        q = original(nk, xbar, S, prior)
+        nu = q.nu + 1
+        return q._replace(nu=nu, prec_chol=precision_cholesky(q.W_inv / nu[:, None, None], "full"))
 
-    monkeypatch.setattr(v, "expected_log_rho", broken)
-    X = two_blobs(np.random.default_rng(6), N=60)
+    X = two_blobs(np.random.default_rng(0), N=60)
+    fit = lambda: BayesianGaussianMixture(  # noqa: E731
+        5, weight_concentration_prior=1e-3, init_params="random", random_state=0, max_iter=100).fit(X)
+    with strict_monotonicity():
+        fit()  # the correct steps pass
+    monkeypatch.setattr(v, "gauss_wishart_posterior", broken)
     with strict_monotonicity(), pytest.raises(ObjectiveDecreasedError):
-        BayesianGaussianMixture(5, weight_concentration_prior=1e-3, init_params="random", random_state=0, max_iter=100).fit(X)
+        fit()
 
 
 def test_old_faithful_keeps_two_components():
