@@ -2,7 +2,8 @@
 
 These are deliberately few: a fit that stops before its tolerance is met warns with
 :class:`ConvergenceWarning`; an EM or VI run checked for monotonicity raises
-:class:`ObjectiveDecreasedError` (see :func:`lvmteach.em.strict_monotonicity`).
+:class:`ObjectiveDecreasedError` (see :func:`lvmteach.em.strict_monotonicity`); gradient
+training whose loss becomes NaN raises :class:`TrainingDivergedError`.
 """
 
 
@@ -24,3 +25,11 @@ class ObjectiveDecreasedError(ArithmeticError):
 
 class NotFittedError(AttributeError, ValueError):
     """A method that needs fitted parameters was called before ``fit``."""
+
+
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """Gradient-based training produced a non-finite loss (NaN or infinity).
+
+    Raised instead of returning NaN parameters. What to do: lower ``learning_rate``,
+    standardise the data, or use smaller initial weights.
+    """

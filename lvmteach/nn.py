@@ -16,6 +16,7 @@ containers that :class:`Adam` updates in place.
 
 import numpy as np
 
+from .exceptions import TrainingDivergedError  # noqa: F401  (re-exported: nn.TrainingDivergedError)
 from .validation import check_random_state
 
 __all__ = [
@@ -42,12 +43,6 @@ __all__ = [
 ]
 
 
-class TrainingDivergedError(FloatingPointError, ValueError):
-    """Gradient-based training produced a non-finite loss (NaN or infinity).
-
-    Raised instead of returning NaN parameters. What to do: lower ``learning_rate``,
-    standardise the data, or use smaller initial weights.
-    """
 
 
 # --------------------------------------------------------------------------------------------

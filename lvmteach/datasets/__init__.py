@@ -10,7 +10,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Dataset", "load_digits", "load_old_faithful", "load_wine"]
+__all__ = ["Dataset", "load_digits", "load_old_faithful", "load_wine", "make_moons", "energy", "ENERGY_NAMES"]
 
 
 class Dataset(dict):
@@ -122,3 +122,7 @@ def load_digits(*, binarize=False, threshold=8):
         target_names=np.arange(10),
         DESCR=DIGITS_DESCR,
     )
+
+
+# Generated 2-D data sets for the flows chapter (defined in toy2d.py).
+from .toy2d import ENERGY_NAMES, energy, make_moons  # noqa: E402
