@@ -1,0 +1,715 @@
+"""Topic models for document-term count matrices: PLSA, LDA by variational EM, collapsed Gibbs LDA.
+
+Chapter "Topic models" (book/topics) derives every function here; each docstring names its
+equation. Notation (see the notation page): ``X`` is the (N, V) document-term count matrix
+(x_dw = how often word w occurs in document d; dense or SciPy CSR), ``K`` topics,
+``doc_topic`` the (N, K) θ_dk, ``topic_word`` the (K, V) β_kw (rows sum to 1), ``alpha``
+and ``eta`` the Dirichlet hyperparameters of θ_d and β_k, ``gamma`` (N, K) and ``lam``
+(K, V) the variational Dirichlet parameters of LDA (``lam`` is Blei et al.'s λ; scikit-learn
+calls it ``components_``).
+
+Every computation touches only the non-zero counts: a document-term matrix is mostly zeros,
+and a word that does not occur in a document contributes nothing to any of the sums below.
+:func:`_nonzeros` returns them as three flat arrays (document, word, count), and the
+"sampled" product Σ_k A_dk B_kw is formed only at those (d, w) pairs.
+"""
+
+import math
+from bisect import bisect_right
+from itertools import accumulate
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import digamma, gammaln
+
+from .base import BaseEstimator, check_is_fitted
+from .em import EMMixin, fit_em
+from .validation import (
+    check_count_matrix,
+    check_n_features,
+    check_positive_int,
+    check_positive_scalar,
+    check_random_state,
+)
+
+__all__ = [
+    "PLSA",
+    "LDA",
+    "GibbsLDA",
+    "plsa_e_step",
+    "plsa_m_step",
+    "plsa_log_likelihood",
+    "dirichlet_expectation",
+    "lda_e_step",
+    "lda_m_step",
+    "lda_elbo",
+    "gibbs_sweep",
+    "gibbs_conditional",
+    "log_joint",
+    "match_topics",
+]
+
+# Floor for probabilities that may underflow to 0 and are then divided by or logged.
+_TINY = np.finfo(np.float64).tiny
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _nonzeros(X):
+    """The non-zero counts of ``X`` as (docs, words, counts), in row-major order."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        docs = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        return docs, X.indices.astype(np.intp), X.data
+    docs, words = np.nonzero(X)
+    return docs, words, X[docs, words]
+
+
+def _sampled_product(A, B, docs, words):
+    """(A @ B)[docs, words] without forming the (N, V) product: Σ_k A[d, k] B[k, w]."""
+    return np.einsum("ik,ik->i", A[docs], B.T[words])
+
+
+def _sparse_at(values, docs, words, shape):
+    """The CSR matrix with ``values`` at (docs, words) (in the row-major order of _nonzeros)."""
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(docs, minlength=shape[0]))])
+    return sp.csr_matrix((values, words, indptr), shape=shape)
+
+
+def _check_X(X, name="X"):
+    X = check_count_matrix(X, name=name)
+    if X.shape[0] < 1:
+        raise ValueError(f"{name} has no documents (0 rows)")
+    return X
+
+
+def match_topics(topics, true_topics):
+    """Match learned topics to true ones (Hungarian algorithm on total-variation distance).
+
+    Returns ``(order, tv)``: ``topics[order[j]]`` is the learned topic matched to
+    ``true_topics[j]``, and ``tv[j]`` = ½ Σ_w |β_w − β*_w| their distance (0 = identical,
+    1 = disjoint supports). Topic models identify topics only up to a permutation.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    topics = np.asarray(topics, dtype=float)
+    true_topics = np.asarray(true_topics, dtype=float)
+    if topics.ndim != 2 or true_topics.ndim != 2 or topics.shape[1] != true_topics.shape[1]:
+        raise ValueError(
+            f"topics {topics.shape} and true_topics {true_topics.shape} must be 2-D with the same number of words"
+        )
+    cost = 0.5 * np.abs(topics[:, None, :] - true_topics[None, :, :]).sum(axis=2)  # (K_learned, K_true)
+    rows, cols = linear_sum_assignment(cost)
+    order = np.empty(true_topics.shape[0], dtype=int)
+    order[cols] = rows
+    return order, cost[order, np.arange(true_topics.shape[0])]
+
+
+def _check_hyper(value, name, K):
+    """A Dirichlet hyperparameter: None means 1/K (scikit-learn's default)."""
+    return 1.0 / K if value is None else check_positive_scalar(value, name)
+
+
+# --------------------------------------------------------------------------------------------
+# PLSA (chapter "Topic models", section "PLSA")
+# --------------------------------------------------------------------------------------------
+
+
+def plsa_log_likelihood(X, doc_topic, topic_word):
+    """Log-likelihood Σ_dw x_dw log Σ_k θ_dk β_kw of PLSA (eq. :eq:`plsa-loglik`)."""
+    docs, words, counts = _nonzeros(X)
+    p = _sampled_product(doc_topic, topic_word, docs, words)
+    return float(counts @ np.log(np.maximum(p, _TINY)))
+
+
+def plsa_e_step(X, doc_topic, topic_word):
+    """PLSA E-step (eq. :eq:`plsa-resp`), returned in the compact form the M-step needs.
+
+    The responsibilities q_dwk = θ_dk β_kw / Σ_j θ_dj β_jw are never stored (that would be
+    N×V×K numbers): the M-step needs only Σ_w x_dw q_dwk = θ_dk (R βᵀ)_dk and
+    Σ_d x_dw q_dwk = β_kw (θᵀ R)_kw with R_dw = x_dw / (θβ)_dw, which is sparse where X is.
+
+    Returns ``(log_lik, R)`` with ``R`` a CSR matrix.
+    """
+    docs, words, counts = _nonzeros(X)
+    p = np.maximum(_sampled_product(doc_topic, topic_word, docs, words), _TINY)
+    R = _sparse_at(counts / p, docs, words, X.shape)
+    return float(counts @ np.log(p)), R
+
+
+def plsa_m_step(R, doc_topic, topic_word):
+    """PLSA M-step (eqs. :eq:`plsa-m-theta` and :eq:`plsa-m-beta`) from the E-step's ``R``.
+
+    θ_dk ∝ Σ_w x_dw q_dwk and β_kw ∝ Σ_d x_dw q_dwk, both computed from the *old* θ, β.
+    An empty document keeps θ_d uniform (it carries no information about its topics).
+    """
+    new_doc_topic = doc_topic * (R @ topic_word.T)
+    new_topic_word = topic_word * np.asarray(R.T @ doc_topic).T
+    K = doc_topic.shape[1]
+    totals = new_doc_topic.sum(axis=1, keepdims=True)
+    empty = totals[:, 0] <= 0
+    new_doc_topic[empty] = 1.0 / K
+    totals[empty] = 1.0
+    new_doc_topic /= totals
+    new_topic_word /= np.maximum(new_topic_word.sum(axis=1, keepdims=True), _TINY)
+    return new_doc_topic, new_topic_word
+
+
+class PLSA(EMMixin, BaseEstimator):
+    """Probabilistic latent semantic analysis (Hofmann 1999), fitted by EM.
+
+    p(w | d) = Σ_k θ_dk β_kw: each document is a mixture of K topics, each topic a
+    distribution over the vocabulary. No prior on θ or β (that is what LDA adds).
+
+    Parameters
+    ----------
+    n_topics : int
+        K.
+    max_iter : int
+    tol : float
+        Stop when the log-likelihood *per word* changes by less than ``tol``.
+    n_init : int
+        Restarts; the one with the highest likelihood is kept.
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    components_ : (K, V)
+        Topic-word distributions β_k (rows sum to 1).
+    doc_topic_ : (N, K)
+        θ_d of the training documents (rows sum to 1).
+    history_ : (n_iter_,)
+        Log-likelihood per word after each E-step (never decreases).
+    n_iter_, converged_, lower_bound_
+    """
+
+    def __init__(self, n_topics=10, *, max_iter=200, tol=1e-6, n_init=1, random_state=None):
+        self.n_topics = n_topics
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Fit by EM on the (N, V) count matrix ``X``; returns self."""
+        K = check_positive_int(self.n_topics, "n_topics")
+        X = _check_X(X)
+        self._n_tokens = max(float(X.sum()), 1.0)
+        self._K = K
+        fit_em(self, X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _initialize(self, X, rng):
+        N, V = X.shape
+        self.doc_topic_ = rng.dirichlet(np.ones(self._K), size=N)
+        self.components_ = rng.dirichlet(np.ones(V), size=self._K)
+
+    def _e_step(self, X):
+        log_lik, R = plsa_e_step(X, self.doc_topic_, self.components_)
+        return log_lik / self._n_tokens, R
+
+    def _m_step(self, X, R):
+        self.doc_topic_, self.components_ = plsa_m_step(R, self.doc_topic_, self.components_)
+
+    def _get_parameters(self):
+        return (self.doc_topic_, self.components_)
+
+    def _set_parameters(self, params):
+        self.doc_topic_, self.components_ = params
+
+    def transform(self, X, max_iter=100, tol=1e-8):
+        """θ for new documents ("folding in"): EM over θ with the topics β held fixed."""
+        check_is_fitted(self, "components_")
+        X = check_n_features(_check_X(X), self.n_features_in_)
+        doc_topic = np.full((X.shape[0], self.components_.shape[0]), 1.0 / self.components_.shape[0])
+        for _ in range(max_iter):
+            _, R = plsa_e_step(X, doc_topic, self.components_)
+            new, _ = plsa_m_step(R, doc_topic, self.components_)
+            change = np.max(np.abs(new - doc_topic))
+            doc_topic = new
+            if change < tol:
+                break
+        return doc_topic
+
+    def score(self, X, y=None):
+        """Log-likelihood per word of ``X`` with θ folded in (higher is better)."""
+        X = _check_X(X)
+        return plsa_log_likelihood(X, self.transform(X), self.components_) / max(float(X.sum()), 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# LDA by variational EM (chapter "Topic models", section "Variational inference for LDA")
+# --------------------------------------------------------------------------------------------
+
+
+def dirichlet_expectation(a):
+    """E[log θ_k] = ψ(a_k) − ψ(Σ_j a_j) for θ ~ Dirichlet(a), row by row (eq. :eq:`dir-elog`)."""
+    return digamma(a) - digamma(a.sum(axis=-1, keepdims=True))
+
+
+def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
+    """Variational E-step of LDA for all documents at once (eqs. :eq:`lda-phi`, :eq:`lda-gamma`).
+
+    Iterates, for every document d still changing,
+
+        φ_dwk ∝ exp(E[log θ_dk] + E[log β_kw]),     γ_dk = α + Σ_w x_dw φ_dwk,
+
+    until the mean absolute change of γ_d is below ``doc_tol`` (scikit-learn's rule) or
+    ``max_doc_iter`` sweeps. φ is never stored: with a_dk = exp E[log θ_dk] and
+    b_kw = exp E[log β_kw], φ_dwk = a_dk b_kw / n_dw with n_dw = Σ_k a_dk b_kw, so
+    Σ_w x_dw φ_dwk = a_dk (R bᵀ)_dk with R_dw = x_dw / n_dw, sparse where X is.
+
+    Parameters
+    ----------
+    X : (N, V) counts, dense or CSR
+    lam : (K, V)
+        Variational Dirichlet parameters λ_k of the topics.
+    alpha : float
+    gamma : (N, K), optional
+        Starting γ (a warm start from the previous EM iteration); default α + n_d / K.
+
+    Returns
+    -------
+    gamma : (N, K)
+    sstats : (K, V)
+        Σ_d x_dw φ_dwk, computed with the final γ (what the M-step needs).
+    log_norm : float
+        Σ_dw x_dw log n_dw, the data term of the ELBO at the final γ (see :func:`lda_elbo`).
+    """
+    N, V = X.shape
+    K = lam.shape[0]
+    docs, words, counts = _nonzeros(X)
+    if gamma is None:
+        n_d = np.bincount(docs, weights=counts, minlength=N)
+        gamma = np.full((N, K), alpha) + n_d[:, None] / K
+    else:
+        gamma = gamma.copy()
+    exp_topic_word = np.exp(dirichlet_expectation(lam))  # b_kw
+    exp_doc_topic = np.exp(dirichlet_expectation(gamma))  # a_dk
+    lengths = np.bincount(docs, minlength=N)
+    gamma[lengths == 0] = alpha  # an empty document keeps its prior
+    # The inner loop works on the documents still changing ("active"), with their non-zeros
+    # packed together: local document index, word, count and b_kw at each non-zero.
+    active = np.flatnonzero(lengths > 0)
+    loc_docs = np.repeat(np.arange(active.size), lengths[active])
+    loc_words, loc_counts = words, counts
+    loc_b = exp_topic_word.T[words]  # (nnz, K): b_kw at each non-zero, gathered once per E-step
+    loc_indptr = np.concatenate([[0], np.cumsum(lengths[active])])
+    b_T = np.ascontiguousarray(exp_topic_word.T)
+    for _ in range(max_doc_iter):
+        if active.size == 0:
+            break
+        a = exp_doc_topic[active]
+        norm = np.maximum(np.einsum("ik,ik->i", a[loc_docs], loc_b), _TINY)  # n_dw at the non-zeros
+        R = sp.csr_matrix((loc_counts / norm, loc_words, loc_indptr), shape=(active.size, V))
+        new = alpha + a * (R @ b_T)  # γ_dk = α + a_dk Σ_w R_dw b_kw   (eq. lda-gamma)
+        changed = np.abs(new - gamma[active]).mean(axis=1) >= doc_tol
+        gamma[active] = new
+        exp_doc_topic[active] = np.exp(dirichlet_expectation(new))
+        if not changed.any():
+            break
+        # Drop the converged documents from the packed arrays once they are half of them (until
+        # then they are updated along: an extra coordinate-ascent step never lowers the ELBO).
+        if 2 * changed.sum() <= changed.size:
+            keep = changed[loc_docs]
+            loc_b, loc_words, loc_counts = loc_b[keep], loc_words[keep], loc_counts[keep]
+            kept_lengths = np.diff(loc_indptr)[changed]
+            loc_docs = np.repeat(np.arange(kept_lengths.size), kept_lengths)
+            loc_indptr = np.concatenate([[0], np.cumsum(kept_lengths)])
+            active = active[changed]
+    # Final statistics with the final γ (the M-step's φ must be the one γ implies).
+    norm = np.maximum(np.einsum("ik,ik->i", exp_doc_topic[docs], exp_topic_word.T[words]), _TINY)
+    R = _sparse_at(counts / norm, docs, words, (N, V))
+    sstats = exp_topic_word * np.asarray(R.T @ exp_doc_topic).T
+    return gamma, sstats, float(counts @ np.log(norm))
+
+
+def lda_m_step(sstats, eta):
+    """Variational M-step of LDA (eq. :eq:`lda-lambda`): λ_kw = η + Σ_d x_dw φ_dwk."""
+    return eta + sstats
+
+
+def lda_elbo(X, gamma, lam, alpha, eta, log_norm=None):
+    """The ELBO of LDA with φ at its optimum given γ and λ (eq. :eq:`lda-elbo`).
+
+    L = Σ_dw x_dw log Σ_k exp(E[log θ_dk] + E[log β_kw])
+        + Σ_d { Σ_k [(α − γ_dk) E[log θ_dk] + log Γ(γ_dk) − log Γ(α)] + log Γ(Kα) − log Γ(Σ_k γ_dk) }
+        + Σ_k { Σ_w [(η − λ_kw) E[log β_kw] + log Γ(λ_kw) − log Γ(η)] + log Γ(Vη) − log Γ(Σ_w λ_kw) }
+
+    (the data term, then −KL(q(θ_d) ‖ p(θ_d)) and −KL(q(β_k) ‖ p(β_k))). Pass ``log_norm``
+    from :func:`lda_e_step` to skip recomputing the data term.
+    """
+    N, K = gamma.shape
+    V = lam.shape[1]
+    e_log_theta = dirichlet_expectation(gamma)
+    e_log_beta = dirichlet_expectation(lam)
+    if log_norm is None:
+        docs, words, counts = _nonzeros(X)
+        norm = _sampled_product(np.exp(e_log_theta), np.exp(e_log_beta), docs, words)
+        log_norm = float(counts @ np.log(np.maximum(norm, _TINY)))
+    doc_part = np.sum((alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(alpha))
+    doc_part += np.sum(gammaln(K * alpha) - gammaln(gamma.sum(axis=1)))
+    topic_part = np.sum((eta - lam) * e_log_beta + gammaln(lam) - gammaln(eta))
+    topic_part += np.sum(gammaln(V * eta) - gammaln(lam.sum(axis=1)))
+    return float(log_norm + doc_part + topic_part)
+
+
+class LDA(EMMixin, BaseEstimator):
+    """Latent Dirichlet allocation fitted by variational EM (Blei, Ng & Jordan 2003).
+
+    The "smoothed" LDA: θ_d ~ Dir(α), β_k ~ Dir(η), z_dn ~ θ_d, w_dn ~ β_{z_dn}. The
+    variational posterior is q(θ_d) = Dir(γ_d), q(β_k) = Dir(λ_k), q(z_dn) = φ_dn; the
+    E-step (:func:`lda_e_step`) updates γ (and φ) for every document, the M-step
+    (:func:`lda_m_step`) λ. Both are coordinate ascent on the ELBO, so it never decreases.
+    This is scikit-learn's ``LatentDirichletAllocation(learning_method='batch')``, with two
+    differences: the E-step is vectorised over documents, and it starts from the previous
+    iteration's γ (a warm start, which keeps the ELBO monotone; scikit-learn restarts γ at
+    random every iteration).
+
+    Parameters
+    ----------
+    n_topics : int
+        K.
+    alpha : float, optional
+        Dirichlet parameter of θ_d (scikit-learn's ``doc_topic_prior``); default 1/K.
+    eta : float, optional
+        Dirichlet parameter of β_k (``topic_word_prior``); default 1/K.
+    max_iter : int
+        EM iterations.
+    tol : float
+        Stop when the ELBO *per word* changes by less than ``tol``.
+    max_doc_iter, doc_tol :
+        The E-step's inner loop (see :func:`lda_e_step`).
+    components_init : array of shape (K, V), optional
+        Starting λ (e.g. to start from the same point as scikit-learn, whose start is
+        ``RandomState(seed).gamma(100, 0.01, (K, V))``); default: drawn the same way from
+        ``random_state``.
+    n_init : int
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    components_ : (K, V)
+        λ, the variational Dirichlet parameters of the topics (as in scikit-learn).
+    topic_word_ : (K, V)
+        E_q[β_k] = λ_k / Σ_w λ_kw, the topics as distributions (rows sum to 1).
+    doc_topic_ : (N, K)
+        γ of the training documents.
+    history_ : (n_iter_,)
+        ELBO per word after each E-step (never decreases).
+    n_iter_, converged_, lower_bound_
+    """
+
+    def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None):
+        self.n_topics = n_topics
+        self.alpha = alpha
+        self.eta = eta
+        self.max_iter = max_iter
+        self.tol = tol
+        self.max_doc_iter = max_doc_iter
+        self.doc_tol = doc_tol
+        self.components_init = components_init
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _check_params(self):
+        K = check_positive_int(self.n_topics, "n_topics")
+        self._K = K
+        self._alpha = _check_hyper(self.alpha, "alpha", K)
+        self._eta = _check_hyper(self.eta, "eta", K)
+        self._max_doc_iter = check_positive_int(self.max_doc_iter, "max_doc_iter")
+        self._doc_tol = check_positive_scalar(self.doc_tol, "doc_tol", allow_zero=True)
+
+    def fit(self, X, y=None):
+        """Fit by variational EM on the (N, V) count matrix ``X``; returns self."""
+        self._check_params()
+        X = _check_X(X)
+        self._n_tokens = max(float(X.sum()), 1.0)
+        fit_em(self, X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    @property
+    def topic_word_(self):
+        check_is_fitted(self, "components_")
+        return self.components_ / self.components_.sum(axis=1, keepdims=True)
+
+    def _initialize(self, X, rng):
+        if self.components_init is not None:
+            lam = np.asarray(self.components_init, dtype=np.float64)
+            if lam.shape != (self._K, X.shape[1]) or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
+                raise ValueError(
+                    f"components_init must be a positive finite array of shape (n_topics, n_words) = "
+                    f"{(self._K, X.shape[1])}; got shape {lam.shape}"
+                )
+            self.components_ = lam.copy()
+        else:
+            # scikit-learn's initialisation: λ_kw ~ Gamma(100, 1/100), i.e. near 1 with 10% noise.
+            self.components_ = rng.gamma(100.0, 0.01, size=(self._K, X.shape[1]))
+        self.doc_topic_ = None
+
+    def _e_step(self, X):
+        gamma, sstats, log_norm = lda_e_step(
+            X, self.components_, self._alpha, self.doc_topic_, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
+        )
+        self.doc_topic_ = gamma
+        elbo = lda_elbo(X, gamma, self.components_, self._alpha, self._eta, log_norm=log_norm)
+        return elbo / self._n_tokens, sstats
+
+    def _m_step(self, X, sstats):
+        self.components_ = lda_m_step(sstats, self._eta)
+
+    def _get_parameters(self):
+        return (self.components_, self.doc_topic_)
+
+    def _set_parameters(self, params):
+        self.components_, self.doc_topic_ = params
+
+    def _gamma(self, X):
+        check_is_fitted(self, "components_")
+        X = check_n_features(_check_X(X), self.n_features_in_)
+        gamma, _, log_norm = lda_e_step(X, self.components_, self._alpha, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol)
+        return X, gamma, log_norm
+
+    def transform(self, X):
+        """Document-topic proportions E_q[θ_d] = γ_d / Σ_k γ_dk for new documents (λ fixed)."""
+        _, gamma, _ = self._gamma(X)
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def perplexity(self, X):
+        """exp(−ELBO / number of words) of ``X``, with λ fixed and γ fitted (Blei et al. §7.1).
+
+        Only the documents' part of the ELBO is used (the data term and the KL of θ_d); the
+        topics' KL term of λ is a property of the training fit, not of ``X``. Lower is better.
+        """
+        X, gamma, log_norm = self._gamma(X)
+        K = gamma.shape[1]
+        e_log_theta = dirichlet_expectation(gamma)
+        bound = log_norm + np.sum((self._alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(self._alpha))
+        bound += np.sum(gammaln(K * self._alpha) - gammaln(gamma.sum(axis=1)))
+        return float(np.exp(-bound / max(float(X.sum()), 1.0)))
+
+
+# --------------------------------------------------------------------------------------------
+# Collapsed Gibbs sampling for LDA (chapter "Topic models", section "Collapsed Gibbs sampling")
+# --------------------------------------------------------------------------------------------
+
+
+def _tokens(X):
+    """One entry per word token: (doc, word) arrays, documents in order."""
+    docs, words, counts = _nonzeros(X)
+    reps = counts.astype(np.int64)
+    return np.repeat(docs, reps), np.repeat(words, reps)
+
+
+def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
+    """log p(w, z) of LDA with θ and β integrated out (eq. :eq:`lda-log-joint`).
+
+    log p(z) = Σ_d [log Γ(Kα) − log Γ(n_d + Kα) + Σ_k log Γ(n_dk + α) − K log Γ(α)]
+    log p(w | z) = Σ_k [log Γ(Vη) − log Γ(n_k + Vη) + Σ_w log Γ(n_wk + η) − V log Γ(η)]
+
+    ``doc_topic_counts`` is (N, K) n_dk, ``word_topic_counts`` (V, K) n_wk.
+    """
+    ndk = np.asarray(doc_topic_counts, dtype=float)
+    nwk = np.asarray(word_topic_counts, dtype=float)
+    N, K = ndk.shape
+    V = nwk.shape[0]
+    log_pz = N * (gammaln(K * alpha) - K * gammaln(alpha)) - gammaln(ndk.sum(1) + K * alpha).sum() + gammaln(ndk + alpha).sum()
+    log_pw = K * (gammaln(V * eta) - V * gammaln(eta)) - gammaln(nwk.sum(0) + V * eta).sum() + gammaln(nwk + eta).sum()
+    return float(log_pz + log_pw)
+
+
+def gibbs_conditional(ndk_d, nwk_w, nk, alpha, eta, V):
+    """Unnormalised p(z_i = k | z_−i, w) (eq. :eq:`gibbs-conditional`), counts without token i.
+
+    (n_dk + α) · (n_wk + η) / (n_k + Vη), for all k at once.
+    """
+    return (ndk_d + alpha) * (nwk_w + eta) / (nk + V * eta)
+
+
+def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
+    """One sweep of the collapsed Gibbs sampler over every token, in place (Griffiths & Steyvers 2004).
+
+    For each token i in turn: remove it from the counts, draw z_i from the conditional
+    :func:`gibbs_conditional`, add it back. This is exact sequential Gibbs sampling: each draw
+    sees every earlier draw of the sweep. That is why it is a Python loop over tokens: no
+    vectorisation over tokens is exact, since they all share n_wk and n_k. For speed the loop
+    works on Python lists holding n_dk + α, n_wk + η and 1/(n_k + Vη) (NumPy calls on
+    K-vectors cost more than the arithmetic), and inverts the CDF with :func:`bisect.bisect_right`.
+
+    Parameters
+    ----------
+    docs, words : (n_tokens,) int arrays
+        Document and word of every token.
+    z : (n_tokens,) int array
+        Topic of every token; updated in place.
+    ndk : (N, K), nwk : (V, K), nk : (K,) float arrays
+        The counts n_dk, n_wk, n_k of the current z; updated in place.
+    alpha, eta : float
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    float
+        The change in log p(w, z) (eq. :eq:`gibbs-delta`): moving token i from topic k to k'
+        changes it by log p_k' − log p_k, with p the conditional weights of that step.
+    """
+    V = nwk.shape[0]
+    top = nk.shape[0] - 1
+    nd_a = (ndk + alpha).tolist()
+    nw_e = (nwk + eta).tolist()
+    nk_e = (nk + V * eta).tolist()
+    inv = [1.0 / x for x in nk_e]
+    z_list = z.tolist()
+    log = math.log
+    delta = 0.0
+    for i, (d, w, k, u) in enumerate(zip(docs.tolist(), words.tolist(), z_list, rng.random(len(docs)).tolist())):
+        nd, nw = nd_a[d], nw_e[w]
+        nd[k] -= 1.0  # remove token i from the counts
+        nw[k] -= 1.0
+        nk_e[k] -= 1.0
+        inv[k] = 1.0 / nk_e[k]
+        p = [a * b * c for a, b, c in zip(nd, nw, inv)]  # (n_dk + α)(n_wk + η)/(n_k + Vη)
+        cdf = list(accumulate(p))
+        new = bisect_right(cdf, u * cdf[-1])
+        if new > top:  # u * cdf[-1] rounded up to cdf[-1]
+            new = top
+        nd[new] += 1.0  # add it back with its new topic
+        nw[new] += 1.0
+        nk_e[new] += 1.0
+        inv[new] = 1.0 / nk_e[new]
+        if new != k:
+            delta += log(p[new] / p[k])
+            z_list[i] = new
+    z[:] = z_list
+    ndk[:] = np.asarray(nd_a) - alpha
+    nwk[:] = np.asarray(nw_e) - eta
+    nk[:] = np.asarray(nk_e) - V * eta
+    # The counts are integers; remove the round-off of adding and subtracting α, η, Vη.
+    np.round(ndk, out=ndk)
+    np.round(nwk, out=nwk)
+    np.round(nk, out=nk)
+    return delta
+
+
+class GibbsLDA(BaseEstimator):
+    """LDA by collapsed Gibbs sampling (Griffiths & Steyvers 2004).
+
+    θ and β are integrated out analytically; the sampler visits the topic assignment z_i of
+    every token in turn and draws it from its full conditional (:func:`gibbs_conditional`).
+    The estimates below are from the final state of the chain.
+
+    Parameters
+    ----------
+    n_topics : int
+        K.
+    alpha : float, optional
+        Dirichlet parameter of θ_d; default 1/K.
+    eta : float, optional
+        Dirichlet parameter of β_k; default 1/K (Griffiths & Steyvers used 0.01 for text).
+    n_iter : int
+        Number of sweeps.
+    burn_in : int, optional
+        Sweeps discarded before averaging; default ``n_iter // 2``.
+    random_state : None, int or numpy.random.Generator
+
+    Attributes
+    ----------
+    components_ : (K, V)
+        β̂_kw = (n_wk + η) / (n_k + Vη) (eq. :eq:`gibbs-estimates`), averaged over the sweeps
+        after ``burn_in`` (the posterior mean of β given each sample, averaged over samples;
+        within one chain the topics keep their labels, so averaging is safe).
+    doc_topic_ : (N, K)
+        θ̂_dk = (n_dk + α) / (n_d + Kα), averaged the same way.
+    z_ : (n_tokens,)
+        Final topic of every token; ``docs_``, ``words_`` give its document and word.
+    doc_topic_counts_ (N, K), word_topic_counts_ (V, K)
+    log_joint_ : (n_iter + 1,)
+        log p(w, z) of the initial state and after every sweep, kept up to date incrementally.
+    """
+
+    def __init__(self, n_topics=10, *, alpha=None, eta=None, n_iter=200, burn_in=None, random_state=None):
+        self.n_topics = n_topics
+        self.alpha = alpha
+        self.eta = eta
+        self.n_iter = n_iter
+        self.burn_in = burn_in
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Run the sampler on the (N, V) count matrix ``X``; returns self."""
+        K = check_positive_int(self.n_topics, "n_topics")
+        alpha = _check_hyper(self.alpha, "alpha", K)
+        eta = _check_hyper(self.eta, "eta", K)
+        n_iter = check_positive_int(self.n_iter, "n_iter")
+        burn_in = n_iter // 2 if self.burn_in is None else check_positive_int(self.burn_in, "burn_in", minimum=0)
+        if burn_in >= n_iter:
+            raise ValueError(f"burn_in={burn_in} must be smaller than n_iter={n_iter}, so that some sweeps are kept")
+        rng = check_random_state(self.random_state)
+        X = _check_X(X)
+        N, V = X.shape
+        docs, words = _tokens(X)
+        z = rng.integers(K, size=len(docs))
+        ndk = np.zeros((N, K))
+        nwk = np.zeros((V, K))
+        np.add.at(ndk, (docs, z), 1.0)
+        np.add.at(nwk, (words, z), 1.0)
+        nk = nwk.sum(axis=0)
+        trace = [log_joint(ndk, nwk, alpha, eta)]
+        topic_word = np.zeros((K, V))
+        doc_topic = np.zeros((N, K))
+        for sweep in range(n_iter):
+            trace.append(trace[-1] + gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng))
+            if sweep >= burn_in:
+                topic_word += ((nwk + eta) / (nk + V * eta)).T
+                doc_topic += (ndk + alpha) / (ndk.sum(axis=1, keepdims=True) + K * alpha)
+        self.docs_, self.words_, self.z_ = docs, words, z
+        self.doc_topic_counts_, self.word_topic_counts_ = ndk, nwk
+        self.log_joint_ = np.asarray(trace)
+        self.components_ = topic_word / (n_iter - burn_in)
+        self.doc_topic_ = doc_topic / (n_iter - burn_in)
+        self._alpha, self._eta = alpha, eta
+        self.n_features_in_ = V
+        return self
+
+    def transform(self, X, n_iter=50, random_state=0):
+        """θ for new documents by Gibbs sampling with the topics fixed at ``components_``.
+
+        Given β the documents are independent, so here one step samples the j-th token of
+        *every* document at once (exact; vectorised over documents). Returns the average of
+        (n_dk + α)/(n_d + Kα) over the second half of the sweeps.
+        """
+        check_is_fitted(self, "components_")
+        X = check_n_features(_check_X(X), self.n_features_in_)
+        rng = check_random_state(random_state)
+        K = self.components_.shape[0]
+        N = X.shape[0]
+        docs, words = _tokens(X)
+        n_d = np.bincount(docs, minlength=N)
+        pos = np.arange(len(docs)) - np.repeat(np.concatenate([[0], np.cumsum(n_d)[:-1]]), n_d)
+        z = rng.integers(K, size=len(docs))
+        ndk = np.zeros((N, K))
+        np.add.at(ndk, (docs, z), 1.0)
+        beta_w = self.components_.T[words]  # (n_tokens, K)
+        total = np.zeros((N, K))
+        n_kept = 0
+        order = np.argsort(pos, kind="stable")  # token j of every document, j = 0, 1, ...
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=int(n_d.max(initial=0))))])
+        for sweep in range(n_iter):
+            for j in range(len(bounds) - 1):
+                idx = order[bounds[j] : bounds[j + 1]]
+                d = docs[idx]
+                ndk[d, z[idx]] -= 1.0
+                p = (ndk[d] + self._alpha) * beta_w[idx]
+                cdf = p.cumsum(axis=1)
+                new = (cdf < rng.random(len(idx))[:, None] * cdf[:, -1:]).sum(axis=1)
+                z[idx] = np.minimum(new, K - 1)
+                ndk[d, z[idx]] += 1.0
+            if sweep >= n_iter // 2:
+                total += (ndk + self._alpha) / (n_d[:, None] + K * self._alpha)
+                n_kept += 1
+        return total / max(n_kept, 1)
