@@ -1,0 +1,128 @@
+"""Checks for the coding exercises of "Topic models".
+
+Each ``check_*`` runs your function on random cases against the reference in
+:mod:`lvmteach.topics` and prints what is off (never the expected values).
+"""
+
+import numpy as np
+
+from .. import topics
+from ._harness import run_cases
+
+__all__ = ["check_dirichlet_expectation", "check_plsa_em_step", "check_gibbs_conditional", "check_log_joint"]
+
+
+def check_dirichlet_expectation(my_fn):
+    """Check ``my_fn(a) -> E[log θ]`` for θ ~ Dirichlet(a_d), row by row; ``a`` is (N, K)."""
+    rng = np.random.default_rng(0)
+    cases = []
+    for _ in range(6):
+        N, K = int(rng.integers(1, 6)), int(rng.integers(2, 8))
+        cases.append((f"N={N}, K={K}", dict(a=rng.gamma(0.5, 4.0, size=(N, K)) + 1e-3)))
+    return run_cases(
+        my_fn,
+        topics.dirichlet_expectation,
+        cases,
+        title="dirichlet_expectation",
+        hint="ψ(a_k) − ψ(Σ_j a_j) with ψ = scipy.special.digamma; sum over the last axis only",
+        rtol=1e-10,
+        atol=1e-12,
+    )
+
+
+def check_plsa_em_step(my_fn):
+    """Check ``my_fn(X, doc_topic, topic_word) -> (new_doc_topic, new_topic_word)`` (one EM step)."""
+    rng = np.random.default_rng(1)
+    cases = []
+    for i in range(6):
+        N, V, K = int(rng.integers(2, 12)), int(rng.integers(2, 10)), int(rng.integers(1, 5))
+        X = rng.poisson(2.0, size=(N, V)).astype(float)
+        X[0, 0] += 1.0  # never an empty document here
+        X[X.sum(axis=1) == 0, 0] = 1.0
+        cases.append(
+            (
+                f"N={N}, V={V}, K={K}",
+                dict(X=X, doc_topic=rng.dirichlet(np.ones(K), size=N), topic_word=rng.dirichlet(np.ones(V), size=K)),
+            )
+        )
+
+    def reference(X, doc_topic, topic_word):
+        _, R = topics.plsa_e_step(X, doc_topic, topic_word)
+        return topics.plsa_m_step(R, doc_topic, topic_word)
+
+    return run_cases(
+        my_fn,
+        reference,
+        cases,
+        title="plsa_em_step",
+        hint="q_dwk ∝ θ_dk β_kw (normalise over k); θ_dk ∝ Σ_w x_dw q_dwk (normalise over k); "
+        "β_kw ∝ Σ_d x_dw q_dwk (normalise over w); both from the OLD θ and β",
+        rtol=1e-8,
+        atol=1e-12,
+    )
+
+
+def check_gibbs_conditional(my_fn):
+    """Check ``my_fn(ndk_d, nwk_w, nk, alpha, eta, V) -> p`` normalised over the K topics.
+
+    The counts passed in already exclude the token being resampled.
+    """
+    rng = np.random.default_rng(2)
+    cases = []
+    for _ in range(8):
+        K, V = int(rng.integers(2, 8)), int(rng.integers(3, 30))
+        nk = rng.integers(5, 50, size=K).astype(float)
+        cases.append(
+            (
+                f"K={K}, V={V}",
+                dict(
+                    ndk_d=rng.integers(0, 5, size=K).astype(float),
+                    nwk_w=rng.integers(0, 5, size=K).astype(float),
+                    nk=nk,
+                    alpha=float(rng.choice([0.1, 0.5, 1.0])),
+                    eta=float(rng.choice([0.01, 0.1])),
+                    V=V,
+                ),
+            )
+        )
+
+    def reference(ndk_d, nwk_w, nk, alpha, eta, V):
+        p = topics.gibbs_conditional(ndk_d, nwk_w, nk, alpha, eta, V)
+        return p / p.sum()
+
+    return run_cases(
+        my_fn,
+        reference,
+        cases,
+        title="gibbs_conditional",
+        hint="(n_dk + α)(n_wk + η)/(n_k + Vη), normalised to sum to 1; the document-length "
+        "denominator (n_d + Kα) is the same for every k",
+        rtol=1e-10,
+        atol=1e-12,
+    )
+
+
+def check_log_joint(my_fn):
+    """Check ``my_fn(ndk, nwk, alpha, eta) -> log p(w, z)`` from the (N, K) and (V, K) counts."""
+    rng = np.random.default_rng(3)
+    cases = []
+    for _ in range(6):
+        N, V, K = int(rng.integers(1, 6)), int(rng.integers(2, 10)), int(rng.integers(1, 5))
+        z_docs = rng.integers(N, size=40)
+        z_words = rng.integers(V, size=40)
+        z = rng.integers(K, size=40)
+        ndk = np.zeros((N, K))
+        nwk = np.zeros((V, K))
+        np.add.at(ndk, (z_docs, z), 1.0)
+        np.add.at(nwk, (z_words, z), 1.0)
+        cases.append((f"N={N}, V={V}, K={K}", dict(ndk=ndk, nwk=nwk, alpha=float(rng.choice([0.1, 1.0])), eta=0.05)))
+    return run_cases(
+        my_fn,
+        lambda ndk, nwk, alpha, eta: topics.log_joint(ndk, nwk, alpha, eta),
+        cases,
+        title="log_joint",
+        hint="one Dirichlet-multinomial integral per document (over topics, with α) and per topic "
+        "(over words, with η); use scipy.special.gammaln, never log(gamma(...))",
+        rtol=1e-10,
+        atol=1e-8,
+    )
