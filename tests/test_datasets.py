@@ -31,3 +31,18 @@ def test_wine_shapes_and_classes():
     assert d.data.shape == (178, 13) and len(d.feature_names) == 13
     np.testing.assert_array_equal(np.bincount(d.target), [59, 71, 48])
     assert "CC BY 4.0" in d.DESCR
+
+
+def test_every_loader_is_reachable_from_lvmteach_datasets():
+    import lvmteach.datasets as datasets
+
+    for name in datasets.__all__:
+        assert hasattr(datasets, name), name
+
+
+def test_state_of_the_union_is_shipped_with_its_licence():
+    from lvmteach.datasets import load_state_of_the_union
+
+    d = load_state_of_the_union()
+    assert len(d.text) == 2000 and len(d.year) == 2000
+    assert "public domain" in d.DESCR.lower()

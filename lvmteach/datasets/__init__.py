@@ -10,7 +10,20 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Dataset", "load_digits", "load_old_faithful", "load_wine", "make_moons", "energy", "ENERGY_NAMES"]
+__all__ = [
+    "Dataset",
+    "load_digits",
+    "load_old_faithful",
+    "load_wine",
+    "load_state_of_the_union",
+    "make_bars",
+    "bars_topics",
+    "tokenize",
+    "document_term_matrix",
+    "make_moons",
+    "energy",
+    "ENERGY_NAMES",
+]
 
 
 class Dataset(dict):
@@ -124,5 +137,6 @@ def load_digits(*, binarize=False, threshold=8):
     )
 
 
-# Generated 2-D data sets for the flows chapter (defined in toy2d.py).
+# Text (topics chapter) and generated 2-D data (flows chapter), defined in their own modules.
+from .text import bars_topics, document_term_matrix, load_state_of_the_union, make_bars, tokenize  # noqa: E402
 from .toy2d import ENERGY_NAMES, energy, make_moons  # noqa: E402
