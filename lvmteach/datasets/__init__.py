@@ -123,7 +123,7 @@ def load_digits(*, binarize=False, threshold=8):
         ``data`` (1797, 64) float64, ``target`` (1797,) int labels 0..9, ``images``
         (1797, 8, 8), ``target_names``, ``DESCR``.
     """
-    with gzip.open(_data_path("digits.csv.gz").open("rb"), "rt") as f:
+    with _data_path("digits.csv.gz").open("rb") as raw, gzip.open(raw, "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.float64)
     data, target = table[:, :-1], table[:, -1].astype(int)
     if binarize:
