@@ -74,6 +74,13 @@ def beta_divergence(X, W, H, beta_loss="frobenius"):
     return float(np.sum(xlogy(X, X)) - np.vdot(X, np.log(WH)) - X.sum() + W.sum(axis=0) @ H.sum(axis=1))
 
 
+def _row_blocks(shape, block_size=1 << 13):
+    """Slices of about ``block_size`` entries (whole rows) covering an array of ``shape``."""
+    N, D = shape
+    step = max(1, block_size // max(D, 1))
+    return [slice(start, start + step) for start in range(0, N, step)]
+
+
 def _data_term(X, beta_loss):
     """The part of the loss that depends on X alone: ½‖X‖² or Σ (x log x − x)."""
     if beta_loss == "frobenius":
@@ -113,12 +120,19 @@ def multiplicative_update_W(X, W, H, beta_loss="frobenius", *, return_loss=False
         XHt /= denominator
         W_new = W * XHt
     else:
-        WH = W @ H
-        np.maximum(WH, EPSILON, out=WH)  # never divide by (nearly) zero
+        # X / WH is formed a block of rows at a time, so that the N x D intermediate stays in
+        # the cache; the numerator's rows are those of (X / WH) Hᵀ either way.
+        numerator = np.empty_like(W)
+        log_term = 0.0
+        for rows in _row_blocks(X.shape):
+            WH = W[rows] @ H
+            np.maximum(WH, EPSILON, out=WH)  # never divide by (nearly) zero
+            if return_loss:
+                log_term += np.vdot(X[rows], np.log(WH))
+            ratio = np.divide(X[rows], WH, out=WH)
+            numerator[rows] = ratio @ H.T
         if return_loss:
-            loss = data_term - np.vdot(X, np.log(WH)) + W.sum(axis=0) @ H.sum(axis=1)
-        ratio = np.divide(X, WH, out=WH)
-        numerator = ratio @ H.T
+            loss = data_term - log_term + W.sum(axis=0) @ H.sum(axis=1)
         denominator = H.sum(axis=1)[np.newaxis, :]
         denominator[denominator == 0] = EPSILON
         numerator /= denominator
@@ -139,10 +153,12 @@ def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
         denominator[denominator == 0] = EPSILON
         numerator /= denominator
         return H * numerator
-    WH = W @ H
-    np.maximum(WH, EPSILON, out=WH)
-    ratio = np.divide(X, WH, out=WH)
-    numerator = W.T @ ratio
+    numerator = np.zeros_like(H)
+    for rows in _row_blocks(X.shape):  # Wᵀ (X / WH) as a sum over blocks of rows
+        WH = W[rows] @ H
+        np.maximum(WH, EPSILON, out=WH)
+        ratio = np.divide(X[rows], WH, out=WH)
+        numerator += W[rows].T @ ratio
     W_sum = W.sum(axis=0)
     W_sum[W_sum == 0] = 1.0
     numerator /= W_sum[:, np.newaxis]

@@ -48,6 +48,20 @@ def test_matches_sklearn_mu_from_same_start(beta_loss, n_iter):
 
 
 @pytest.mark.parametrize("beta_loss", LOSSES)
+def test_matches_sklearn_when_the_kl_updates_work_in_several_row_blocks(beta_loss):
+    """400 x 300: the KL updates form X / WH in 4 blocks of rows, so sums run in another order."""
+    from sklearn.decomposition import NMF as SkNMF
+
+    X = counts(N=400, D=300, seed=30)
+    W0, H0 = start(400, 300, 8, seed=31)
+    sk = SkNMF(8, solver="mu", beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
+    W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
+    model = NMF(8, beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
+    W = model.fit_transform(X, W=W0, H=H0)
+    assert rel(W, W_sk) < 1e-9 and rel(model.components_, sk.components_) < 1e-9
+
+
+@pytest.mark.parametrize("beta_loss", LOSSES)
 def test_stops_at_the_same_iteration_as_sklearn(beta_loss):
     from sklearn.decomposition import NMF as SkNMF
 
