@@ -46,3 +46,12 @@ def test_state_of_the_union_is_shipped_with_its_licence():
     d = load_state_of_the_union()
     assert len(d.text) == 2000 and len(d.year) == 2000
     assert "public domain" in d.DESCR.lower()
+
+
+def test_grace_hopper_image():
+    from lvmteach.datasets import load_grace_hopper
+
+    d = load_grace_hopper()
+    assert d.image.shape == (128, 128)
+    assert 0.0 <= d.image.min() < 0.1 and d.image.max() == 1.0
+    assert "public domain" in d.DESCR

@@ -15,6 +15,7 @@ __all__ = [
     "load_digits",
     "load_old_faithful",
     "load_wine",
+    "load_grace_hopper",
     "load_state_of_the_union",
     "make_bars",
     "bars_topics",
@@ -92,6 +93,27 @@ def load_wine():
         target_names=np.array(["cultivar_0", "cultivar_1", "cultivar_2"]),
         DESCR=WINE_DESCR,
     )
+
+
+GRACE_HOPPER_DESCR = """\
+Rear Admiral Grace M. Hopper, official U.S. Navy portrait (1984), greyscale, 128x128 pixels
+
+Converted to grey (luminance 0.299 R + 0.587 G + 0.114 B), cropped to the top 512x512 pixels
+and averaged over 4x4 blocks; stored as 8-bit integers, returned as floats in [0, 1].
+Source: U.S. Navy photograph (James S. Davis), as shipped in Matplotlib's sample data
+(grace_hopper.jpg). Licence: public domain, a work of the U.S. federal government
+(17 U.S.C. § 105).
+"""
+
+
+def load_grace_hopper():
+    """Load a 128x128 greyscale photograph: ``image`` (128, 128) floats in [0, 1].
+
+    A natural image for the sparse-coding chapter: dictionary learning on its 8x8 patches.
+    """
+    with _data_path("grace_hopper.npz").open("rb") as f:
+        image = np.load(f)["image"].astype(np.float64) / 255.0
+    return Dataset(image=image, DESCR=GRACE_HOPPER_DESCR)
 
 
 def load_old_faithful():
