@@ -17,6 +17,7 @@ __all__ = [
     "load_wine",
     "load_grace_hopper",
     "load_state_of_the_union",
+    "ENGLISH_STOP_WORDS",
     "make_bars",
     "bars_topics",
     "tokenize",
@@ -160,5 +161,12 @@ def load_digits(*, binarize=False, threshold=8):
 
 
 # Text (topics chapter) and generated 2-D data (flows chapter), defined in their own modules.
-from .text import bars_topics, document_term_matrix, load_state_of_the_union, make_bars, tokenize  # noqa: E402
+from .text import (  # noqa: E402
+    ENGLISH_STOP_WORDS,
+    bars_topics,
+    document_term_matrix,
+    load_state_of_the_union,
+    make_bars,
+    tokenize,
+)
 from .toy2d import ENERGY_NAMES, energy, make_moons  # noqa: E402
