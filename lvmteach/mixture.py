@@ -345,7 +345,17 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
         log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
         # All of log 𝒩 in one product: T(x)·(−η/2) plus a constant per component.
         const = -0.5 * (D * np.log(2 * np.pi) + np.einsum("kd,kd->k", means, prec_means)) + log_det
-        return T @ (-0.5 * eta.T) + const
+        log_prob = T @ (-0.5 * eta.T) + const
+        # The expanded form adds terms as large as ‖prec_cholᵀ x‖² to get a Mahalanobis distance
+        # that may be far smaller, so its round-off is about ε‖Λ_k‖ max‖x‖². For a nearly
+        # collapsed component (tiny variances) that is no longer negligible: recompute those
+        # components with the exact whitened form.
+        max_sq_norm = T[:, np.flatnonzero(i == j)].sum(axis=1).max()
+        error = 16 * np.finfo(float).eps * np.sum(prec_chol**2, axis=(1, 2)) * max(max_sq_norm, 1.0)
+        inexact = np.flatnonzero(error > 1e-9)
+        if inexact.size:
+            log_prob[:, inexact] = gaussian_log_prob(X, means[inexact], prec_chol[inexact], "full")
+        return log_prob
     elif covariance_type == "full":
         P = prec_chol.transpose(1, 0, 2).reshape(D, K * D)  # [Λ_1^{1/2} ... Λ_K^{1/2}]
         Y = X @ P
@@ -355,22 +365,14 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
         maha = maha.reshape(N, K)
         log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
     elif covariance_type == "tied":
-        Y = X @ prec_chol
+        Y = X @ prec_chol  # whiten once with the shared factor, then plain squared distances
         M = means @ prec_chol
-        maha = np.einsum("nd,nd->n", Y, Y)[:, None] - 2.0 * (Y @ M.T) + np.einsum("kd,kd->k", M, M)
+        maha = np.sum((Y[:, None, :] - M[None]) ** 2, axis=2)
         log_det = np.log(np.diag(prec_chol)).sum()
-    elif covariance_type == "diag":
-        prec = prec_chol**2
-        maha = (X**2) @ prec.T - 2.0 * (X @ (means * prec).T) + np.sum(means**2 * prec, axis=1)
-        log_det = np.log(prec_chol).sum(axis=1)
-    else:  # spherical
-        prec = prec_chol**2
-        maha = (
-            np.einsum("nd,nd->n", X, X)[:, None] * prec
-            - 2.0 * (X @ means.T) * prec
-            + np.einsum("kd,kd->k", means, means) * prec
-        )
-        log_det = D * np.log(prec_chol)
+    else:  # diag or spherical: the squared differences directly, so nothing cancels
+        prec = prec_chol**2 if covariance_type == "diag" else (prec_chol**2)[:, None]
+        maha = np.einsum("nkd,kd->nk", (X[:, None, :] - means[None]) ** 2, np.broadcast_to(prec, means.shape))
+        log_det = np.log(prec_chol).sum(axis=1) if covariance_type == "diag" else D * np.log(prec_chol)
     return -0.5 * (D * np.log(2 * np.pi) + maha) + log_det
 
 
@@ -426,13 +428,21 @@ def m_step(X, resp, covariance_type, reg_covar, T=None):
         i, j = np.triu_indices(D)
         second = np.empty((K, D, D))
         second[:, i, j] = second[:, j, i] = stats[:, :n_quad]  # (1/N_k) Σ_n r_nk x_n x_nᵀ
-        covariances = second - means_c[:, :, None] * means_c[:, None, :] + reg_covar * np.eye(D)
-        return weights, means_c + c, covariances
+        covariances = second - means_c[:, :, None] * means_c[:, None, :]
+        # The identity subtracts numbers as large as ‖x − c‖² to get variances that may be far
+        # smaller, so its round-off is about ε max‖x − c‖². A component collapsing onto a point
+        # or a plane has variances that small: recompute it directly, around its own mean.
+        max_sq_norm = T[:, np.flatnonzero(i == j)].sum(axis=1).max()
+        tiny = np.linalg.eigvalsh(covariances)[:, 0] < 1e3 * np.finfo(float).eps * max_sq_norm
+        for k in np.flatnonzero(tiny):
+            diff = X - means_c[k]
+            covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
+        return weights, means_c + c, covariances + reg_covar * np.eye(D)
     means_c = (resp.T @ X) / nk[:, None]
     if covariance_type == "tied":
         covariances = (X.T @ X - (nk * means_c.T) @ means_c) / nk.sum() + reg_covar * np.eye(D)
-    else:
-        covariances = (resp.T @ X**2) / nk[:, None] - means_c**2 + reg_covar
+    else:  # diag or spherical: weighted squared deviations from each component's own mean
+        covariances = np.einsum("nk,nkd->kd", resp, (X[:, None, :] - means_c[None]) ** 2) / nk[:, None] + reg_covar
         if covariance_type == "spherical":
             covariances = covariances.mean(axis=1)
     return weights, means_c + c, covariances
