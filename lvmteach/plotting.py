@@ -7,7 +7,7 @@ opaque figure background, so figures read in dark mode too) and NumPy's print pr
 
 import numpy as np
 
-__all__ = ["book_style", "plot_cov_ellipse", "show_images"]
+__all__ = ["animation_html", "book_style", "plot_cov_ellipse", "show_images"]
 
 
 def book_style():
@@ -61,3 +61,20 @@ def show_images(images, n_cols=10, shape=(8, 8), titles=None, cmap="gray_r", vmi
                 ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def animation_html(anim, alt, **kwargs):
+    """A Matplotlib animation as self-contained HTML for the book, with ``alt`` text.
+
+    ``anim.to_jshtml()`` embeds every frame, but its template also links Font Awesome from a
+    CDN, which an offline book must not load (the book's theme ships its own icons), and its
+    ``<img>`` has no alt text. Both are fixed here. Returns an ``IPython.display.HTML``.
+    """
+    import re
+
+    from IPython.display import HTML
+
+    html = anim.to_jshtml(**kwargs)
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    html = html.replace("<img id=", f'<img alt="{alt}" id=', 1)
+    return HTML(html)
