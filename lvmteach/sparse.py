@@ -31,10 +31,12 @@ from .validation import (
 
 __all__ = [
     "DictionaryLearning",
+    "extract_patches",
     "fista",
     "ista",
     "lasso_objective",
     "lipschitz_constant",
+    "reconstruct_from_patches",
     "soft_threshold",
     "sparse_encode",
     "update_dictionary",
@@ -326,3 +328,78 @@ class DictionaryLearning(BaseEstimator):
         """The reconstruction ``C D`` (N, D)."""
         check_is_fitted(self, "components_")
         return check_array(codes, name="codes") @ self.components_
+
+
+# ------------------------------------------------------------------ image patches
+
+
+def _check_patch_grid(image_shape, patch_size, step):
+    """Validate a patch grid; return (patch_size, step, n_rows, n_cols) of patch positions."""
+    if len(image_shape) != 2:
+        raise ValueError(f"the image must be 2-D (greyscale, height x width), got shape {tuple(image_shape)}")
+    patch_size = check_positive_int(patch_size, "patch_size")
+    step = check_positive_int(step, "step")
+    H, W = image_shape
+    if patch_size > min(H, W):
+        raise ValueError(f"patch_size={patch_size} is larger than the image ({H} x {W})")
+    return patch_size, step, (H - patch_size) // step + 1, (W - patch_size) // step + 1
+
+
+def extract_patches(image, patch_size, step=1):
+    """All ``patch_size`` x ``patch_size`` patches of a greyscale image, one flattened patch a row.
+
+    Chapter "Sparse coding", section "Learning the dictionary". Patches start every ``step``
+    pixels, left to right and top to bottom, so row ``i * n_cols + j`` is the patch whose top
+    left corner is pixel ``(i * step, j * step)``. With ``step=1`` this is scikit-learn's
+    ``extract_patches_2d(image, (p, p)).reshape(-1, p * p)``. A strided view of the image,
+    copied once into the (n_patches, p * p) result.
+    """
+    image = check_array(image, name="image")
+    p, step, _, _ = _check_patch_grid(image.shape, patch_size, step)
+    windows = np.lib.stride_tricks.sliding_window_view(image, (p, p))[::step, ::step]
+    return windows.reshape(-1, p * p)
+
+
+def reconstruct_from_patches(patches, image_shape, patch_size, step=1):
+    """The image whose patches are ``patches``, averaging where patches overlap.
+
+    The inverse of :func:`extract_patches` (same ``patch_size`` and ``step``): each pixel is
+    the mean of the values that the patches covering it give it. When the patches are edited
+    (denoised, say) and no longer agree, this is the least-squares image for them. With
+    ``step=1`` this equals scikit-learn's ``reconstruct_from_patches_2d``, sum for sum: the
+    p * p offsets are added in the order that gives every pixel its patches in the same order.
+
+    Parameters
+    ----------
+    patches : (n_patches, patch_size * patch_size)
+    image_shape : (height, width)
+    patch_size : int
+    step : int
+        The patch grid must cover the image: ``height - patch_size`` and ``width - patch_size``
+        must be multiples of ``step``.
+    """
+    patches = check_array(patches, name="patches")
+    image_shape = tuple(int(n) for n in image_shape)
+    p, step, n_rows, n_cols = _check_patch_grid(image_shape, patch_size, step)
+    H, W = image_shape
+    if (H - p) % step or (W - p) % step:
+        raise ValueError(
+            f"patches of size {p} every {step} pixels do not cover a {H} x {W} image to its last "
+            f"row and column; choose step dividing {H - p} and {W - p}"
+        )
+    if patches.shape != (n_rows * n_cols, p * p):
+        raise ValueError(
+            f"patches has shape {patches.shape}, expected (n_patches, patch_size**2) = "
+            f"{(n_rows * n_cols, p * p)} for a {H} x {W} image, patch_size={p}, step={step}"
+        )
+    grid = patches.reshape(n_rows, n_cols, p, p)
+    image = np.zeros(image_shape)
+    counts = np.zeros(image_shape)
+    # offsets in reverse order: each pixel then receives its patches top-left first
+    for a in range(p - 1, -1, -1):
+        for b in range(p - 1, -1, -1):
+            rows = slice(a, a + (n_rows - 1) * step + 1, step)
+            cols = slice(b, b + (n_cols - 1) * step + 1, step)
+            image[rows, cols] += grid[:, :, a, b]
+            counts[rows, cols] += 1
+    return image / counts

@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from lvmteach.exceptions import ConvergenceWarning
 from lvmteach.sparse import (
     DictionaryLearning,
+    extract_patches,
     fista,
     ista,
     lasso_objective,
     lipschitz_constant,
+    reconstruct_from_patches,
     soft_threshold,
     sparse_encode,
     update_dictionary,
@@ -274,3 +276,78 @@ def test_dictionary_learning_bad_input_raises():
         model.fit(X)
     with pytest.raises(ValueError, match="features"):
         model.transform(X[:, :3])
+
+
+# ------------------------------------------------------------------ image patches
+
+PATCH_CASES = [((20, 17), 1), ((20, 17), 3), ((12, 12), 8), ((8, 8), 8), ((9, 30), 5)]
+
+
+@pytest.mark.parametrize("shape, p", PATCH_CASES)
+def test_extract_patches_matches_sklearn(shape, p):
+    from sklearn.feature_extraction.image import extract_patches_2d
+
+    image = np.random.default_rng(0).normal(size=shape)
+    ours = extract_patches(image, p)
+    ref = extract_patches_2d(image, (p, p))
+    assert ours.shape == (ref.shape[0], p * p)
+    np.testing.assert_array_equal(ours, ref.reshape(len(ref), -1))
+
+
+@pytest.mark.parametrize("shape, p", PATCH_CASES)
+def test_reconstruct_from_patches_matches_sklearn_exactly(shape, p):
+    from sklearn.feature_extraction.image import reconstruct_from_patches_2d
+
+    rng = np.random.default_rng(1)
+    image = rng.normal(size=shape)
+    patches = extract_patches(image, p)
+    patches = patches + rng.normal(size=patches.shape)  # patches that no longer agree: a real average
+    ours = reconstruct_from_patches(patches, shape, p)
+    ref = reconstruct_from_patches_2d(patches.reshape(-1, p, p), shape)
+    np.testing.assert_array_equal(ours, ref)  # same sums in the same order: bit for bit
+    assert not np.allclose(ours, image)
+
+
+def test_strided_patches_are_the_subset_of_all_patches():
+    image = np.random.default_rng(2).normal(size=(21, 13))
+    everything = extract_patches(image, 5).reshape(17, 9, 25)
+    np.testing.assert_array_equal(extract_patches(image, 5, step=4), everything[::4, ::4].reshape(-1, 25))
+    np.testing.assert_array_equal(extract_patches(image, 5, step=2)[7], image[2:7, 4:9].ravel())  # row 1, column 2 of a 9 x 5 grid
+
+
+@pytest.mark.parametrize("step", [1, 2, 4, 8])
+def test_patches_round_trip(step):
+    image = np.random.default_rng(3).normal(size=(24, 32))
+    patches = extract_patches(image, 8, step=step)
+    assert patches.shape == ((16 // step + 1) * (24 // step + 1), 64)
+    np.testing.assert_allclose(reconstruct_from_patches(patches, image.shape, 8, step=step), image, rtol=0, atol=1e-12)
+
+
+def test_reconstruct_averages_overlapping_patches():
+    # a 3 x 3 image, 2 x 2 patches, each patch constant = its index: each pixel is the mean of the
+    # indices of the patches that cover it
+    patches = np.repeat(np.arange(4.0)[:, None], 4, axis=1)
+    expected = np.array([[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]])
+    np.testing.assert_array_equal(reconstruct_from_patches(patches, (3, 3), 2), expected)
+
+
+def test_patches_bad_input_raises():
+    image = np.zeros((10, 12))
+    with pytest.raises(ValueError, match="larger than the image"):
+        extract_patches(image, 11)
+    with pytest.raises(ValueError, match="patch_size must be an integer"):
+        extract_patches(image, 0)
+    with pytest.raises(ValueError, match="step must be an integer"):
+        extract_patches(image, 3, step=0)
+    with pytest.raises(ValueError, match="2-D"):
+        extract_patches(np.zeros((4, 4, 3)), 2)
+    with pytest.raises(ValueError, match="NaN"):
+        extract_patches(np.full((4, 4), np.nan), 2)
+    with pytest.raises(ValueError, match="2-D"):
+        reconstruct_from_patches(np.zeros((9, 4)), (4, 4, 3), 2)
+    with pytest.raises(ValueError, match="expected"):
+        reconstruct_from_patches(np.zeros((8, 9)), (10, 12), 3)
+    with pytest.raises(ValueError, match="do not cover"):
+        reconstruct_from_patches(extract_patches(image, 3, step=2), image.shape, 3, step=2)
+    with pytest.raises(ValueError, match="larger than the image"):
+        reconstruct_from_patches(np.zeros((1, 121)), (10, 12), 11)
