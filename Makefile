@@ -48,7 +48,7 @@ notebooks: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
-	$(BIN)/jupyter lab book
+	$(ONE_THREAD) $(BIN)/jupyter lab book
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
