@@ -30,7 +30,7 @@ from scipy.special import expit
 
 from .base import BaseEstimator, check_is_fitted
 from .exceptions import ConvergenceWarning
-from .numerics import logsumexp
+from .numerics import logsumexp, softplus
 from .validation import (
     check_array,
     check_binary,
@@ -69,11 +69,6 @@ __all__ = [
 
 #: Largest number of units (or of the smaller RBM layer) we agree to enumerate: 2^20 states.
 MAX_ENUMERATE = 20
-
-
-def _softplus(a):
-    """log(1 + exp(a)) without overflow (``np.logaddexp(0, a)``)."""
-    return np.logaddexp(0.0, a)
 
 
 def all_binary_states(n):
@@ -172,11 +167,6 @@ def bm_gibbs_sweep(S, W, b, rng, units=None):
     return S
 
 
-def _check_binary_data(X, name="X"):
-    X = check_array(X, name=name)
-    return check_binary(X, name=name)
-
-
 class BoltzmannMachine(BaseEstimator):
     """A small Boltzmann machine (Ackley, Hinton & Sejnowski 1985), with exact computations.
 
@@ -231,7 +221,7 @@ class BoltzmannMachine(BaseEstimator):
         """Fit to binary ``X`` (N, D) by gradient ascent; returns self."""
         import warnings
 
-        X = _check_binary_data(X)
+        X = _check_visible(X, binary=True)
         K = check_positive_int(self.n_hidden, "n_hidden", minimum=0)
         method = check_in(self.method, "method", ("exact", "gibbs"))
         lr = check_positive_scalar(self.learning_rate, "learning_rate")
@@ -287,7 +277,7 @@ class BoltzmannMachine(BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self, "weights_")
-        return check_n_features(_check_binary_data(X), self.n_features_in_)
+        return check_n_features(_check_visible(X, binary=True), self.n_features_in_)
 
     def energy(self, S):
         """Energy E(s) of full states ``S`` (M, D + n_hidden) (eq. :eq:`bm-energy`)."""
@@ -344,7 +334,7 @@ def free_energy(V, W, b, c):
     p(v) = exp(−F(v)) / Z: summing exp(−E(v, h)) over h factorises over the hidden units
     because E is linear in each h_j. Shape (N,).
     """
-    return -(V @ b) - _softplus(V @ W.T + c).sum(axis=1)
+    return -(V @ b) - softplus(V @ W.T + c).sum(axis=1)
 
 
 def sigmoid(a):
@@ -396,7 +386,7 @@ def log_partition_exact(W, b, c):
     K, D = W.shape
     if K <= D:
         H = all_binary_states(K)
-        return float(logsumexp(H @ c + _softplus(H @ W + b).sum(axis=1)))
+        return float(logsumexp(H @ c + softplus(H @ W + b).sum(axis=1)))
     V = all_binary_states(D)
     return float(logsumexp(-free_energy(V, W, b, c)))
 
@@ -418,7 +408,7 @@ def exact_gradient(V, W, b, c):
     K, D = W.shape
     if K <= D:  # enumerate h; p(h) ∝ exp(−F(h)) and E[v | h] = σ(b + Wᵀh)
         H = all_binary_states(K)
-        log_p = H @ c + _softplus(H @ W + b).sum(axis=1)
+        log_p = H @ c + softplus(H @ W + b).sum(axis=1)
         p = np.exp(log_p - logsumexp(log_p))
         EV = visible_probs(H, W, b)
         model_hv, model_v, model_h = (p[:, None] * H).T @ EV, p @ EV, p @ H
@@ -475,7 +465,7 @@ def pseudo_log_likelihood(V, W, b, c, flip=None):
         V_ = V.copy()
         rows = np.arange(N)
         V_[rows, flip] = 1.0 - V_[rows, flip]
-        return -D * _softplus(-(free_energy(V_, W, b, c) - F))
+        return -D * softplus(-(free_energy(V_, W, b, c) - F))
     # Flipping bit d changes the hidden pre-activations by (1 − 2 v_d) W[:, d]: the N × D
     # flipped free energies come from (rows, D, K) arrays, without copying V D times; rows are
     # taken in chunks so that these arrays stay near a million entries.
@@ -487,8 +477,8 @@ def pseudo_log_likelihood(V, W, b, c, flip=None):
     for i in range(0, N, step):
         s = slice(i, i + step)
         A_flip = A[s, None, :] + sign[s, :, None] * W.T[None, :, :]
-        F_flip = -(V[s] @ b)[:, None] - sign[s] * b - _softplus(A_flip).sum(axis=2)
-        out[s] = -_softplus(-(F_flip - F[s, None])).sum(axis=1)
+        F_flip = -(V[s] @ b)[:, None] - sign[s] * b - softplus(A_flip).sum(axis=2)
+        out[s] = -softplus(-(F_flip - F[s, None])).sum(axis=1)
     return out
 
 
@@ -533,13 +523,13 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
     betas = _ais_betas(betas)
     n_runs = check_positive_int(n_runs, "n_runs")
     b_A = np.zeros(D) if base_bias is None else np.asarray(base_bias, dtype=np.float64)
-    log_Z_A = K * np.log(2.0) + _softplus(b_A).sum()
+    log_Z_A = K * np.log(2.0) + softplus(b_A).sum()
     V = sample_bernoulli(np.broadcast_to(expit(b_A), (n_runs, D)), rng)
     log_w = np.zeros(n_runs)
     beta_prev = betas[0]
     for beta in betas[1:]:
         A = V @ W.T + c                                     # (n_runs, K), shared by both terms
-        log_w += (beta - beta_prev) * (V @ (b - b_A)) + (_softplus(beta * A) - _softplus(beta_prev * A)).sum(axis=1)
+        log_w += (beta - beta_prev) * (V @ (b - b_A)) + (softplus(beta * A) - softplus(beta_prev * A)).sum(axis=1)
         H = sample_bernoulli(sigmoid(beta * A), rng)
         V = sample_bernoulli(sigmoid((1 - beta) * b_A + beta * (H @ W + b)), rng)
         beta_prev = beta

@@ -17,6 +17,7 @@ containers that :class:`Adam` updates in place.
 import numpy as np
 
 from .exceptions import TrainingDivergedError  # noqa: F401  (re-exported: nn.TrainingDivergedError)
+from .numerics import softplus  # noqa: F401  (re-exported: nn.softplus)
 from .validation import check_random_state
 
 __all__ = [
@@ -48,11 +49,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Elementwise functions, computed stably
 # --------------------------------------------------------------------------------------------
-
-
-def softplus(a):
-    """``log(1 + exp(a))`` without overflow: ``max(a, 0) + log1p(exp(-|a|))``."""
-    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
 def sigmoid(a):

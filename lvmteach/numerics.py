@@ -9,7 +9,7 @@ Cholesky factor does the same job.
 import numpy as np
 from scipy import linalg
 
-__all__ = ["logsumexp", "softmax", "cholesky_or_raise", "log_det_from_cholesky"]
+__all__ = ["logsumexp", "softmax", "softplus", "cholesky_or_raise", "log_det_from_cholesky"]
 
 
 def logsumexp(a, axis=-1):
@@ -32,6 +32,15 @@ def softmax(a, axis=-1):
     a = np.asarray(a, dtype=np.float64)
     e = np.exp(a - np.max(a, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def softplus(a):
+    """``log(1 + exp(a))`` without overflow: ``max(a, 0) + log1p(exp(-|a|))``.
+
+    The log-partition of a binary unit: used by RBM free energies, Bernoulli log-likelihoods
+    from logits and the planar-flow constraint.
+    """
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
 def cholesky_or_raise(A, what="covariance", hint=None):
