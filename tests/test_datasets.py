@@ -1,6 +1,7 @@
 """Shipped data sets load offline with the documented shapes and published statistics."""
 
 import numpy as np
+import pytest
 
 from lvmteach.datasets import load_digits, load_old_faithful, load_wine
 
@@ -55,3 +56,34 @@ def test_grace_hopper_image():
     assert d.image.shape == (128, 128)
     assert 0.0 <= d.image.min() < 0.1 and d.image.max() == 1.0
     assert "public domain" in d.DESCR
+
+
+def test_moons_log_density_matches_scipy_quadrature_and_integrates_to_one():
+    from scipy import integrate, stats
+
+    from lvmteach.datasets import moons_log_density
+
+    noise = 0.1
+    points = np.array([[0.0, 1.0], [1.0, -0.5], [0.5, 0.25], [1.2, 0.6]])  # within a few noise widths
+
+    def density(x):
+        upper = integrate.quad(lambda t: stats.multivariate_normal.pdf(x, [np.cos(t), np.sin(t)], noise**2), 0, np.pi, limit=200, epsabs=0, epsrel=1e-10)[0]
+        lower = integrate.quad(lambda t: stats.multivariate_normal.pdf(x, [1 - np.cos(t), 0.5 - np.sin(t)], noise**2), 0, np.pi, limit=200, epsabs=0, epsrel=1e-10)[0]
+        return (upper + lower) / (2 * np.pi)
+
+    reference = np.log([density(x) for x in points])
+    np.testing.assert_allclose(moons_log_density(points, noise=noise), reference, rtol=1e-6)
+    g = np.linspace(-2.0, 3.0, 251)
+    grid = np.array(np.meshgrid(g, g)).reshape(2, -1).T
+    total = np.exp(moons_log_density(grid, noise=noise)).sum() * (g[1] - g[0]) ** 2
+    assert abs(total - 1) < 1e-6
+
+
+@pytest.mark.parametrize("kwargs, match", [({"noise": 0.0}, "noise"), ({"noise": np.nan}, "noise")])
+def test_moons_log_density_rejects_degenerate_noise(kwargs, match):
+    from lvmteach.datasets import moons_log_density
+
+    with pytest.raises(ValueError, match=match):
+        moons_log_density(np.zeros((3, 2)), **kwargs)
+    with pytest.raises(ValueError, match="2 columns"):
+        moons_log_density(np.zeros((3, 3)), noise=0.1)

@@ -23,6 +23,7 @@ __all__ = [
     "tokenize",
     "document_term_matrix",
     "make_moons",
+    "moons_log_density",
     "energy",
     "ENERGY_NAMES",
 ]
@@ -169,4 +170,4 @@ from .text import (  # noqa: E402
     make_bars,
     tokenize,
 )
-from .toy2d import ENERGY_NAMES, energy, make_moons  # noqa: E402
+from .toy2d import ENERGY_NAMES, energy, make_moons, moons_log_density  # noqa: E402
