@@ -97,18 +97,29 @@ def _proximal_gradient(X, dictionary, alpha, max_iter, tol, init, return_history
     XDt = X @ dictionary.T  # N x K, formed once
     L = float(np.linalg.eigvalsh(gram)[-1])
     history = []
-    Y, t = codes, 1.0  # FISTA's extrapolated point and momentum counter
+    threshold = alpha / L
+    # Three N x K buffers reused in every iteration: the loop is memory-bound, and allocating
+    # fresh temporaries cost more than the K x K product (same operations, same order).
+    new, diff = np.empty_like(codes), np.empty_like(codes)
+    Y, t = (codes.copy() if accelerate else codes), 1.0  # FISTA's extrapolated point and momentum counter
     converged = False
     for _ in range(max_iter):
-        new = soft_threshold(Y - (Y @ gram - XDt) / L, alpha / L)  # eq. sparse-ista
-        if accelerate:  # eq. sparse-fista
+        np.matmul(Y, gram, out=new)  # eq. sparse-ista: a gradient step on the smooth part ...
+        new -= XDt
+        new /= L
+        np.subtract(Y, new, out=new)
+        np.clip(new, -threshold, threshold, out=diff)  # ... then the soft threshold: v − clip(v)
+        new -= diff
+        np.subtract(new, codes, out=diff)
+        change = max(diff.max(), -diff.min()) if diff.size else 0.0
+        if accelerate:  # eq. sparse-fista: Y = new + (t − 1)/t_new · (new − codes)
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-            Y = new + ((t - 1.0) / t_new) * (new - codes)
+            np.multiply(diff, (t - 1.0) / t_new, out=Y)
+            Y += new
             t = t_new
-        else:
-            Y = new
-        change = np.max(np.abs(new - codes)) if new.size else 0.0
-        codes = new
+        codes, new = new, codes  # the old codes' buffer is overwritten next
+        if not accelerate:
+            Y = codes
         if return_history:
             history.append(float(lasso_objective(X, codes, dictionary, alpha).sum()))
         if change <= tol:
