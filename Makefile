@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The book's environment is pinned: constraints.txt holds the exact versions the stored notebook
+# outputs were computed with (regenerate with `make constraints`). pyproject.toml keeps honest
+# lower bounds for `pip install lvmteach`; `make oldest` tests them (constraints-oldest.txt).
+PIN    := -c constraints.txt
+OLDEST := .venv-oldest
 JOBS   ?= 2
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Parallel test workers each get one BLAS thread: two workers x two BLAS threads on two cores
 # make OpenBLAS spin and run many times slower than one thread each.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help venv book test unit nbval html-check notebooks lab bench clean
+.PHONY: help venv book test unit nbval nbval-fpenv html-check notebooks lab bench oldest constraints clean
 
 help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
@@ -17,11 +22,12 @@ help:
 	@echo "make notebooks  re-execute every chapter in place (after changing lvmteach)"
 	@echo "make lab        open the chapters in JupyterLab"
 	@echo "make bench      speed benchmarks against scikit-learn"
+	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet $(PIN) -e ".[book,test]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -37,11 +43,20 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) book
 
+# The stored outputs must not depend on the floating-point environment: nbval again with NumPy's
+# highest SIMD targets switched off and other OpenBLAS kernels (tests/fpenv.py says which).
+nbval-fpenv: $(STAMP)
+	set -e; for i in $$(seq 1 $$($(BIN)/python tests/fpenv.py)); do \
+	  echo "== nbval under: $$($(BIN)/python tests/fpenv.py $$i)"; \
+	  env $$($(BIN)/python tests/fpenv.py $$i) $(ONE_THREAD) \
+	    $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book; \
+	done
+
 html-check: $(STAMP)
 	$(BIN)/python -m pytest tests/test_html.py
 
 # Order matters: the HTML checks read the book that `book` has just built.
-test: unit nbval book html-check
+test: unit nbval nbval-fpenv oldest book html-check
 
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book
@@ -50,8 +65,27 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(ONE_THREAD) $(BIN)/jupyter lab book
 
+# The lower bounds in pyproject.toml, tested: a separate environment with the oldest allowed
+# NumPy, SciPy, Matplotlib (and scikit-learn for the tests), then the unit tests and nbval.
+$(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c constraints-oldest.txt -e ".[test]"
+	touch $@
+
+oldest: $(OLDEST)/.installed-stamp
+	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book
+
+# Pin the book's environment to what is installed now (after a deliberate upgrade; then
+# re-execute the notebooks with `make notebooks` and commit both).
+constraints: $(STAMP)
+	{ echo "# Exact versions the stored notebook outputs were computed with (make constraints)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; } > constraints.txt
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache $(OLDEST)

@@ -89,6 +89,44 @@ def test_no_raw_long_floats_printed(path):
                 assert m is None, f"{path.name}, code cell {i}: prints the unrounded number {m.group()}"
 
 
+def output_lines(path):
+    """(code cell index, line) for every line of text a notebook stores as output."""
+    for i, cell in enumerate(code_cells(path)):
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                text = "".join(out.get("text", ""))
+            else:
+                text = "".join(out.get("data", {}).get("text/plain", ""))
+            for line in text.splitlines():
+                yield i, line
+
+
+# A value this small is round-off: it changes with the CPU, the BLAS kernel and the NumPy version
+# (4.4e-16 here is 0.0e+00 there). It may appear only as the bound an agreement check asserts.
+ROUNDOFF = re.compile(r"(?<![\w.])\d(\.\d+)?e-(0[89]|[1-9]\d)\b|(?<![\w.])0\.0+e[+-]00\b")
+BOUND_BEFORE = re.compile(r"(<|≤|below|under|at most|within|to|tol=?|tolerance)\s*$")
+SIGNED_ZERO = re.compile(r"(?<![\w.])-0(\.0*)?(?![\d.]*[1-9])(?![\d.]*e)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_roundoff_values_printed(path):
+    """The portability policy (CONTRIBUTING.md): round-off is printed only as an asserted bound."""
+    for i, line in output_lines(path):
+        for m in ROUNDOFF.finditer(line):
+            assert BOUND_BEFORE.search(line[: m.start()]), (
+                f"{path.name}, code cell {i}: prints the round-off value {m.group()!r} ({line.strip()[:100]!r}); "
+                "print the bound it meets with lvmteach.report.agree, or round it"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_signed_zeros_printed(path):
+    """-0. is round-off's sign: it differs between machines. Use lvmteach.report.rounded."""
+    for i, line in output_lines(path):
+        m = SIGNED_ZERO.search(line)
+        assert m is None, f"{path.name}, code cell {i}: prints a signed zero ({line.strip()[:100]!r})"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_figures_have_alt_text(path):
     for i, cell in enumerate(code_cells(path)):
@@ -135,3 +173,24 @@ def test_code_is_quoted_not_pasted(path):
         defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         pasted = defined & package_names
         assert not pasted, f"{path.name}, code cell {i}: redefines {sorted(pasted)} from lvmteach; quote it instead"
+
+
+def test_every_chapter_has_a_recorded_time_within_its_budget():
+    """Time in class: `make notebooks` records each chapter's run time (book/execution_times.json)."""
+    import json
+
+    from lvmteach._notebooks import budget
+
+    record = json.loads((ROOT / "book" / "execution_times.json").read_text())
+    times = record["times"]
+    for path in toc_notebooks():
+        name = path.relative_to(ROOT / "book").as_posix()
+        assert name in times, f"{name}: no recorded run time; execute it with python -m lvmteach._notebooks {path.parent}"
+        assert times[name] <= budget(name), f"{name}: ran in {times[name]} s, over its {budget(name):.0f} s budget"
+
+
+def test_execution_statistics_page_lists_every_chapter():
+    page = (ROOT / "book" / "execution_statistics.md").read_text()
+    for path in toc_notebooks():
+        name = path.relative_to(ROOT / "book").as_posix()
+        assert f"`{name}`" in page, f"{name} is missing from book/execution_statistics.md; re-run python -m lvmteach._notebooks"
