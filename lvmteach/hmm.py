@@ -374,17 +374,19 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
         if self.emission == "categorical":
             M = self.n_symbols if self.n_symbols is not None else int(X.max()) + 1
             self.emissionprob_ = rng.dirichlet(np.ones(M), size=K)
-        else:
+        elif not {"means", "lambdas"} & set(init):
             centers = KMeans(K, n_init=1, random_state=rng).fit(X).cluster_centers_
             if self.emission == "poisson":
                 self.lambdas_ = np.maximum(centers, 1e-3)
             else:
                 self.means_ = centers
-                cov = np.atleast_2d(np.cov(X.T)) + self.reg_covar * np.eye(X.shape[1])
-                full = self.covariance_type == "full"
-                self.covars_ = np.stack([cov if full else np.diag(cov)] * K)
+        if self.emission == "gaussian" and "covars" not in init:
+            cov = np.atleast_2d(np.cov(X.T)) + self.reg_covar * np.eye(X.shape[1])
+            full = self.covariance_type == "full"
+            self.covars_ = np.stack([cov if full else np.diag(cov)] * K)
+        allowed = {"startprob", "transmat"} | {n[:-1] for n in self._emission_names()}
         for name, value in init.items():
-            if not hasattr(self, name + "_"):
+            if name not in allowed:
                 raise ValueError(f"init has an unknown parameter {name!r} for emission={self.emission!r}")
             setattr(self, name + "_", np.array(value, dtype=float))
         self._update_precisions()
