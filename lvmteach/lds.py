@@ -136,7 +136,10 @@ def lds_e_step(X, A, C, Q, R, mu0, V0):
 
 
 def lds_m_step(stats, params, em_vars=PARAMETERS):
-    """M-step for the LDS, eqs. (lds-m-a)-(lds-m-init) (Shumway & Stoffer 1982; Ghahramani & Hinton 1996).
+    """M-step for the LDS, eqs. (lds-m-c), (lds-m-a) and (lds-m-init) of the sequences chapter.
+
+    The EM algorithm of Shumway & Stoffer (1982) and Ghahramani & Hinton (1996), "Parameter
+    estimation for linear dynamical systems".
 
     ``stats`` is a list with one ``(X, Ez, Ezz, Ezz_lag)`` per sequence; ``params`` a dict
     of the current parameters. Each update is the maximiser of the expected complete-data
