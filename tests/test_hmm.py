@@ -40,18 +40,19 @@ def brute_force(startprob, transmat, emissionprob, x):
     return paths, p
 
 
-def batch_of(x, emissionprob):
-    log_frame, mask = pad_sequences(categorical_log_prob(x[:, None].astype(float), emissionprob), [len(x)])
-    return log_frame, mask
+def tiny_problem(seed, T, K=3, M=4):
+    """A random K-state model, T random symbols, all K^T paths with p(x, z), and the padded batch."""
+    startprob, transmat, emissionprob = random_model(K, M, seed)
+    x = np.random.default_rng(seed + 10 * T).integers(M, size=T)
+    paths, p = brute_force(startprob, transmat, emissionprob, x)
+    log_frame, mask = pad_sequences(categorical_log_prob(x[:, None].astype(float), emissionprob), [T])
+    return startprob, transmat, emissionprob, x, paths, p, log_frame, mask
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_forward_backward_matches_enumeration_of_all_paths(seed):
-    K, M, T = 3, 4, 6
-    startprob, transmat, emissionprob = random_model(K, M, seed)
-    x = np.random.default_rng(seed + 10).integers(M, size=T)
-    paths, p = brute_force(startprob, transmat, emissionprob, x)
-    log_frame, mask = batch_of(x, emissionprob)
+    K, T = 3, 6
+    startprob, transmat, emissionprob, x, paths, p, log_frame, mask = tiny_problem(seed, T, K)
     frame, shift = scaled_emissions(log_frame, mask)
     alpha, scale = forward(startprob, transmat, frame, mask)
     beta = backward(transmat, frame, scale, mask)
@@ -78,11 +79,7 @@ def test_forward_backward_matches_enumeration_of_all_paths(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_viterbi_finds_the_most_probable_of_all_paths(seed):
-    K, M, T = 3, 4, 7
-    startprob, transmat, emissionprob = random_model(K, M, seed)
-    x = np.random.default_rng(seed + 20).integers(M, size=T)
-    paths, p = brute_force(startprob, transmat, emissionprob, x)
-    log_frame, mask = batch_of(x, emissionprob)
+    startprob, transmat, _, _, paths, p, log_frame, mask = tiny_problem(seed, T=7)
     log_prob, path = viterbi(np.log(startprob), np.log(transmat), log_frame, mask)
     np.testing.assert_array_equal(path[0], paths[np.argmax(p)])
     np.testing.assert_allclose(log_prob[0], np.log(p.max()), rtol=1e-12)
@@ -99,6 +96,7 @@ def test_padded_batch_gives_the_same_results_as_one_sequence_at_a_time():
     alpha, scale = forward(startprob, transmat, frame, mask)
     beta = backward(transmat, frame, scale, mask)
     log_lik = np.log(scale).sum(axis=1) + shift.sum(axis=1)
+    np.testing.assert_allclose(log_forward(np.log(startprob), np.log(transmat), log_frame, mask)[1], log_lik, rtol=1e-12)
     _, vpath = viterbi(np.log(startprob), np.log(transmat), log_frame, mask)
     for s, (lo, n) in enumerate(zip(np.cumsum([0] + lengths[:-1]), lengths)):
         lf, m = pad_sequences(categorical_log_prob(x[lo : lo + n], emissionprob), [n])
