@@ -363,6 +363,10 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
             raise ValueError(f"X has {X.shape[0]} time steps but n_components={K}; need at least as many")
         if self.init is not None and not isinstance(self.init, dict):
             raise ValueError(f"init must be None or a dict of starting parameters, got {type(self.init).__name__}")
+        if self.emission == "categorical" and self.n_symbols is not None:
+            M = check_positive_int(self.n_symbols, "n_symbols")
+            if X.max() >= M:
+                raise ValueError(f"X holds symbol {int(X.max())} but n_symbols={M}; symbols must be 0..n_symbols-1")
         self.n_features_in_ = X.shape[1]
         return fit_em(self, _Batch(X, check_lengths(lengths, X.shape[0])))
 

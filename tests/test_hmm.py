@@ -236,6 +236,8 @@ def test_bad_inputs_raise_value_errors():
         HiddenMarkovModel(2, emission="bernoulli").fit(X)
     with pytest.raises(ValueError, match="symbols 0, 1, 2"):
         HiddenMarkovModel(2, emission="categorical").fit(np.array([[0.5], [1.0]]))
+    with pytest.raises(ValueError, match="n_symbols=2"):
+        HiddenMarkovModel(2, emission="categorical", n_symbols=2).fit(np.array([[0], [1], [2]]))
     with pytest.raises(ValueError, match="non-negative integer counts"):
         HiddenMarkovModel(2, emission="poisson").fit(-np.ones((5, 1)))
     with pytest.raises(ValueError, match="unknown parameter"):
