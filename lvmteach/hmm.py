@@ -51,6 +51,9 @@ __all__ = [
 
 EMISSIONS = ("gaussian", "categorical", "poisson")
 
+# Added to expected counts that divide, so that an unused state divides by a tiny number, not 0.
+_TINY = 10 * np.finfo(np.float64).eps
+
 # --------------------------------------------------------------------------------------------
 # Sequences as a padded batch
 # --------------------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def categorical_m_step(X, gamma, n_symbols):
     """B_km ∝ Σ_t γ_t(k) [x_t = m]: eq. (bw-categorical), one matrix product with the one-hot X."""
     one_hot = X[:, 0].astype(np.intp)[:, None] == np.arange(n_symbols)
     counts = gamma.T @ one_hot
-    return counts / counts.sum(axis=1, keepdims=True)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True), _TINY)
 
 
 def poisson_log_prob(X, lambdas):
@@ -247,9 +250,14 @@ def poisson_log_prob(X, lambdas):
     return X @ np.log(lambdas).T - lambdas.sum(axis=1) - gammaln(X + 1.0).sum(axis=1)[:, None]
 
 
-def poisson_m_step(X, gamma):
-    """λ_k = Σ_t γ_t(k) x_t / Σ_t γ_t(k): eq. (bw-poisson), a responsibility-weighted mean."""
-    return (gamma.T @ X) / gamma.sum(axis=0)[:, None]
+def poisson_m_step(X, gamma, floor=1e-10):
+    """λ_k = Σ_t γ_t(k) x_t / Σ_t γ_t(k): eq. (bw-poisson), a responsibility-weighted mean.
+
+    A state that sees only zeros in a feature would get λ = 0, and log λ = −∞ would turn
+    the next E-step's 0 · log λ into NaN: rates are floored at ``floor`` (which changes the
+    log-likelihood by at most ``floor`` per time step).
+    """
+    return np.maximum((gamma.T @ X) / (gamma.sum(axis=0)[:, None] + _TINY), floor)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +295,9 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
         M for categorical emissions (default: largest symbol in X plus one).
     reg_covar : float
         Added to every Gaussian variance (a floor against a state collapsing on one point).
+        As for :class:`lvmteach.mixture.GaussianMixture`, the floored M-step is no longer the
+        exact maximiser, so near a collapse the log-likelihood can drop by a hair; with
+        ``reg_covar=0`` Baum-Welch is exactly monotone.
     tol, max_iter, n_init : as in :class:`lvmteach.mixture.GaussianMixture`
         ``tol`` applies to the total log-likelihood (as in hmmlearn).
     init : dict, optional
@@ -385,7 +396,7 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
             else:
                 self.means_ = centers
         if self.emission == "gaussian" and "covars" not in init:
-            cov = np.atleast_2d(np.cov(X.T)) + self.reg_covar * np.eye(X.shape[1])
+            cov = np.atleast_2d(np.cov(X.T, bias=True)) + self.reg_covar * np.eye(X.shape[1])
             full = self.covariance_type == "full"
             self.covars_ = np.stack([cov if full else np.diag(cov)] * K)
         allowed = {"startprob", "transmat"} | {n[:-1] for n in self._emission_names()}

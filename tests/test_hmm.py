@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from lvmteach.em import strict_monotonicity
 from lvmteach.exceptions import ConvergenceWarning
@@ -247,3 +249,33 @@ def test_bad_inputs_raise_value_errors():
     model = HiddenMarkovModel(2, random_state=0).fit(X)
     with pytest.raises(ValueError):
         model.score(X[:, :1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    K=st.integers(1, 4),
+    emission=st.sampled_from(["gaussian", "categorical", "poisson"]),
+    lengths=st.lists(st.integers(1, 30), min_size=1, max_size=4),
+)
+def test_baum_welch_is_monotone_on_random_data(seed, K, emission, lengths):
+    """Exact EM is monotone, so reg_covar=0 (a floor makes the Gaussian M-step slightly
+    suboptimal near a collapse, as for GaussianMixture); a collapse onto one point is skipped."""
+    rng = np.random.default_rng(seed)
+    N = sum(lengths)
+    if N < K:
+        return
+    X = {
+        "gaussian": rng.normal(size=(N, 2)) * rng.uniform(0.5, 3.0),
+        "categorical": rng.integers(3, size=(N, 1)).astype(float),
+        "poisson": rng.poisson(rng.uniform(0.5, 8.0, size=2), size=(N, 2)).astype(float),
+    }[emission]
+    with strict_monotonicity(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = HiddenMarkovModel(K, emission=emission, reg_covar=0.0, tol=0, max_iter=15, random_state=seed)
+        try:
+            model.fit(X, lengths)
+        except ValueError as exc:  # a Gaussian state collapsed: no maximum likelihood exists
+            assume("singular" not in str(exc) and "zero or negative" not in str(exc))
+            raise
+    assert np.all(np.isfinite(model.history_))
