@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import linalg
 
 from lvmteach.datasets import load_nile
 from lvmteach.em import strict_monotonicity
@@ -206,3 +207,22 @@ def test_bad_inputs_raise_value_errors():
         LinearDynamicalSystem(1, init=dict(W=1)).fit(X)
     with pytest.raises(ValueError, match="two observed"):
         LinearDynamicalSystem(1).fit(np.full((5, 2), np.nan))
+
+
+def test_em_for_all_parameters_reaches_the_likelihood_of_the_true_system():
+    """The MLE is at least as likely as the parameters that generated the data; EM from the
+    PCA start must get there (it cannot recover the parameters themselves: see exercise 5)."""
+    true = random_system(M=2, D=3, seed=4)
+    gen = LinearDynamicalSystem(2, em_vars=(), init=true).fit(np.ones((3, 3)))
+    X = np.vstack([gen.sample(200, random_state=s)[0] for s in range(2)])
+    lengths = [200, 200]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = LinearDynamicalSystem(2, tol=1e-2, max_iter=40, random_state=0).fit(X, lengths)
+    assert fitted.score(X, lengths) > gen.score(X, lengths)
+    # the implied stationary covariance of x_t matches the true one (an identifiable quantity)
+    def stationary_obs_cov(m):
+        P = linalg.solve_discrete_lyapunov(m.A_, m.Q_)
+        return m.C_ @ P @ m.C_.T + m.R_
+
+    np.testing.assert_allclose(stationary_obs_cov(fitted), stationary_obs_cov(gen), rtol=0.3, atol=0.3)
