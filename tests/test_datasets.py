@@ -55,12 +55,3 @@ def test_grace_hopper_image():
     assert d.image.shape == (128, 128)
     assert 0.0 <= d.image.min() < 0.1 and d.image.max() == 1.0
     assert "public domain" in d.DESCR
-
-
-def test_nile_is_the_classic_series():
-    from lvmteach.datasets import load_nile
-
-    d = load_nile()
-    assert d.data.shape == (100, 1) and d.year[0] == 1871 and d.year[-1] == 1970
-    assert d.data[0, 0] == 1120 and d.data[-1, 0] == 740  # first and last years of R's Nile
-    assert "public domain" in d.DESCR.lower()

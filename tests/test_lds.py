@@ -226,3 +226,10 @@ def test_em_for_all_parameters_reaches_the_likelihood_of_the_true_system():
         return m.C_ @ P @ m.C_.T + m.R_
 
     np.testing.assert_allclose(stationary_obs_cov(fitted), stationary_obs_cov(gen), rtol=0.3, atol=0.3)
+
+
+def test_nile_is_the_classic_series():
+    d = load_nile()
+    assert d.data.shape == (100, 1) and d.year[0] == 1871 and d.year[-1] == 1970
+    assert d.data[0, 0] == 1120 and d.data[-1, 0] == 740  # first and last years of R's Nile
+    assert "public domain" in d.DESCR.lower()
