@@ -14,6 +14,7 @@ __all__ = [
     "Dataset",
     "load_digits",
     "load_old_faithful",
+    "load_nile",
     "load_wine",
     "load_grace_hopper",
     "load_state_of_the_union",
@@ -128,6 +129,32 @@ def load_old_faithful():
         header = f.readline().strip().split(",")
         data = np.loadtxt(f, delimiter=",", dtype=np.float64)
     return Dataset(data=data, feature_names=header, DESCR=OLD_FAITHFUL_DESCR)
+
+
+NILE_DESCR = """\
+Annual flow of the river Nile at Aswan, 1871-1970 (100 years)
+
+year   : the year
+volume : the annual discharge at Aswan, in 10^8 m^3
+
+The classic series for the local-level model (Durbin & Koopman, Time Series Analysis by State
+Space Methods, 2nd ed. 2012, ch. 2): the level drops around 1899, when the first Aswan dam
+was built. Source: G. W. Cobb (1978), "The problem of the Nile: conditional solution to a
+changepoint problem", Biometrika 65, 243-251; the numbers as shipped in R's `datasets::Nile`
+and in statsmodels (`statsmodels.datasets.nile`, whose notes say "This is public domain").
+Licence: public domain.
+"""
+
+
+def load_nile():
+    """Load the Nile's annual flow at Aswan 1871-1970: ``data`` (100, 1) in 10^8 m^3, ``year`` (100,).
+
+    The series of the local-level model in the chapter "Latent variable models for sequences".
+    """
+    with _data_path("nile.csv").open("r") as f:
+        header = f.readline().strip().split(",")
+        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    return Dataset(data=table[:, 1:], year=table[:, 0].astype(int), feature_names=header[1:], DESCR=NILE_DESCR)
 
 
 def load_digits(*, binarize=False, threshold=8):
