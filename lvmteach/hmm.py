@@ -418,15 +418,31 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
             return categorical_log_prob(X, self.emissionprob_)
         return poisson_log_prob(X, self.lambdas_)
 
-    def _forward_backward(self, batch):
-        """Posteriors γ (N, K) as rows, expected transitions (K, K), log p(x) per sequence."""
+    def _forward_backward(self, batch, posteriors=True):
+        """Posteriors γ (N, K) as rows, expected transitions (K, K), log p(x) per sequence.
+
+        A sequence the model gives probability 0 (a symbol no state emits, a transition the
+        model forbids) has log p(x) = −inf; with ``posteriors=False`` that is returned, and
+        otherwise it is a ValueError, since its posterior does not exist.
+        """
         log_frame, mask = pad_sequences(self._log_frame(batch.X), batch.lengths)
-        frame, shift = scaled_emissions(log_frame, mask)
-        alpha, scale = forward(self.startprob_, self.transmat_, frame, mask)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame, shift = scaled_emissions(log_frame, mask)
+            alpha, scale = forward(self.startprob_, self.transmat_, frame, mask)
+            log_lik = np.log(scale).sum(axis=1) + shift.sum(axis=1)
+        impossible = ~np.isfinite(log_lik)
+        if impossible.any():
+            if not posteriors:
+                return None, None, np.where(impossible, -np.inf, log_lik)
+            s = int(np.flatnonzero(impossible)[0])
+            raise ValueError(
+                f"sequence {s} has probability 0 under the model (an observation no state can "
+                "produce, or a transition it forbids), so its posterior is undefined; score() "
+                "returns -inf for it. Smooth the emission probabilities or check the data."
+            )
         beta = backward(self.transmat_, frame, scale, mask)
         gamma = posterior_marginals(alpha, beta)[mask]
         xi_sum = expected_transitions(alpha, beta, self.transmat_, frame, scale, mask)
-        log_lik = np.log(scale).sum(axis=1) + shift.sum(axis=1)
         return gamma, xi_sum, log_lik
 
     def _e_step(self, batch):
@@ -462,7 +478,7 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
 
     def score(self, X, lengths=None):
         """Total log-likelihood log p(X) = Σ_sequences log p(x_1..x_T) (as hmmlearn's ``score``)."""
-        return float(self._forward_backward(self._validate(X, lengths))[2].sum())
+        return float(self._forward_backward(self._validate(X, lengths), posteriors=False)[2].sum())
 
     def score_samples(self, X, lengths=None):
         """``(log p(X), posteriors)``: the total log-likelihood and γ (N, K), as hmmlearn."""

@@ -279,3 +279,16 @@ def test_baum_welch_is_monotone_on_random_data(seed, K, emission, lengths):
             assume("singular" not in str(exc) and "zero or negative" not in str(exc))
             raise
     assert np.all(np.isfinite(model.history_))
+
+
+def test_a_sequence_with_probability_zero_scores_minus_inf_and_has_no_posterior():
+    """A symbol that no state emits: log p(x) = -inf (as hmmlearn), never NaN; posteriors refuse."""
+    model = HiddenMarkovModel(2, emission="categorical", n_symbols=3)
+    model.startprob_ = np.array([0.5, 0.5])
+    model.transmat_ = np.array([[0.9, 0.1], [0.2, 0.8]])
+    model.emissionprob_ = np.array([[0.5, 0.5, 0.0], [0.3, 0.7, 0.0]])
+    X = np.array([[0], [1], [2], [0]])
+    assert model.score(X) == -np.inf
+    assert model.score(X[:2]) > -np.inf
+    with pytest.raises(ValueError, match="probability 0 under the model"):
+        model.predict_proba(X)
