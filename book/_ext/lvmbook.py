@@ -1,0 +1,69 @@
+"""Local Sphinx extension of the book: bibliography labels and page assets.
+
+1. Author-year labels in the bibliography, matching the author-year citations in the text.
+   sphinxcontrib-bibtex cites in the text as "[Bishop, 2006]" (``bibtex_reference_style:
+author_year``) but labels the reference list with pybtex's default alpha labels ("[Bis06]").
+This registers a pybtex style ``authoryear`` whose labels are "Bishop, 2006", "Lee and Seung,
+1999", "Blei et al., 2003" (a letter is added to tell apart equal labels), sorted by author and
+year,    so a reader finds the entry by the same words the text uses.
+2. No sphinx-thebe on the pages. Jupyter Book 1 always loads it, even with thebe off, and injects
+   its inline configuration twice (every page then logs "Identifier 'THEBE_JS_URL' has already
+   been declared"); the book has no live-code buttons, so its script and stylesheet go.
+"""
+
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting.author_year_title import SortingStyle
+
+
+def _surname(person):
+    return " ".join(person.prelast_names + person.last_names).replace("{", "").replace("}", "")
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    def format_labels(self, sorted_entries):
+        labels = []
+        for entry in sorted_entries:
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            names = [_surname(p) for p in people]
+            if not names:
+                who = entry.fields.get("title", entry.key)[:20]
+            elif len(names) == 1:
+                who = names[0]
+            elif len(names) == 2:
+                who = f"{names[0]} and {names[1]}"
+            else:
+                who = f"{names[0]} et al."
+            labels.append(f"{who}, {entry.fields.get('year', 'n.d.')}")
+        seen = {}
+        for label in labels:
+            seen[label] = seen.get(label, 0) + 1
+        suffix = {}
+        for label in labels:
+            if seen[label] > 1:
+                suffix[label] = suffix.get(label, 0) + 1
+                yield label + "abcdefghijklmnopqrstuvwxyz"[suffix[label] - 1]
+            else:
+                yield label
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_label_style = AuthorYearLabels
+    default_sorting_style = SortingStyle
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    def keep(asset):
+        text = str(getattr(asset, "filename", "") or "") + str(getattr(asset, "attributes", {}).get("body", ""))
+        return "thebe" not in text.lower()
+
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if keep(asset)]
+
+
+def setup(app):
+    register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
+    app.connect("html-page-context", _drop_thebe, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
