@@ -14,7 +14,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 # make OpenBLAS spin and run many times slower than one thread each.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help venv book test unit nbval nbval-fpenv html-check notebooks lab bench oldest constraints clean
+.PHONY: help venv book pdf pdf-check test unit nbval nbval-fpenv html-check notebooks lab bench oldest constraints clean
 
 help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lab        open the chapters in JupyterLab"
 	@echo "make bench      speed benchmarks against scikit-learn"
 	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
+	@echo "make pdf        the whole book as one PDF through LaTeX (needs TeX Live, see README)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +39,26 @@ book: $(STAMP)
 	find _build/html -name '*.map' -delete   # 3.5 MB of theme source maps no reader needs
 	@echo "The book is at: file://$(CURDIR)/_build/html/index.html"
 
+# The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
+#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+pdf: $(STAMP)
+	rm -rf _build/latex
+	mkdir -p _build
+	$(BIN)/python book/_ext/pdf_config.py > _build/_config_pdf.yml
+	$(BIN)/jupyter-book build . --builder pdflatex --config _build/_config_pdf.yml
+	@echo "The PDF is at: $(CURDIR)/_build/latex/lvmteach.pdf"
+
+# CI (LVM_REQUIRE_PDF=1, set by .ci/run) builds and checks the PDF; elsewhere it is skipped
+# without TeX Live.
+pdf-check: $(STAMP)
+	@if command -v xelatex >/dev/null 2>&1; then \
+	  $(MAKE) pdf && $(BIN)/python -m pytest tests/test_pdf.py; \
+	elif [ "$${LVM_REQUIRE_PDF:-0}" = 1 ]; then \
+	  echo "LVM_REQUIRE_PDF=1 but no xelatex: install TeX Live (see the pdf target)"; exit 1; \
+	else echo "pdf-check skipped: no xelatex (TeX Live) on this machine"; fi
+
 unit: $(STAMP)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py
 
 nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) book
@@ -54,10 +73,10 @@ nbval-fpenv: $(STAMP)
 	done
 
 html-check: $(STAMP)
-	$(BIN)/python -m pytest tests/test_html.py
+	$(BIN)/python -m pytest -s tests/test_html.py tests/test_browser.py
 
 # Order matters: the HTML checks read the book that `book` has just built.
-test: unit nbval nbval-fpenv oldest book html-check
+test: unit nbval nbval-fpenv oldest book html-check pdf-check
 
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book
@@ -76,7 +95,7 @@ $(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
 
 oldest: $(OLDEST)/.installed-stamp
 	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
-	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py
 	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book
 
 # Pin the book's environment to what is installed now (after a deliberate upgrade; then

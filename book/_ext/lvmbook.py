@@ -1,4 +1,4 @@
-"""Local Sphinx extension of the book: bibliography labels and page assets.
+r"""Local Sphinx extension of the book: bibliography labels and page assets.
 
 1. Author-year labels in the bibliography, matching the author-year citations in the text.
    sphinxcontrib-bibtex cites in the text as "[Bishop, 2006]" (``bibtex_reference_style:
@@ -6,11 +6,18 @@ author_year``) but labels the reference list with pybtex's default alpha labels 
 This registers a pybtex style ``authoryear`` whose labels are "Bishop, 2006", "Lee and Seung,
 1999", "Blei et al., 2003" (a letter is added to tell apart equal labels), sorted by author and
 year,    so a reader finds the entry by the same words the text uses.
-2. No sphinx-thebe on the pages. Jupyter Book 1 always loads it, even with thebe off, and injects
+2. The notation macros of ``_config.yml`` (MathJax's ``tex.macros``) in the PDF too. LaTeX uses
+   short names such as ``\x`` internally, so in the LaTeX output every macro is renamed with an
+   ``lvm`` prefix (``\x`` -> ``\lvmx``) and defined in the preamble: one list of macros serves
+   the HTML, the PDF and (generated from it) Jupyter.
+3. No sphinx-thebe on the pages. Jupyter Book 1 always loads it, even with thebe off, and injects
    its inline configuration twice (every page then logs "Identifier 'THEBE_JS_URL' has already
    been declared"); the book has no live-code buttons, so its script and stylesheet go.
 """
 
+import re
+
+from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
@@ -63,7 +70,37 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if keep(asset)]
 
 
+def _macros(config):
+    return config.mathjax3_config.get("tex", {}).get("macros", {}) if config.mathjax3_config else {}
+
+
+def _latex_preamble(app, config):
+    macros = _macros(config)
+    lines = [r"\newcommand{\lvm%s}{%s}" % (name, body) for name, body in macros.items()]
+    elements = dict(config.latex_elements or {})
+    elements["preamble"] = elements.get("preamble", "") + "\n% notation macros (_config.yml)\n" + "\n".join(lines) + "\n"
+    config.latex_elements = elements
+
+
+def _rename_macros(app, doctree, docname):
+    if app.builder.format != "latex":
+        return
+    macros = _macros(app.config)
+    if not macros:
+        return
+    names = "|".join(sorted(map(re.escape, macros), key=len, reverse=True))
+    pattern = re.compile(r"\\(%s)(?![A-Za-z])" % names)
+    for node in list(doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+        text = node.astext()
+        renamed = pattern.sub(lambda m: "\\lvm" + m.group(1), text)
+        if renamed != text:
+            node.children = []
+            node += nodes.Text(renamed)
+
+
 def setup(app):
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
+    app.connect("config-inited", _latex_preamble)
+    app.connect("doctree-resolved", _rename_macros)
     app.connect("html-page-context", _drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

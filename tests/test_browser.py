@@ -1,0 +1,131 @@
+"""The built book in a real browser, at a phone's width (390 px) and a desktop's (1280 px).
+
+Run after `make book` (`make test` does both in order). Headless Chromium (Debian's package,
+driven by Playwright from the package index) opens every page of the table of contents and
+checks what a reader would see:
+
+* no inline formula is clipped (scrolling sideways is fine, cutting it off is not);
+* no page is wider than the screen (the reader never scrolls the whole page sideways);
+* no display formula is wider than the text column at desktop width;
+* no unparsed TeX is left as text (a ``$``, a command such as ``\\sum``, ``_{``, ``\\(``);
+* no error in the browser console.
+
+Without Chromium this is skipped, unless LVM_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from test_html import HTML, pages
+
+pytestmark = [pytest.mark.built_book, pytest.mark.browser]
+
+WIDTHS = (390, 1280)
+
+MEASURE = r"""
+() => {
+  const vw = window.innerWidth;
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const column = article ? article.clientWidth : vw;
+  const out = {pageWidth: document.documentElement.scrollWidth, column: column,
+               clipped: [], wide: [], raw: [], inline: 0, displays: 0};
+  for (const s of document.querySelectorAll('span.math')) {
+    out.inline++;
+    const style = getComputedStyle(s);
+    if (s.scrollWidth > s.clientWidth + 1 && ['hidden', 'clip'].includes(style.overflowX)) {
+      out.clipped.push(s.textContent.slice(0, 60));
+    }
+  }
+  for (const m of document.querySelectorAll('div.math mjx-container')) {
+    out.displays++;
+    const inner = m.querySelector('mjx-math');
+    const width = inner ? inner.getBoundingClientRect().width : m.scrollWidth;
+    if (width > column + 1) out.wide.push(Math.round(width) + ' px: ' + m.textContent.slice(0, 50));
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('pre, code, mjx-container, script, style, textarea, .highlight')) continue;
+    const text = node.textContent;
+    // A dollar sign, a TeX command (\\sum, \\mathrm), a sub/superscript brace or a \\( left
+    // in the text means MyST or MathJax did not parse a formula.
+    if (/\$|\\[A-Za-z]{2,}|[_^]\{|\\\(|\\\[/.test(text)) out.raw.push(text.trim().slice(0, 80));
+  }
+  return out;
+}
+"""
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def measured():
+    browser_path = chromium()
+    if browser_path is None:
+        if os.environ.get("LVM_REQUIRE_BROWSER") == "1":
+            pytest.fail("LVM_REQUIRE_BROWSER=1 but no Chromium found: apt-get install chromium")
+        pytest.skip("headless Chromium not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    results = {}
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update"]
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_path, args=args)
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            page = context.new_page()
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for path in pages():
+                errors.clear()
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+                result = page.evaluate(MEASURE)
+                result["errors"] = list(errors)
+                results[(path.relative_to(HTML).as_posix(), width)] = result
+            context.close()
+        browser.close()
+    print("\npage                                             width  inline  displays  wide  clipped  raw  errors")
+    for (name, width), r in sorted(results.items()):
+        print(f"{name:48s} {width:5d} {r['inline']:7d} {r['displays']:9d} {len(r['wide']):5d} "
+              f"{len(r['clipped']):8d} {len(r['raw']):4d} {len(r['errors']):7d}")
+    return results
+
+
+CASES = [(p.relative_to(HTML).as_posix(), w) for p in pages() for w in WIDTHS]
+
+
+@pytest.mark.parametrize("name, width", CASES)
+def test_no_inline_formula_is_clipped(measured, name, width):
+    assert not measured[(name, width)]["clipped"], measured[(name, width)]["clipped"]
+
+
+@pytest.mark.parametrize("name, width", CASES)
+def test_page_is_not_wider_than_the_screen(measured, name, width):
+    assert measured[(name, width)]["pageWidth"] <= width, f"{name} is {measured[(name, width)]['pageWidth']} px wide at {width} px"
+
+
+@pytest.mark.parametrize("name", [p.relative_to(HTML).as_posix() for p in pages()])
+def test_no_display_formula_is_wider_than_the_desktop_column(measured, name):
+    assert not measured[(name, 1280)]["wide"], measured[(name, 1280)]["wide"]
+
+
+@pytest.mark.parametrize("name, width", CASES)
+def test_no_unparsed_tex_is_shown(measured, name, width):
+    assert not measured[(name, width)]["raw"], measured[(name, width)]["raw"]
+
+
+@pytest.mark.parametrize("name, width", CASES)
+def test_no_console_errors(measured, name, width):
+    assert not measured[(name, width)]["errors"], measured[(name, width)]["errors"]
