@@ -22,7 +22,7 @@ by √N (it multiplies the whitened data by √N afterwards).
 import warnings
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, optimize
 
 from .base import BaseEstimator, check_is_fitted
 from .exceptions import ConvergenceWarning
@@ -53,6 +53,7 @@ __all__ = [
     "log_likelihood",
     "log_likelihood_grad",
     "natural_gradient",
+    "stability_kappa",
 ]
 
 FUNS = ("logcosh", "exp", "cube")
@@ -475,11 +476,46 @@ def natural_gradient(Z, W):
     """Natural (relative) gradient (I + (1/N) φ(Y) Yᵀ) W = (∂/∂W) Wᵀ W (eq. :eq:`ica-natgrad`).
 
     Amari, Cichocki and Yang (1996): multiplying the ordinary gradient by WᵀW on the right
-    removes the matrix inverse and makes the step independent of how badly A is conditioned.
+    is steepest ascent for the right-invariant metric ‖dW W⁻¹‖_F, in which W and MW are as
+    far apart as I and M. The step W ← (I + εG)W then depends on W only through Y = W Z, so
+    the global system W A evolves the same way whatever A is (equivariance).
     """
     Y = W @ Z
     K, N = Y.shape
     return W - (np.tanh(Y) @ Y.T / N) @ W
+
+
+def stability_kappa(S):
+    """Cardoso's stability quantity κ_k of the sech prior for each source (eq. :eq:`ica-kappa`).
+
+    With the score nonlinearity ψ = tanh (minus the score of the sech prior), the separating
+    point is a stationary point of the likelihood once each source is rescaled to
+    y_k = λ_k s_k with E[ψ(y_k) y_k] = 1 (eq. :eq:`ica-scale`; x·tanh x increases in |x|, so
+    λ_k is unique and found by bisection). Then
+
+        κ_k = E[ψ'(y_k)] E[y_k²] − E[ψ(y_k) y_k] = E[1 − tanh²(y_k)] E[y_k²] − 1,
+
+    and the separating point is a local maximum of the likelihood, hence a stable point of
+    the natural-gradient ascent, iff (1 + κ_i)(1 + κ_j) > 1 for every pair i ≠ j
+    (:prf:ref:`thm-ica-stability`). κ = 0 for a Gaussian (Stein's lemma). ``S`` is (N, K),
+    one column per source; the expectations are sample means over the centred columns.
+    """
+    S = check_array(S, name="S")
+    kappa = np.empty(S.shape[1])
+    for k, s in enumerate((S - S.mean(axis=0)).T):
+        if not np.any(s):
+            raise ValueError(f"source {k} is constant; kappa needs a non-degenerate source")
+
+        def excess(lam):
+            return float(np.mean(lam * s * np.tanh(lam * s))) - 1.0
+
+        hi = 1.0
+        while excess(hi) <= 0:  # E[λs tanh(λs)] grows without bound in λ
+            hi *= 2.0
+        lam = optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14)
+        y = lam * s
+        kappa[k] = np.mean(1.0 - np.tanh(y) ** 2) * np.mean(y**2) - 1.0
+    return kappa
 
 
 class MaximumLikelihoodICA(BaseEstimator):
@@ -489,8 +525,10 @@ class MaximumLikelihoodICA(BaseEstimator):
     super-Gaussian prior, on the whitened data z (as in :class:`FastICA`). Each step moves W
     along :func:`natural_gradient` with a step size that is halved until the likelihood does
     not decrease (and grown by 1.5 after a successful step), so ``history_`` never
-    decreases. Only super-Gaussian sources are recovered with this fixed prior (see the
-    chapter's exercises).
+    decreases. With this fixed prior the separating point is a maximum of the likelihood
+    iff every pair of sources meets the stability condition (1 + κ_i)(1 + κ_j) > 1 of
+    :func:`stability_kappa`: sub-Gaussian sources (κ < 0) are recovered when paired with
+    sources super-Gaussian enough, and never two of them together.
 
     Parameters
     ----------

@@ -40,6 +40,11 @@ __all__ = [
     "multiplicative_update_H",
     "multiplicative_update_W",
     "nmf_to_plsa",
+    "beta_update_W",
+    "beta_update_H",
+    "fit_beta_multiplicative",
+    "beta_divergence_grad",
+    "kkt_residual",
 ]
 
 BETA_LOSSES = ("frobenius", "kullback-leibler")
@@ -62,16 +67,52 @@ _EPS64 = np.finfo(np.float64).eps
 def beta_divergence(X, W, H, beta_loss="frobenius"):
     """The loss of the factorisation ``W H`` of ``X``.
 
-    ``'frobenius'``: ``½ ‖X − W H‖²_F`` (eq. :eq:`nmf-frob-loss`);
-    ``'kullback-leibler'``: ``Σ x log(x / (WH)) − x + (WH)`` (eq. :eq:`nmf-kl-loss`), with
-    ``0 log 0 = 0`` and ``WH`` floored at ``EPSILON`` inside the logarithm (as scikit-learn).
+    ``'frobenius'`` (β = 2): ``½ ‖X − W H‖²_F`` (eq. :eq:`nmf-frob-loss`);
+    ``'kullback-leibler'`` (β = 1): ``Σ x log(x / (WH)) − x + (WH)`` (eq. :eq:`nmf-kl-loss`),
+    with ``0 log 0 = 0`` and ``WH`` floored at ``EPSILON`` inside the logarithm (as
+    scikit-learn). Any other number β, or ``'itakura-saito'`` (β = 0), gives the
+    β-divergence (eq. :eq:`nmf-beta-div`), summed over the entries,
+
+        d_β(x | y) = (x^β + (β − 1) y^β − β x y^(β−1)) / (β (β − 1)),
+        d_0(x | y) = x / y − log(x / y) − 1,
+
+    with scikit-learn's safeguards: the terms in x use only the entries with x > EPSILON
+    (for β ≤ 0 a zero entry would make the divergence infinite), and there y is floored at
+    EPSILON.
     """
-    if beta_loss == "frobenius":
+    beta = _beta_to_float(beta_loss)
+    if beta not in (1.0, 2.0):
+        return _general_beta_divergence(X, W @ H, beta)
+    if beta == 2.0:
         R = X - W @ H
         return 0.5 * float(np.vdot(R, R))
     WH = W @ H
     np.maximum(WH, EPSILON, out=WH)
     return float(np.sum(xlogy(X, X)) - np.vdot(X, np.log(WH)) - X.sum() + W.sum(axis=0) @ H.sum(axis=1))
+
+
+_BETA_NAMES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
+
+
+def _beta_to_float(beta_loss):
+    """β of a loss given by name (``'frobenius'`` 2, ``'kullback-leibler'`` 1,
+    ``'itakura-saito'`` 0) or as a number."""
+    if isinstance(beta_loss, str):
+        if beta_loss not in _BETA_NAMES:
+            raise ValueError(f"beta_loss={beta_loss!r} is not one of {sorted(_BETA_NAMES)} or a number")
+        return _BETA_NAMES[beta_loss]
+    return float(beta_loss)
+
+
+def _general_beta_divergence(X, WH, beta):
+    """Σ d_β(x | y) over the entries, y = WH, β ∉ {1, 2} (see :func:`beta_divergence`)."""
+    keep = X > EPSILON
+    x, y = X[keep], np.maximum(WH[keep], EPSILON)
+    if beta == 0.0:
+        ratio = x / y
+        return float(np.sum(ratio) - X.size - np.sum(np.log(ratio)))
+    total = np.sum(x**beta) - beta * np.dot(x, y ** (beta - 1)) + (beta - 1) * np.sum(WH**beta)
+    return float(total / (beta * (beta - 1)))
 
 
 def _row_blocks(shape, block_size=1 << 13):
@@ -165,6 +206,105 @@ def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
     H_new = H * numerator
     H_new[H_new < _EPS64] = 0.0
     return H_new
+
+
+# --------------------------------------------------------------------------------------------
+# The β-divergence family (section "The β-divergence family")
+# --------------------------------------------------------------------------------------------
+
+
+def _mm_exponent(beta):
+    """γ(β) of Févotte and Idier's majorise-minimise update (eq. :eq:`nmf-mu-beta`)."""
+    if beta < 1:
+        return 1.0 / (2.0 - beta)
+    if beta > 2:
+        return 1.0 / (beta - 1.0)
+    return 1.0
+
+
+def _beta_ratio_terms(X, WH, beta):
+    """``X ∘ (WH)^(β−2)`` and ``(WH)^(β−1)``, with scikit-learn's floors at EPSILON."""
+    numerator_term = np.maximum(WH, EPSILON) if beta < 2 else WH.copy()
+    numerator_term **= beta - 2
+    numerator_term *= X
+    denominator_term = np.maximum(WH, EPSILON) if beta < 1 else WH
+    return numerator_term, denominator_term ** (beta - 1)
+
+
+def beta_update_W(X, W, H, beta_loss):
+    """One majorise-minimise update of W for the β-divergence (eq. :eq:`nmf-mu-beta`).
+
+    ``W ← W ∘ [((WH)^(β−2) ∘ X) Hᵀ / ((WH)^(β−1) Hᵀ)]^γ(β)`` with γ = 1/(2 − β) for β < 1,
+    1 for 1 ≤ β ≤ 2 and 1/(β − 1) for β > 2 (Févotte and Idier 2011): the exact minimiser of
+    a majoriser, so the loss never increases. β = 2 and β = 1 are
+    :func:`multiplicative_update_W`. For β < 1, entries below float64's epsilon are set to
+    0 (scikit-learn's safeguard).
+    """
+    beta = _beta_to_float(beta_loss)
+    if beta in (1.0, 2.0):
+        return multiplicative_update_W(X, W, H, "frobenius" if beta == 2 else "kullback-leibler")
+    numerator_term, denominator_term = _beta_ratio_terms(X, W @ H, beta)
+    numerator, denominator = numerator_term @ H.T, denominator_term @ H.T
+    denominator[denominator == 0] = EPSILON
+    W_new = W * (numerator / denominator) ** _mm_exponent(beta)
+    if beta < 1:
+        W_new[W_new < _EPS64] = 0.0
+    return W_new
+
+
+def beta_update_H(X, W, H, beta_loss):
+    """One majorise-minimise update of H for the β-divergence (eq. :eq:`nmf-mu-beta`).
+
+    ``H ← H ∘ [Wᵀ((WH)^(β−2) ∘ X) / Wᵀ(WH)^(β−1)]^γ(β)``, the transpose of
+    :func:`beta_update_W`. For β ≤ 1, entries below float64's epsilon are set to 0.
+    """
+    beta = _beta_to_float(beta_loss)
+    if beta in (1.0, 2.0):
+        return multiplicative_update_H(X, W, H, "frobenius" if beta == 2 else "kullback-leibler")
+    numerator_term, denominator_term = _beta_ratio_terms(X, W @ H, beta)
+    numerator, denominator = W.T @ numerator_term, W.T @ denominator_term
+    denominator[denominator == 0] = EPSILON
+    H_new = H * (numerator / denominator) ** _mm_exponent(beta)
+    if beta < 1:
+        H_new[H_new < _EPS64] = 0.0
+    return H_new
+
+
+def fit_beta_multiplicative(X, W, H, beta_loss, n_iter):
+    """``n_iter`` iterations (W, then H) of the β-divergence updates from ``(W, H)``.
+
+    Returns ``(W, H, history)`` with ``history[t]`` the loss :func:`beta_divergence` after t
+    iterations; it never increases (the updates are majorise-minimise steps).
+    """
+    history = [beta_divergence(X, W, H, beta_loss)]
+    for _ in range(n_iter):
+        W = beta_update_W(X, W, H, beta_loss)
+        H = beta_update_H(X, W, H, beta_loss)
+        history.append(beta_divergence(X, W, H, beta_loss))
+    return W, H, np.asarray(history)
+
+
+def beta_divergence_grad(X, W, H, beta_loss="frobenius"):
+    """Gradients of :func:`beta_divergence` with respect to W and H (no floors: WH > 0).
+
+    With Y = WH, ∂d_β(x | y)/∂y = y^(β−1) − x y^(β−2), so ∇_W = (Y^(β−1) − X ∘ Y^(β−2)) Hᵀ and
+    ∇_H = Wᵀ (Y^(β−1) − X ∘ Y^(β−2)): the denominator minus the numerator of the updates.
+    """
+    beta = _beta_to_float(beta_loss)
+    Y = W @ H
+    G = Y ** (beta - 1) - X * Y ** (beta - 2)
+    return G @ H.T, W.T @ G
+
+
+def kkt_residual(X, W, H, beta_loss="frobenius"):
+    """‖min(W, ∇_W F)‖_F and ‖min(H, ∇_H F)‖_F, the KKT residual (eq. :eq:`nmf-kkt`).
+
+    (W, H) satisfies the Karush-Kuhn-Tucker conditions of min F over W, H ≥ 0 (W ≥ 0,
+    ∇_W F ≥ 0, W ∘ ∇_W F = 0, the same for H) iff both are 0: each entry of min(W, ∇_W F)
+    is 0 exactly when either the entry is 0 with a non-negative gradient or the gradient is 0.
+    """
+    grad_W, grad_H = beta_divergence_grad(X, W, H, beta_loss)
+    return float(np.linalg.norm(np.minimum(W, grad_W))), float(np.linalg.norm(np.minimum(H, grad_H)))
 
 
 def nmf_to_plsa(W, H):

@@ -36,6 +36,7 @@ __all__ = [
     "ista",
     "lasso_objective",
     "lipschitz_constant",
+    "orthogonal_matching_pursuit",
     "reconstruct_from_patches",
     "soft_threshold",
     "sparse_encode",
@@ -186,6 +187,55 @@ def sparse_encode(X, dictionary, alpha=1.0, algorithm="fista", max_iter=1000, to
     algorithm = check_in(algorithm, "algorithm", ALGORITHMS)
     solver = fista if algorithm == "fista" else ista
     return solver(X, dictionary, alpha, max_iter, tol, init=init)
+
+
+def orthogonal_matching_pursuit(X, dictionary, n_nonzero_coefs=None, tol=None):
+    """ℓ0 codes (N, K) by orthogonal matching pursuit (:prf:ref:`alg-omp`, eq. :eq:`sparse-l0`).
+
+    A greedy answer to ``min ‖x − c D‖²`` over codes with at most ``n_nonzero_coefs`` non-zero
+    entries, which is NP-hard to solve exactly. From the residual r = x and an empty support,
+    each step adds the atom most correlated with the residual, argmax_k |r · d_k| (for unit
+    atoms the one that reduces ‖r‖ most on its own), then refits the code on the whole support
+    by least squares, so that the new residual is orthogonal to every chosen atom and no atom
+    is chosen twice. It stops after ``n_nonzero_coefs`` atoms (default: 10% of K, at least 1),
+    or, if ``tol`` is given, as soon as ‖r‖² ≤ ``tol``. The same steps, stopping rule and
+    default as scikit-learn's ``orthogonal_mp(dictionary.T, X.T).T``.
+    """
+    X = check_array(X)
+    dictionary = check_array(dictionary, name="dictionary")
+    K = dictionary.shape[0]
+    if dictionary.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"dictionary has {dictionary.shape[1]} features (columns) but X has {X.shape[1]}; "
+            "the dictionary is (n_components, n_features), one atom per row"
+        )
+    if tol is None:
+        if n_nonzero_coefs is None:
+            max_atoms = max(int(0.1 * K), 1)
+        else:
+            max_atoms = check_positive_int(n_nonzero_coefs, "n_nonzero_coefs")
+        if max_atoms > min(K, X.shape[1]):
+            raise ValueError(
+                f"n_nonzero_coefs={max_atoms} is larger than the number of atoms or of features "
+                f"({K}, {X.shape[1]}); decrease it"
+            )
+    else:
+        tol = check_positive_scalar(tol, "tol", allow_zero=True)
+        max_atoms = min(K, X.shape[1])
+    codes = np.zeros((X.shape[0], K))
+    for n, x in enumerate(X):
+        support, residual = [], x
+        while len(support) < max_atoms:
+            k = int(np.argmax(np.abs(dictionary @ residual)))
+            if k in support:  # the residual is orthogonal to the span: nothing left to add
+                break
+            support.append(k)
+            coef = np.linalg.lstsq(dictionary[support].T, x, rcond=None)[0]
+            residual = x - coef @ dictionary[support]
+            if tol is not None and residual @ residual <= tol:
+                break
+        codes[n, support] = coef
+    return codes
 
 
 def update_dictionary(X, codes, dictionary, rng=None):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from lvmteach import sparse
-from lvmteach.checks.sparse import check_fista, check_ista, check_soft_threshold, check_update_dictionary
+from lvmteach.checks.sparse import check_fista, check_ista, check_omp, check_soft_threshold, check_update_dictionary
 
 # ------------------------------------------------------------------ independent correct answers
 
@@ -102,3 +102,39 @@ def test_reject_dictionary_update_with_a_stale_residual():
         return D / np.linalg.norm(D, axis=1, keepdims=True)
 
     assert not check_update_dictionary(stale, verbose=False)
+
+
+# ------------------------------------------------------------------ orthogonal matching pursuit
+
+
+def omp_normal_equations(X, dictionary, n_nonzero_coefs):
+    """OMP with the refit solved by the normal equations (an independent correct answer)."""
+    codes = np.zeros((len(X), len(dictionary)))
+    for n, x in enumerate(X):
+        support, r = [], x.copy()
+        for _ in range(n_nonzero_coefs):
+            support.append(int(np.argmax(np.abs(dictionary @ r))))
+            A = dictionary[support]
+            coef = np.linalg.solve(A @ A.T, A @ x)
+            r = x - coef @ A
+        codes[n, support] = coef
+    return codes
+
+
+def matching_pursuit(X, dictionary, n_nonzero_coefs):
+    """Plain matching pursuit: no refit on the support (wrong for OMP)."""
+    codes = np.zeros((len(X), len(dictionary)))
+    for n, x in enumerate(X):
+        r = x.copy()
+        for _ in range(n_nonzero_coefs):
+            k = int(np.argmax(np.abs(dictionary @ r)))
+            step = dictionary[k] @ r
+            codes[n, k] += step
+            r = r - step * dictionary[k]
+    return codes
+
+
+def test_check_omp_accepts_correct_and_rejects_matching_pursuit():
+    assert check_omp(sparse.orthogonal_matching_pursuit, verbose=False)
+    assert check_omp(omp_normal_equations, verbose=False)
+    assert not check_omp(matching_pursuit, verbose=False)

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import integrate, linalg, stats
-from scipy.optimize import linear_sum_assignment
+from scipy.optimize import brentq, linear_sum_assignment
 from sklearn.base import clone
 from sklearn.decomposition import FastICA as SkFastICA
 
@@ -26,6 +26,7 @@ from lvmteach.ica import (
     log_sech_density,
     natural_gradient,
     negentropy,
+    stability_kappa,
     symmetric_decorrelation,
     whitening_matrix,
 )
@@ -406,3 +407,95 @@ def test_ml_likelihood_never_decreases_on_random_data(seed, K, rate):
         ml = MaximumLikelihoodICA(learning_rate=rate, max_iter=50, random_state=seed).fit(X)
     assert np.all(np.diff(ml.history_) >= 0)
     assert ml.history_[-1] >= ml.history_[0]
+
+
+# ------------------------------------------------------------------------------------------
+# The stability condition of maximum likelihood with a fixed prior (Cardoso 1998; Amari,
+# Chen and Cichocki 1997)
+# ------------------------------------------------------------------------------------------
+
+
+def _kappa_by_quadrature(pdf, lo, hi):
+    """λ with E[λs tanh(λs)] = 1 and κ = E[1 - tanh²(λs)] E[(λs)²] - 1, by SciPy quad."""
+
+    def mean(f):
+        return integrate.quad(lambda x: f(x) * pdf(x), lo, hi, limit=200)[0]
+
+    lam = brentq(lambda l: mean(lambda x: l * x * np.tanh(l * x)) - 1, 1e-3, 50)
+    return mean(lambda x: 1 - np.tanh(lam * x) ** 2) * lam**2 * mean(lambda x: x**2) - 1
+
+
+@pytest.mark.parametrize(
+    "dist, lo, hi",
+    [(stats.uniform(-1, 2), -1, 1), (stats.laplace(), -np.inf, np.inf), (stats.norm(), -np.inf, np.inf)],
+)
+def test_stability_kappa_matches_quadrature(dist, lo, hi):
+    # A quantile grid is a sample whose means converge to the integrals; kappa of the
+    # Gaussian is 0 (Stein's lemma: E[psi(y) y] = var(y) E[psi'(y)]).
+    n = 200_000
+    s = dist.ppf((np.arange(n) + 0.5) / n)
+    expected = _kappa_by_quadrature(dist.pdf, lo, hi)
+    assert abs(stability_kappa(s[:, None])[0] - expected) < 1e-4
+    if dist.dist.name == "norm":
+        assert abs(expected) < 1e-8
+
+
+def _scaled_to_stationary(s):
+    s = s - s.mean()
+    lam = brentq(lambda l: np.mean(l * s * np.tanh(l * s)) - 1, 1e-3, 50)
+    return lam * s
+
+
+def test_stability_hessian_matches_finite_differences():
+    # Sources on a product grid are exactly independent under the sample mean, so the
+    # theorem's Hessian in relative coordinates W = (I + E) A^-1 holds to round-off.
+    n = 15
+    grids = [stats.uniform(-1, 2).ppf((np.arange(n) + 0.5) / n)] * 2
+    grids.append(np.r_[np.zeros(n - 4), -2.0, -1.0, 1.0, 2.0])  # sparse: mostly zero
+    cols = [_scaled_to_stationary(g) for g in grids]
+    S = np.array(np.meshgrid(*cols, indexing="ij")).reshape(3, -1)  # (K, N), Z = S, A = I
+    K = 3
+    assert np.abs(log_likelihood_grad(S, np.eye(K))).max() < 1e-10  # a stationary point
+    h, H = 1e-4, np.zeros((K * K, K * K))
+    basis = np.eye(K * K).reshape(K * K, K, K)
+    for a, b in np.ndindex(K * K, K * K):
+        f = [log_likelihood(S, np.eye(K) + h * (sa * basis[a] + sb * basis[b]))
+             for sa, sb in [(1, 1), (1, -1), (-1, 1), (-1, -1)]]  # fmt: skip
+        H[a, b] = (f[0] - f[1] - f[2] + f[3]) / (4 * h * h)
+    dpsi = 1 - np.tanh(S) ** 2
+    k, var, m = dpsi.mean(1), (S**2).mean(1), (dpsi * S**2).mean(1)
+    expected = np.zeros((K, K, K, K))  # d2 L / dE_ij dE_kl
+    for i, j in np.ndindex(K, K):
+        if i == j:
+            expected[i, i, i, i] = -(1 + m[i])
+        else:
+            expected[i, j, i, j] = -k[i] * var[j]
+            expected[i, j, j, i] = -1.0
+    np.testing.assert_allclose(H, expected.reshape(K * K, K * K), atol=1e-5)
+    # Each pair's 2 x 2 block is negative definite iff (1 + kappa_i)(1 + kappa_j) > 1.
+    kappa = stability_kappa(S.T)
+    for i, j in [(0, 1), (0, 2), (1, 2)]:
+        block = -np.array([[k[i] * var[j], 1.0], [1.0, k[j] * var[i]]])
+        assert (np.linalg.eigvalsh(block).max() < 0) == ((1 + kappa[i]) * (1 + kappa[j]) > 1)
+    assert (1 + kappa[0]) * (1 + kappa[1]) < 1 < (1 + kappa[0]) * (1 + kappa[2])  # both kinds
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_ml_recovers_a_pair_iff_the_stability_condition_holds(seed):
+    # A sparse and a uniform source: stable. A logistic (super-Gaussian!) and a uniform
+    # source: unstable, so the fixed prior fails although one source is super-Gaussian.
+    rng = np.random.default_rng(seed)
+    A = np.array([[1.0, 0.5], [0.3, 1.0]])
+    u = rng.uniform(-1, 1, 2000)
+    for partner, stable in [(rng.normal(size=2000) * (rng.uniform(size=2000) < 0.3), True),
+                            (rng.logistic(size=2000), False)]:  # fmt: skip
+        S = np.column_stack([partner, u])
+        S = (S - S.mean(0)) / S.std(0)
+        kappa = stability_kappa(S)
+        assert ((1 + kappa[0]) * (1 + kappa[1]) > 1) == stable
+        X = S @ A.T
+        _, V, _, _ = whitening_matrix(X, 2)
+        c, s = np.cos(0.17), np.sin(0.17)  # start 10 degrees from the separating point
+        w_init = np.array([[c, -s], [s, c]]) @ np.linalg.inv(V @ A)
+        ml = MaximumLikelihoodICA(w_init=w_init, max_iter=2000, tol=1e-12).fit(X)
+        assert (amari_index(ml.components_, A) < 0.05) == stable

@@ -269,3 +269,111 @@ def test_transform_bad_input_raises():
         model.transform(-counts(N=3, D=6))
     with pytest.raises(ValueError, match="not fitted"):
         NMF(2).transform(counts(N=3, D=6))
+
+
+# ------------------------------------------------------------------ the β-divergence family
+
+from scipy.optimize import nnls  # noqa: E402
+from sklearn.decomposition import NMF as SkNMF  # noqa: E402
+from sklearn.decomposition._nmf import _beta_divergence as sk_beta_divergence  # noqa: E402
+
+from lvmteach.nmf import (  # noqa: E402
+    beta_divergence_grad,
+    beta_update_H,
+    beta_update_W,
+    fit_beta_multiplicative,
+    kkt_residual,
+)
+
+BETAS = [-0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+
+
+def positive(N=30, D=20, seed=0):
+    return np.random.default_rng(seed).gamma(2.0, 1.0, size=(N, D))  # no zeros: any β
+
+
+def entrywise_beta_divergence(x, y, beta):
+    """The definition, one entry at a time (with its limits at β = 0 and β = 1)."""
+    if beta == 0:
+        return x / y - np.log(x / y) - 1
+    if beta == 1:
+        return x * np.log(x / y) - x + y
+    return (x**beta + (beta - 1) * y**beta - beta * x * y ** (beta - 1)) / (beta * (beta - 1))
+
+
+@pytest.mark.parametrize("beta", BETAS)
+def test_beta_divergence_matches_definition_and_sklearn(beta):
+    X = positive()
+    W, H = start(*X.shape, 3)
+    ours = beta_divergence(X, W, H, beta)
+    brute = sum(entrywise_beta_divergence(x, y, beta) for x, y in zip(X.ravel(), (W @ H).ravel()))
+    assert abs(ours - brute) < 1e-10 * abs(brute)
+    assert abs(ours - sk_beta_divergence(X, W, H, beta)) < 1e-10 * abs(brute)
+    if beta in (0.0, 1.0):  # the named losses are the limits of the general formula
+        assert abs(beta_divergence(X, W, H, beta + 1e-6) - ours) < 1e-4 * ours
+    names = {0.0: "itakura-saito", 1.0: "kullback-leibler", 2.0: "frobenius"}
+    if beta in names:
+        assert beta_divergence(X, W, H, names[beta]) == pytest.approx(ours, rel=1e-12)
+
+
+def test_beta_divergence_with_zeros_matches_sklearn():
+    X = counts()
+    W, H = start(*X.shape, 4)
+    for beta in [0.5, 1.5, 3.0]:
+        assert abs(beta_divergence(X, W, H, beta) - sk_beta_divergence(X, W, H, beta)) < 1e-10 * beta_divergence(X, W, H, beta)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+def test_beta_updates_match_sklearn_from_same_start(beta):
+    X = positive(40, 30) if beta <= 0 else counts(40, 30)  # scikit-learn refuses zeros for β ≤ 0
+    W0, H0 = start(*X.shape, 4)
+    W, H, _ = fit_beta_multiplicative(X, W0, H0, beta, 50)
+    sk = SkNMF(4, solver="mu", beta_loss=beta, init="custom", tol=0, max_iter=50)
+    W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
+    assert rel(W, W_sk) < 1e-9 and rel(H, sk.components_) < 1e-9
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_beta_updates_never_increase_the_loss(beta, seed):
+    X = positive(seed=seed)
+    W0, H0 = start(*X.shape, 3, seed=seed + 5)
+    _, _, history = fit_beta_multiplicative(X, W0, H0, beta, 60)
+    assert np.all(np.diff(history) <= 1e-10 * history[0])
+    assert history[-1] < history[0]
+
+
+@pytest.mark.parametrize("beta", BETAS)
+def test_beta_divergence_grad_matches_finite_differences(beta):
+    X = positive(8, 6)
+    W, H = start(8, 6, 2)
+    grad_W, grad_H = beta_divergence_grad(X, W, H, beta)
+    h = 1e-6
+    for A, grad in [(W, grad_W), (H, grad_H)]:
+        numeric = np.zeros_like(A)
+        for idx in np.ndindex(A.shape):
+            A[idx] += h
+            up = beta_divergence(X, W, H, beta)
+            A[idx] -= 2 * h
+            down = beta_divergence(X, W, H, beta)
+            A[idx] += h
+            numeric[idx] = (up - down) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_kkt_residual_vanishes_at_the_nnls_solution_only():
+    # With W fixed, SciPy's NNLS solves min over H >= 0 of ½‖X − WH‖² column by column: it
+    # meets the KKT conditions, so min(H, ∇_H F) = 0. A zero entry whose gradient is negative
+    # (what a multiplicative update cannot leave) violates them.
+    rng = np.random.default_rng(0)
+    W = rng.uniform(0, 1, size=(30, 4))
+    X = W @ rng.uniform(0, 1, size=(4, 10)) + rng.normal(0, 0.3, size=(30, 10))
+    H = np.column_stack([nnls(W, x)[0] for x in X.T])
+    assert np.any(H == 0)  # the constraint is active somewhere
+    assert kkt_residual(X, W, H)[1] < 1e-8
+    _, grad_H = beta_divergence_grad(X, W, H)
+    k, d = np.unravel_index(np.argmax(H), H.shape)
+    H_stuck = H.copy()
+    H_stuck[k, d] = 0.0  # now the gradient there is negative
+    assert beta_divergence_grad(X, W, H_stuck)[1][k, d] < 0
+    assert kkt_residual(X, W, H_stuck)[1] > 1e-3

@@ -364,3 +364,57 @@ def test_patches_bad_input_raises():
         reconstruct_from_patches(extract_patches(image, 3, step=2), image.shape, 3, step=2)
     with pytest.raises(ValueError, match="larger than the image"):
         reconstruct_from_patches(np.zeros((1, 121)), (10, 12), 11)
+
+
+# ------------------------------------------------------------------ l0 codes: OMP
+
+from itertools import combinations  # noqa: E402
+
+from sklearn.linear_model import orthogonal_mp  # noqa: E402
+
+from lvmteach.sparse import orthogonal_matching_pursuit  # noqa: E402
+
+
+def _unit_atoms(K, D, seed):
+    atoms = np.random.default_rng(seed).normal(size=(K, D))
+    return atoms / np.linalg.norm(atoms, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kwargs", [{"n_nonzero_coefs": 1}, {"n_nonzero_coefs": 6}, {"tol": 1.5}, {}])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_omp_matches_sklearn_orthogonal_mp(kwargs, seed):
+    atoms = _unit_atoms(40, 16, seed)
+    X = np.random.default_rng(seed + 10).normal(size=(9, 16))
+    ours = orthogonal_matching_pursuit(X, atoms, **kwargs)
+    reference = orthogonal_mp(atoms.T, X.T, **kwargs).T
+    np.testing.assert_allclose(ours, reference, atol=1e-10)
+
+
+def test_omp_residual_is_orthogonal_to_the_chosen_atoms_and_meets_tol():
+    atoms = _unit_atoms(30, 12, 2)
+    X = np.random.default_rng(3).normal(size=(5, 12))
+    codes = orthogonal_matching_pursuit(X, atoms, tol=0.5)
+    for x, c in zip(X, codes):
+        support = np.flatnonzero(c)
+        residual = x - c @ atoms
+        assert residual @ residual <= 0.5
+        assert np.abs(atoms[support] @ residual).max() < 1e-10  # least squares on the support
+
+
+def test_omp_recovers_a_sparse_code_that_brute_force_confirms():
+    # Incoherent atoms and a 3-sparse noiseless signal: OMP finds the support, and brute force
+    # over all 3-subsets confirms that no other support fits as well.
+    atoms = _unit_atoms(20, 15, 4)
+    c_true = np.zeros(20)
+    c_true[[2, 9, 14]] = [1.5, -2.0, 1.0]
+    x = c_true @ atoms
+    codes = orthogonal_matching_pursuit(x[None], atoms, n_nonzero_coefs=3)[0]
+    np.testing.assert_allclose(codes, c_true, atol=1e-10)
+    best = min(combinations(range(20), 3),
+               key=lambda S: np.linalg.lstsq(atoms[list(S)].T, x, rcond=None)[1].sum())  # fmt: skip
+    assert set(best) == {2, 9, 14}
+
+
+def test_omp_refuses_too_many_atoms():
+    with pytest.raises(ValueError, match="n_nonzero_coefs"):
+        orthogonal_matching_pursuit(np.ones((2, 4)), _unit_atoms(10, 4, 0), n_nonzero_coefs=5)

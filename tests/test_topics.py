@@ -443,6 +443,15 @@ def test_tokenize_rules():
         tokenize(None)
 
 
+def test_tokenize_keeps_typographic_apostrophes():
+    # U+2019 (and U+02BC) have no ASCII decomposition, so the folding would delete them:
+    # they must become "'" first, and tokenize the same as the ASCII spelling.
+    for apostrophe in ("\u2019", "\u02bc"):
+        text = f"We don{apostrophe}t panic; the Nation{apostrophe}s caf\u00e9"
+        assert tokenize(text) == tokenize("We don't panic; the Nation's cafe")
+        assert tokenize(text) == ["don't", "panic", "the", "nation", "cafe"]
+
+
 def test_document_term_matrix_counts_and_vocabulary():
     X, vocab = document_term_matrix(["Taxes and taxes, the budget.", "The budget!", "and the"])
     assert sp.isspmatrix_csr(X) or sp.issparse(X)

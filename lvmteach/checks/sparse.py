@@ -12,7 +12,7 @@ from .. import sparse
 from ..exceptions import ConvergenceWarning
 from ._harness import run_cases
 
-__all__ = ["check_fista", "check_ista", "check_soft_threshold", "check_update_dictionary"]
+__all__ = ["check_fista", "check_ista", "check_omp", "check_soft_threshold", "check_update_dictionary"]
 
 
 def _problem(N, D, K, seed):
@@ -108,5 +108,24 @@ def check_update_dictionary(fn, verbose=True):
         "d_k <- d_k + c_k^T R / ||c_k||^2, then divide by its norm",
         rtol=1e-9,
         atol=1e-11,
+        verbose=verbose,
+    )
+
+
+def check_omp(fn, verbose=True):
+    """Check ``fn(X, dictionary, n_nonzero_coefs) -> codes``, orthogonal matching pursuit (alg-omp)."""
+    cases = []
+    for i, (N, D, K, s) in enumerate([(3, 5, 8, 1), (6, 12, 30, 3), (4, 20, 40, 6)]):
+        X, dictionary = _problem(N, D, K, 50 + i)
+        cases.append((f"N={N}, D={D}, K={K}, {s} atom(s)", {"X": X, "dictionary": dictionary, "n_nonzero_coefs": s}))
+    return run_cases(
+        fn,
+        sparse.orthogonal_matching_pursuit,
+        cases,
+        title="check_omp",
+        hint="for each row: pick the atom with the largest |residual . atom|, then refit the code on "
+        "*all* chosen atoms by least squares (numpy.linalg.lstsq) and recompute the residual",
+        rtol=1e-9,
+        atol=1e-10,
         verbose=verbose,
     )

@@ -122,18 +122,20 @@ _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*")
 def tokenize(text, *, min_length=3):
     """Split ``text`` into lower-case word tokens.
 
-    The rules, in order: Unicode is folded to ASCII (``"café"`` → ``"cafe"``); the text is
-    lower-cased; a token is a run of letters, possibly with inner apostrophes (``"don't"``);
-    a possessive ``'s`` is dropped (``"nation's"`` → ``"nation"``); tokens shorter than
-    ``min_length`` letters are dropped. Digits and punctuation are separators.
+    The rules, in order: typographic apostrophes (U+2019, U+02BC) become ``'``; Unicode is
+    folded to ASCII (``"café"`` → ``"cafe"``); the text is lower-cased; a token is a run of
+    letters, possibly with inner apostrophes (``"don't"``); a possessive ``'s`` is dropped
+    (``"nation's"`` → ``"nation"``); tokens shorter than ``min_length`` letters are dropped. Digits and punctuation are separators.
 
     >>> tokenize("The Nation's economy grew 3% in 1999 -- don't panic!")
     ['the', 'nation', 'economy', 'grew', "don't", 'panic']
     """
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
+    # Typographic apostrophes become ASCII ones *before* the folding, which would delete
+    # them (they have no ASCII decomposition): "don\u2019t" must give "don't", not "dont".
+    text = text.replace("\u2019", "'").replace("\u02bc", "'")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("\u2019", "'")
     tokens = []
     for token in _TOKEN.findall(text):
         if token.endswith("'s"):
