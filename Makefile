@@ -43,9 +43,8 @@ book: $(STAMP)
 #   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
 pdf: $(STAMP)
 	rm -rf _build/latex
-	mkdir -p _build
-	$(BIN)/python book/_ext/pdf_config.py > _build/_config_pdf.yml
-	$(BIN)/jupyter-book build . --builder pdflatex --config _build/_config_pdf.yml
+	$(BIN)/python book/_ext/pdf_config.py > _config_pdf.yml   # beside _config.yml: same relative paths
+	$(BIN)/jupyter-book build . --builder pdflatex --config _config_pdf.yml; status=$$?; rm -f _config_pdf.yml; exit $$status
 	@echo "The PDF is at: $(CURDIR)/_build/latex/lvmteach.pdf"
 
 # CI (LVM_REQUIRE_PDF=1, set by .ci/run) builds and checks the PDF; elsewhere it is skipped
