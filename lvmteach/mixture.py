@@ -286,7 +286,6 @@ class KMeans(BaseEstimator):
         if not hasattr(self, "counts_"):  # after fit, each centre has counted its points
             fitted_labels = getattr(self, "labels_", np.zeros(0, dtype=int))
             self.counts_ = np.bincount(fitted_labels, minlength=K).astype(float)
-            self.n_steps_ = 0
         labels, inertia = assign_clusters(X, self.cluster_centers_)
         batch_counts = np.bincount(labels, minlength=K).astype(float)
         batch_sums = np.zeros_like(self.cluster_centers_)
@@ -298,7 +297,7 @@ class KMeans(BaseEstimator):
             batch_sums[seen] - batch_counts[seen, None] * self.cluster_centers_[seen]
         ) / self.counts_[seen, None]
         self.batch_inertia_ = float(inertia) / X.shape[0]  # per point, before the update
-        self.n_steps_ += 1
+        self.n_steps_ = getattr(self, "n_steps_", 0) + 1
         return self
 
 
