@@ -322,11 +322,20 @@ class PCA(BaseEstimator):
         All eigenvalues of S, decreasing.
     """
 
-    def __init__(self, n_components=2):
+    def __init__(self, n_components=2, batch_size=None):
         self.n_components = n_components
+        self.batch_size = batch_size
 
     def fit(self, X, y=None):
-        """Find the principal axes of ``X`` (N, D); returns self."""
+        """Find the principal axes of ``X`` (N, D); returns self.
+
+        With ``batch_size`` set: one pass of incremental PCA (:meth:`partial_fit`) over ``X``
+        (an array, memory map or ``.npy`` path); ``eigenvalues_`` is then not available.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size)
         X = check_array(X, min_samples=2)
         q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
         if q > X.shape[0]:

@@ -165,13 +165,14 @@ class KMeans(BaseEstimator):
 
     _estimator_type = "clusterer"
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None):
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None, batch_size=None):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.batch_size = batch_size
 
     def _initial_centers(self, X, K, rng):
         if isinstance(self.init, str):
@@ -185,7 +186,15 @@ class KMeans(BaseEstimator):
         return centers.copy()
 
     def fit(self, X, y=None):
-        """Cluster ``X`` (N, D); returns self."""
+        """Cluster ``X`` (N, D); returns self.
+
+        With ``batch_size`` set: mini-batch k-means (:meth:`partial_fit`) streamed over ``X``
+        (an array, memory map or ``.npy`` path), ``max_iter`` passes at most.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_score_")
         K = check_positive_int(self.n_clusters, "n_clusters")
         X = check_array(X, min_samples=K)
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -297,6 +306,7 @@ class KMeans(BaseEstimator):
             batch_sums[seen] - batch_counts[seen, None] * self.cluster_centers_[seen]
         ) / self.counts_[seen, None]
         self.batch_inertia_ = float(inertia) / X.shape[0]  # per point, before the update
+        self.batch_score_ = -self.batch_inertia_
         self.n_steps_ = getattr(self, "n_steps_", 0) + 1
         return self
 
@@ -691,6 +701,7 @@ class GaussianMixture(_Mixture):
         random_state=None,
         learning_offset=10.0,
         learning_decay=0.7,
+        batch_size=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -705,12 +716,22 @@ class GaussianMixture(_Mixture):
         self.random_state = random_state
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         return check_array(X)
 
     def fit(self, X, y=None):
-        """Fit by EM; returns self."""
+        """Fit by EM; returns self.
+
+        With ``batch_size`` set: stepwise EM (:meth:`partial_fit`) streamed over ``X`` (an
+        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
+        mean batch log-likelihood of a pass changes by less than ``tol``.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_log_lik_")
         self._check_hyperparameters()
         check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
         check_positive_scalar(self.reg_covar, "reg_covar", allow_zero=True)
@@ -973,7 +994,7 @@ class BernoulliMixture(_Mixture):
     weights_ (K,), means_ (K, D), history_, lower_bound_, n_iter_, converged_
     """
 
-    def __init__(self, n_components=1, *, tol=1e-4, max_iter=200, n_init=1, init_params="random", eps=1e-10, random_state=None, learning_offset=10.0, learning_decay=0.7):
+    def __init__(self, n_components=1, *, tol=1e-4, max_iter=200, n_init=1, init_params="random", eps=1e-10, random_state=None, learning_offset=10.0, learning_decay=0.7, batch_size=None):
         self.n_components = n_components
         self.tol = tol
         self.max_iter = max_iter
@@ -983,12 +1004,18 @@ class BernoulliMixture(_Mixture):
         self.random_state = random_state
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         return check_binary(check_array(X))
 
     def fit(self, X, y=None):
-        """Fit by EM; returns self."""
+        """Fit by EM; returns self (with ``batch_size`` set: streamed stepwise EM, as in
+        :meth:`GaussianMixture.fit`)."""
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_log_lik_")
         self._check_hyperparameters()
         check_positive_scalar(self.eps, "eps")
         X = self._check_X(X)

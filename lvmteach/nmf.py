@@ -297,7 +297,7 @@ class NMF(BaseEstimator):
     converged_ : bool
     """
 
-    def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None, forget_factor=0.7, batch_max_iter=30):
+    def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None, forget_factor=0.7, batch_max_iter=30, batch_size=None):
         self.n_components = n_components
         self.beta_loss = beta_loss
         self.init = init
@@ -306,6 +306,7 @@ class NMF(BaseEstimator):
         self.random_state = random_state
         self.forget_factor = forget_factor
         self.batch_max_iter = batch_max_iter
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         X = check_nonnegative(check_array(X))
@@ -361,7 +362,17 @@ class NMF(BaseEstimator):
         return W
 
     def fit(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X``; returns self."""
+        """Fit the model to ``X``; returns self.
+
+        With ``batch_size`` set: online NMF (:meth:`partial_fit`) streamed over ``X`` (an
+        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
+        mean loss per row of a pass changes by less than ``tol``; ``init='custom'`` is not
+        available there (call :meth:`partial_fit` with ``H``).
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_loss_")
         self.fit_transform(X, W=W, H=H)
         return self
 

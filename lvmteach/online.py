@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from .validation import check_positive_int, check_positive_scalar, check_random_state
 
-__all__ = ["check_schedule", "fit_batches", "iter_batches", "npy_batches", "step_size", "stochastic_average"]
+__all__ = ["check_schedule", "fit_batches", "iter_batches", "npy_batches", "step_size", "stochastic_average", "stream_fit"]
 
 
 def check_schedule(learning_offset, learning_decay):
@@ -122,4 +122,42 @@ def fit_batches(estimator, X, batch_size, *, n_epochs=1, shuffle=False, random_s
             source = npy_batches(source, batch_size)
         for batch in iter_batches(source, batch_size, shuffle=shuffle, random_state=rng):
             estimator.partial_fit(batch, **kwargs)
+    return estimator
+
+
+def stream_fit(estimator, X, batch_size, *, max_epochs=1, tol=0.0, objective=None, shuffle=False, random_state=None, state=None):
+    """What ``fit`` does when an estimator's ``batch_size`` is set: stream over X from scratch.
+
+    Forgets everything learned before (every attribute that is not a constructor parameter),
+    then calls ``partial_fit`` on each batch for up to ``max_epochs`` passes. ``objective`` is
+    the name of the per-batch attribute that ``partial_fit`` sets (the batch's score or loss
+    before its update); its mean over a pass is recorded in ``history_`` and the
+    passes stop once it changes by less than ``tol`` (``tol=0``: all ``max_epochs`` passes).
+    Sets ``n_iter_`` (passes made) and ``converged_``. ``state``: attributes to set after the
+    reset (private settings of the estimator's ``partial_fit``). Returns the estimator.
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    max_epochs = check_positive_int(max_epochs, "max_epochs")
+    params = estimator._get_param_names()
+    for name in [k for k in vars(estimator) if k not in params]:
+        delattr(estimator, name)
+    for name, value in (state or {}).items():
+        setattr(estimator, name, value)
+    rng = check_random_state(random_state)
+    history, converged = [], False
+    for epoch in range(1, max_epochs + 1):
+        scores, weights = [], []
+        for batch in iter_batches(npy_batches(X, batch_size) if isinstance(X, (str, os.PathLike)) else X,
+                                  batch_size, shuffle=shuffle, random_state=rng):
+            estimator.partial_fit(batch)
+            if objective is not None and np.isfinite(getattr(estimator, objective)):
+                scores.append(getattr(estimator, objective))
+                weights.append(batch.shape[0])
+        history.append(float(np.average(scores, weights=weights)) if scores else np.nan)
+        if tol > 0 and epoch > 1 and abs(history[-1] - history[-2]) < tol:
+            converged = True
+            break
+    estimator.history_ = np.asarray(history)
+    estimator.n_iter_ = epoch
+    estimator.converged_ = converged
     return estimator

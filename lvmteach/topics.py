@@ -418,7 +418,7 @@ class LDA(EMMixin, BaseEstimator):
     n_iter_, converged_, lower_bound_
     """
 
-    def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None, learning_offset=10.0, learning_decay=0.7, total_samples=1e6):
+    def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None, learning_offset=10.0, learning_decay=0.7, total_samples=1e6, batch_size=None):
         self.n_topics = n_topics
         self.alpha = alpha
         self.eta = eta
@@ -432,6 +432,7 @@ class LDA(EMMixin, BaseEstimator):
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
         self.total_samples = total_samples
+        self.batch_size = batch_size
 
     def _check_params(self):
         K = check_positive_int(self.n_topics, "n_topics")
@@ -442,7 +443,19 @@ class LDA(EMMixin, BaseEstimator):
         self._doc_tol = check_positive_scalar(self.doc_tol, "doc_tol", allow_zero=True)
 
     def fit(self, X, y=None):
-        """Fit by variational EM on the (N, V) count matrix ``X``; returns self."""
+        """Fit by variational EM on the (N, V) count matrix ``X``; returns self.
+
+        With ``batch_size`` set: online variational Bayes (:meth:`partial_fit`) streamed over
+        ``X`` for ``max_iter`` passes, with D = the number of rows of ``X`` in place of
+        ``total_samples`` (as scikit-learn's ``fit`` with ``learning_method='online'``).
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            max_epochs = check_positive_int(self.max_iter, "max_iter")
+            stream_fit(self, X, self.batch_size, max_epochs=max_epochs, state={"_stream_total_samples": X.shape[0]})
+            del self._stream_total_samples  # a later partial_fit uses total_samples
+            return self
         self._check_params()
         X = _check_X(X)
         self._n_tokens = max(float(X.sum()), 1.0)
@@ -526,7 +539,7 @@ class LDA(EMMixin, BaseEstimator):
 
         self._check_params()
         tau, kappa = check_schedule(self.learning_offset, self.learning_decay)
-        D_total = check_positive_scalar(self.total_samples, "total_samples")
+        D_total = getattr(self, "_stream_total_samples", None) or check_positive_scalar(self.total_samples, "total_samples")
         X = _check_X(X)
         if not hasattr(self, "components_"):
             self._initialize(X, check_random_state(self.random_state))

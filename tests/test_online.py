@@ -308,3 +308,38 @@ def test_em_statistics_summed_by_dask_on_a_local_cluster():
     np.testing.assert_allclose(updated.weights_, weights, rtol=1e-10)
     np.testing.assert_allclose(updated.means_, means, rtol=1e-10)
     np.testing.assert_allclose(updated.covariances_, cov, rtol=1e-8)
+
+
+# ------------------------------------------------------------------------ fit(batch_size=...)
+
+
+def test_fit_with_batch_size_streams_a_npy_file(tmp_path):
+    X = blobs(6000)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    batch = SkGaussianMixture(3, tol=1e-8, max_iter=500, random_state=0).fit(X).score(X)
+    streamed = GaussianMixture(3, batch_size=500, max_iter=6, tol=0.0, random_state=0).fit(path)
+    assert streamed.n_iter_ == 6 and streamed.n_steps_ == 6 * 12 and streamed.history_.shape == (6,)
+    assert abs(batch - streamed.score(X)) < 2e-3
+    again = GaussianMixture(3, batch_size=500, max_iter=6, tol=0.0, random_state=0).fit(np.load(path, mmap_mode="r"))
+    np.testing.assert_array_equal(again.means_, streamed.means_)  # fit starts from scratch, same result
+    again.fit(X)
+    np.testing.assert_array_equal(again.means_, streamed.means_)
+
+
+def test_fit_with_batch_size_for_every_estimator():
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(400, 6)))
+    assert KMeans(3, batch_size=50, max_iter=2, random_state=0).fit(X).n_steps_ == 16
+    assert PCA(2, batch_size=50).fit(X).n_samples_seen_ == 400
+    assert NMF(2, batch_size=50, max_iter=3, tol=0.0, random_state=0).fit(X).n_steps_ == 24
+    B = (X > 0.8).astype(float)
+    assert BernoulliMixture(2, batch_size=100, max_iter=2, tol=0.0, random_state=0).fit(B).n_steps_ == 8
+    docs = np.asarray(make_bars(200, 30, random_state=0)[0], dtype=float)
+    lda = LDA(10, batch_size=50, max_iter=2, random_state=0).fit(docs)
+    assert lda.n_batch_iter_ == 9 and not hasattr(lda, "_stream_total_samples")
+    sk = LatentDirichletAllocation(10, learning_method="online", batch_size=50, max_iter=2, random_state=0).fit(docs)
+    judge = LDA(10)
+    judge.components_, judge.n_features_in_ = sk.components_, docs.shape[1]
+    judge._check_params()
+    assert abs(lda.perplexity(docs) / judge.perplexity(docs) - 1.0) < 0.05
