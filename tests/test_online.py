@@ -26,6 +26,14 @@ def blobs(N=20000, seed=0):
     return X[rng.permutation(len(X))] + 100.0  # far from the origin: the shift must work
 
 
+def perplexity_of(components, X):
+    """Held-out perplexity of scikit-learn's topics, scored with the same bound as ours."""
+    judge = LDA(components.shape[0])
+    judge.components_, judge.n_features_in_ = components, components.shape[1]
+    judge._check_params()
+    return judge.perplexity(X)
+
+
 # ------------------------------------------------------------------------ helpers
 
 
@@ -193,10 +201,7 @@ def test_online_lda_held_out_perplexity_within_2_percent_of_sklearn():
         lam0 = np.random.RandomState(seed).gamma(100.0, 0.01, (K, V))  # scikit-learn's start
         ours = fit_batches(LDA(K, components_init=lam0, total_samples=len(train)), train, 100, n_epochs=4)
         assert ours.n_batch_iter_ == sk.n_batch_iter_
-        judge = LDA(K)  # score both topic sets with the same held-out bound
-        judge.components_, judge.n_features_in_ = sk.components_, V
-        judge._check_params()
-        assert abs(ours.perplexity(test) / judge.perplexity(test) - 1.0) < 0.02
+        assert abs(ours.perplexity(test) / perplexity_of(sk.components_, test) - 1.0) < 0.02
 
 
 def test_minibatch_kmeans_matches_sklearn_minibatchkmeans():
@@ -339,7 +344,4 @@ def test_fit_with_batch_size_for_every_estimator():
     lda = LDA(10, batch_size=50, max_iter=2, random_state=0).fit(docs)
     assert lda.n_batch_iter_ == 9 and not hasattr(lda, "_stream_total_samples")
     sk = LatentDirichletAllocation(10, learning_method="online", batch_size=50, max_iter=2, random_state=0).fit(docs)
-    judge = LDA(10)
-    judge.components_, judge.n_features_in_ = sk.components_, docs.shape[1]
-    judge._check_params()
-    assert abs(lda.perplexity(docs) / judge.perplexity(docs) - 1.0) < 0.05
+    assert abs(lda.perplexity(docs) / perplexity_of(sk.components_, docs) - 1.0) < 0.05
