@@ -345,3 +345,25 @@ def test_fit_with_batch_size_for_every_estimator():
     assert lda.n_batch_iter_ == 9 and not hasattr(lda, "_stream_total_samples")
     sk = LatentDirichletAllocation(10, learning_method="online", batch_size=50, max_iter=2, random_state=0).fit(docs)
     assert abs(lda.perplexity(docs) / perplexity_of(sk.components_, docs) - 1.0) < 0.05
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+def test_partial_fit_rejects_bad_input():
+    X = blobs(600)
+    gm = GaussianMixture(3, random_state=0).partial_fit(X[:200])
+    with pytest.raises(ValueError, match="features"):
+        gm.partial_fit(X[:100, :1])
+    with pytest.raises(ValueError, match="first batch"):
+        GaussianMixture(5, random_state=0).partial_fit(X[:3])
+    with pytest.raises(ValueError, match="forget_factor"):
+        NMF(2, forget_factor=1.5).partial_fit(np.ones((10, 4)))
+    with pytest.raises(ValueError, match="needs H"):
+        NMF(2, init="custom").partial_fit(np.ones((10, 4)))
+    with pytest.raises(ValueError, match="total_samples"):
+        LDA(3, total_samples=0).partial_fit(np.ones((5, 6)))
+    with pytest.raises(ValueError, match="binary|0 and 1|0/1"):
+        BernoulliMixture(2).partial_fit(np.full((10, 3), 0.5))
+    with pytest.raises(ValueError, match="batch_size"):
+        GaussianMixture(2, batch_size=0).fit(X)
