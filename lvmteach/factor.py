@@ -322,11 +322,20 @@ class PCA(BaseEstimator):
         All eigenvalues of S, decreasing.
     """
 
-    def __init__(self, n_components=2):
+    def __init__(self, n_components=2, batch_size=None):
         self.n_components = n_components
+        self.batch_size = batch_size
 
     def fit(self, X, y=None):
-        """Find the principal axes of ``X`` (N, D); returns self."""
+        """Find the principal axes of ``X`` (N, D); returns self.
+
+        With ``batch_size`` set: one pass of incremental PCA (:meth:`partial_fit`) over ``X``
+        (an array, memory map or ``.npy`` path); ``eigenvalues_`` is then not available.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size)
         X = check_array(X, min_samples=2)
         q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
         if q > X.shape[0]:
@@ -353,6 +362,50 @@ class PCA(BaseEstimator):
         if Z.shape[1] != len(self.components_):
             raise ValueError(f"Z has {Z.shape[1]} columns but the model has {len(self.components_)} components")
         return Z @ self.components_ + self.mean_
+
+    def partial_fit(self, X, y=None):
+        """Update the principal axes with a batch of rows: incremental PCA (eq. :eq:`ipca-stack`).
+
+        Ross et al. (2008), as scikit-learn's ``IncrementalPCA``: with n rows seen, mean x̄ and
+        the q leading singular pairs (s, U_q) of the centred data so far, the SVD of
+
+            [ diag(s) U_qᵀ ;  X_b − x̄_b ;  √(n b / (n + b)) (x̄ − x̄_b) ]
+
+        gives those of all n + b rows (the last row corrects for the shift of the mean), if
+        the data beyond the first q axes are kept exactly; keeping only q per step makes it an
+        approximation that is exact when the data have rank ≤ q. Memory O((q + b) D).
+        ``explained_variance_`` is s² / n (the MLE convention of :meth:`fit`), its ratio
+        uses the running total variance; ``eigenvalues_`` (all D) is not available. The first
+        batch needs at least ``n_components`` rows. Returns self.
+        """
+        X = check_array(X, min_samples=1)
+        first = not hasattr(self, "n_samples_seen_")
+        if first:
+            q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
+            if q > X.shape[0]:
+                raise ValueError(f"the first batch has {X.shape[0]} rows; it needs at least n_components={q}")
+            self.__dict__.pop("eigenvalues_", None)  # a previous fit's: no longer this model's
+            self.n_features_in_ = X.shape[1]
+            self.n_samples_seen_, self.mean_, self._sum_sq = 0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        X = check_n_features(X, self.n_features_in_)
+        q = self.n_components
+        n, b = self.n_samples_seen_, X.shape[0]
+        batch_mean = X.mean(axis=0)
+        shift = np.sqrt(n * b / (n + b)) * (self.mean_ - batch_mean)
+        # Running sum of squared deviations per feature (Chan, Golub & LeVeque's update).
+        self._sum_sq = self._sum_sq + ((X - batch_mean) ** 2).sum(axis=0) + shift**2
+        if first:
+            stacked = X - batch_mean
+        else:
+            stacked = np.vstack([self.singular_values_[:, None] * self.components_, X - batch_mean, shift])
+        _, s, Vt = linalg.svd(stacked, full_matrices=False, check_finite=False)
+        self.components_ = _flip_signs(Vt[:q])
+        self.singular_values_ = s[:q]
+        self.mean_ = (n * self.mean_ + b * batch_mean) / (n + b)
+        self.n_samples_seen_ = n + b
+        self.explained_variance_ = self.singular_values_**2 / self.n_samples_seen_
+        self.explained_variance_ratio_ = self.singular_values_**2 / self._sum_sq.sum()
+        return self
 
 
 class _LinearGaussian(EMMixin, BaseEstimator):

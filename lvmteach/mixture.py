@@ -165,13 +165,14 @@ class KMeans(BaseEstimator):
 
     _estimator_type = "clusterer"
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None):
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=None, batch_size=None):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.batch_size = batch_size
 
     def _initial_centers(self, X, K, rng):
         if isinstance(self.init, str):
@@ -185,7 +186,15 @@ class KMeans(BaseEstimator):
         return centers.copy()
 
     def fit(self, X, y=None):
-        """Cluster ``X`` (N, D); returns self."""
+        """Cluster ``X`` (N, D); returns self.
+
+        With ``batch_size`` set: mini-batch k-means (:meth:`partial_fit`) streamed over ``X``
+        (an array, memory map or ``.npy`` path), ``max_iter`` passes at most.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_score_")
         K = check_positive_int(self.n_clusters, "n_clusters")
         X = check_array(X, min_samples=K)
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -264,6 +273,42 @@ class KMeans(BaseEstimator):
         check_is_fitted(self, "cluster_centers_")
         X = check_n_features(check_array(X), self.n_features_in_)
         return -assign_clusters(X, self.cluster_centers_)[1]
+
+    def partial_fit(self, X, y=None):
+        """One mini-batch k-means step on the batch ``X`` (Sculley 2010; eq. :eq:`minibatch-kmeans`).
+
+        Each point of the batch is assigned to its nearest centre; then every centre moves
+        towards the mean of its new points with its own step ρ_k = b_k / n_k, where b_k points
+        of this batch went to it and n_k to it so far. That step makes μ_k the running mean of
+        every point ever assigned to it: stochastic approximation with ρ = 1/count, a
+        Robbins–Monro schedule per centre. The first call seeds the centres from the batch
+        (``init``) unless the model is already fitted. Returns self.
+        """
+        K = check_positive_int(self.n_clusters, "n_clusters")
+        first = not hasattr(self, "cluster_centers_")
+        X = check_array(X, min_samples=K if first else 1)
+        if first:
+            self._online_rng = check_random_state(self.random_state)
+            self.cluster_centers_ = self._initial_centers(X, K, self._online_rng)
+            self.n_features_in_ = X.shape[1]
+        X = check_n_features(X, self.n_features_in_)
+        if not hasattr(self, "counts_"):  # after fit, each centre has counted its points
+            fitted_labels = getattr(self, "labels_", np.zeros(0, dtype=int))
+            self.counts_ = np.bincount(fitted_labels, minlength=K).astype(float)
+        labels, inertia = assign_clusters(X, self.cluster_centers_)
+        batch_counts = np.bincount(labels, minlength=K).astype(float)
+        batch_sums = np.zeros_like(self.cluster_centers_)
+        np.add.at(batch_sums, labels, X)
+        seen = batch_counts > 0
+        self.counts_ += batch_counts
+        # μ_k ← μ_k + (b_k / n_k)(x̄_k − μ_k) = ((n_k − b_k) μ_k + Σ_batch x) / n_k
+        self.cluster_centers_[seen] += (
+            batch_sums[seen] - batch_counts[seen, None] * self.cluster_centers_[seen]
+        ) / self.counts_[seen, None]
+        self.batch_inertia_ = float(inertia) / X.shape[0]  # per point, before the update
+        self.batch_score_ = -self.batch_inertia_
+        self.n_steps_ = getattr(self, "n_steps_", 0) + 1
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,6 +599,51 @@ class _Mixture(EMMixin, BaseEstimator):
         z = np.repeat(np.arange(self.n_components), counts)
         return X, z
 
+    def partial_fit(self, X, y=None):
+        """One step of stepwise EM on the batch ``X`` (eq. :eq:`stepwise-em`).
+
+        Cappé & Moulines (2009), Liang & Klein (2009): the E-step runs on the batch alone and
+        gives ŝ, the batch average of the expected sufficient statistics; the running average
+        moves towards it, s ← (1 − ρ_t) s + ρ_t ŝ with ρ_t = (τ + t)^(−κ)
+        (:func:`lvmteach.online.step_size`), and the M-step maps s to parameters exactly as
+        batch EM maps the full-data average. With κ in (0.5, 1] this is stochastic
+        approximation (Robbins–Monro) for the fixed point of batch EM. The first call starts
+        from ``init_params`` on the batch (or from the fitted parameters). Returns self;
+        ``batch_log_lik_`` is the batch's mean log-likelihood before the update.
+        """
+        from .online import check_schedule, step_size, stochastic_average
+
+        self._check_hyperparameters()
+        self._check_online_hyperparameters()
+        tau, kappa = check_schedule(self.learning_offset, self.learning_decay)
+        fitted = hasattr(self, "weights_")
+        X = self._check_X(X)
+        if fitted:
+            X = check_n_features(X, self.n_features_in_)
+        first = not hasattr(self, "_online_stats")
+        if first:
+            self._online_rng = check_random_state(self.random_state)
+            self._online_shift = X.mean(axis=0)
+            self.n_steps_ = 0
+        if fitted:
+            log_lik, log_resp = self._e_step(X)
+            resp = np.exp(log_resp)
+        else:
+            if X.shape[0] < self.n_components:
+                raise ValueError(f"the first batch has {X.shape[0]} samples but n_components={self.n_components}")
+            log_lik, resp = np.nan, self._initial_resp(X, self._online_rng)
+        stats = self._batch_statistics(X - self._online_shift, resp)
+        rho = 1.0 if first else step_size(self.n_steps_, tau, kappa)
+        self._online_stats = stats if first else stochastic_average(self._online_stats, stats, rho)
+        self._m_step_from_statistics(self._online_stats, self._online_shift)
+        self.n_features_in_ = X.shape[1]
+        self.batch_log_lik_ = log_lik
+        self.n_steps_ += 1
+        return self
+
+    def _check_online_hyperparameters(self):
+        pass
+
 
 class DegenerateComponentWarning(UserWarning):
     """A mixture component ended up explaining (almost) no data: it has collapsed."""
@@ -609,6 +699,9 @@ class GaussianMixture(_Mixture):
         means_init=None,
         precisions_init=None,
         random_state=None,
+        learning_offset=10.0,
+        learning_decay=0.7,
+        batch_size=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -621,12 +714,24 @@ class GaussianMixture(_Mixture):
         self.means_init = means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         return check_array(X)
 
     def fit(self, X, y=None):
-        """Fit by EM; returns self."""
+        """Fit by EM; returns self.
+
+        With ``batch_size`` set: stepwise EM (:meth:`partial_fit`) streamed over ``X`` (an
+        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
+        mean batch log-likelihood of a pass changes by less than ``tol``.
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_log_lik_")
         self._check_hyperparameters()
         check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
         check_positive_scalar(self.reg_covar, "reg_covar", allow_zero=True)
@@ -776,6 +881,52 @@ class GaussianMixture(_Mixture):
             L = np.sqrt(cov[k]) * np.eye(D)
         return self.means_[k] + rng.standard_normal((n, D)) @ L.T
 
+    def _check_online_hyperparameters(self):
+        check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_positive_scalar(self.reg_covar, "reg_covar", allow_zero=True)
+
+    def _batch_statistics(self, Xc, resp):
+        """ŝ: batch averages (1/B) Σ_n r_nk T(x_n) of the sufficient statistics (eq. :eq:`gmm-sstats`).
+
+        ``(s0, s1, s2)``: s0_k = mean r_nk, s1_k = mean r_nk x_n, and the second moments in the
+        shape the covariance type needs: mean r_nk x_n x_nᵀ (full, (K, D, D)), the pooled
+        mean x_n x_nᵀ (tied), mean r_nk x_n² (diag and spherical, (K, D)). ``Xc`` is shifted
+        by a fixed point c so that the subtraction in the M-step does not cancel digits.
+        """
+        B = Xc.shape[0]
+        s0 = resp.mean(axis=0)
+        s1 = resp.T @ Xc / B
+        if self.covariance_type == "full":
+            s2 = np.einsum("nk,nd,ne->kde", resp, Xc, Xc, optimize=True) / B
+        elif self.covariance_type == "tied":
+            s2 = Xc.T @ Xc / B
+        else:
+            s2 = resp.T @ Xc**2 / B
+        return s0, s1, s2
+
+    def _m_step_from_statistics(self, stats, shift):
+        """The M-step as a function of averaged statistics (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
+
+        π_k = s0_k, μ_k = s1_k / s0_k, Σ_k = s2_k / s0_k − μ_k μ_kᵀ (+ reg_covar); with s the
+        full-data average this is exactly :func:`m_step`.
+        """
+        s0, s1, s2 = stats
+        nk = s0 + _TINY
+        means_c = s1 / nk[:, None]
+        D = s1.shape[1]
+        if self.covariance_type == "full":
+            cov = s2 / nk[:, None, None] - means_c[:, :, None] * means_c[:, None, :] + self.reg_covar * np.eye(D)
+        elif self.covariance_type == "tied":
+            cov = (s2 - (nk * means_c.T) @ means_c) / nk.sum() + self.reg_covar * np.eye(D)
+        else:
+            cov = np.maximum(s2 / nk[:, None] - means_c**2, 0.0) + self.reg_covar
+            if self.covariance_type == "spherical":
+                cov = cov.mean(axis=1)
+        self.weights_ = nk / nk.sum()
+        self.means_ = means_c + shift
+        self.covariances_ = cov
+        self.precisions_cholesky_ = precision_cholesky(cov, self.covariance_type)
+
 
 def full_covariances(covariances, covariance_type, n_components, n_features):
     """Any covariance parameter as a stack of K full (D, D) matrices (for plotting and checks)."""
@@ -843,7 +994,7 @@ class BernoulliMixture(_Mixture):
     weights_ (K,), means_ (K, D), history_, lower_bound_, n_iter_, converged_
     """
 
-    def __init__(self, n_components=1, *, tol=1e-4, max_iter=200, n_init=1, init_params="random", eps=1e-10, random_state=None):
+    def __init__(self, n_components=1, *, tol=1e-4, max_iter=200, n_init=1, init_params="random", eps=1e-10, random_state=None, learning_offset=10.0, learning_decay=0.7, batch_size=None):
         self.n_components = n_components
         self.tol = tol
         self.max_iter = max_iter
@@ -851,12 +1002,20 @@ class BernoulliMixture(_Mixture):
         self.init_params = init_params
         self.eps = eps
         self.random_state = random_state
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         return check_binary(check_array(X))
 
     def fit(self, X, y=None):
-        """Fit by EM; returns self."""
+        """Fit by EM; returns self (with ``batch_size`` set: streamed stepwise EM, as in
+        :meth:`GaussianMixture.fit`)."""
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_log_lik_")
         self._check_hyperparameters()
         check_positive_scalar(self.eps, "eps")
         X = self._check_X(X)
@@ -885,3 +1044,17 @@ class BernoulliMixture(_Mixture):
 
     def _sample_component(self, k, n, rng):
         return (rng.uniform(size=(n, self.means_.shape[1])) < self.means_[k]).astype(np.float64)
+
+    def _check_online_hyperparameters(self):
+        check_positive_scalar(self.eps, "eps")
+
+    def _batch_statistics(self, Xc, resp):
+        """ŝ = (mean r_nk, mean r_nk x_n) over the batch (Bishop eqs. 9.59-9.60 before dividing)."""
+        return resp.mean(axis=0), resp.T @ Xc / Xc.shape[0]
+
+    def _m_step_from_statistics(self, stats, shift):
+        """π_k = s0_k, μ_k = s1_k / s0_k clipped to [eps, 1 − eps] (see :func:`bernoulli_m_step`)."""
+        s0, s1 = stats
+        nk = s0 + _TINY
+        self.weights_ = nk / nk.sum()
+        self.means_ = np.clip(s1 / nk[:, None] + shift, self.eps, 1.0 - self.eps)

@@ -437,13 +437,16 @@ class NMF(BaseEstimator):
     converged_ : bool
     """
 
-    def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None):
+    def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None, forget_factor=0.7, batch_max_iter=30, batch_size=None):
         self.n_components = n_components
         self.beta_loss = beta_loss
         self.init = init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.forget_factor = forget_factor
+        self.batch_max_iter = batch_max_iter
+        self.batch_size = batch_size
 
     def _check_X(self, X):
         X = check_nonnegative(check_array(X))
@@ -499,7 +502,17 @@ class NMF(BaseEstimator):
         return W
 
     def fit(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X``; returns self."""
+        """Fit the model to ``X``; returns self.
+
+        With ``batch_size`` set: online NMF (:meth:`partial_fit`) streamed over ``X`` (an
+        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
+        mean loss per row of a pass changes by less than ``tol``; ``init='custom'`` is not
+        available there (call :meth:`partial_fit` with ``H``).
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_loss_")
         self.fit_transform(X, W=W, H=H)
         return self
 
@@ -523,3 +536,68 @@ class NMF(BaseEstimator):
         if W.shape[1] != self.components_.shape[0]:
             raise ValueError(f"W has {W.shape[1]} columns, but the model has {self.components_.shape[0]} components")
         return W @ self.components_
+
+    def partial_fit(self, X, y=None, W=None, H=None):
+        """One step of online NMF on a batch of rows (Mairal et al. 2010; eq. :eq:`nmf-online`).
+
+        The batch's activations W_b are fitted with H fixed (up to ``batch_max_iter``
+        multiplicative updates from the constant ``sqrt(mean(X_b) / K)``, stopping when
+        ‖ΔW‖ / ‖W‖ ≤ ``tol``). Then the numerator A and denominator B of H's multiplicative
+        update are accumulated over batches with the forgetting factor ρ = ``forget_factor``,
+        A ← ρ A + H ∘ N_b, B ← ρ B + D_b (N_b, D_b: this batch's numerator and denominator of
+        eq. :eq:`nmf-mu-frob-H` or :eq:`nmf-mu-kl-H`), and H ← A / B: a majorise-minimise step
+        on an exponentially weighted loss over all batches seen. This is scikit-learn's
+        ``MiniBatchNMF.partial_fit`` (Lefebvre, Lehmann & Biau 2021). ``H`` starts the first
+        call when ``init='custom'``; ``W`` is not used (accepted for scikit-learn's signature).
+        Returns self.
+        """
+        X = self._check_X(X)
+        beta_loss = check_in(self.beta_loss, "beta_loss", BETA_LOSSES)
+        K = check_positive_int(self.n_components, "n_components")
+        tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
+        n_iter = check_positive_int(self.batch_max_iter, "batch_max_iter")
+        rho = check_positive_scalar(self.forget_factor, "forget_factor")
+        if rho > 1:
+            raise ValueError(f"forget_factor={rho} must lie in (0, 1]: it weights the past batches")
+        if not hasattr(self, "_H_numerator"):
+            if hasattr(self, "components_"):
+                H = self.components_.copy()
+            elif check_in(self.init, "init", INITS) == "custom":
+                if H is None:
+                    raise ValueError("init='custom' needs H on the first call: partial_fit(X, H=H0)")
+                H = self._check_factor(H, (K, X.shape[1]), "H")
+            else:
+                _, H = initialize_nmf(X, K, self.init, check_random_state(self.random_state))
+            self.n_features_in_ = X.shape[1]
+            self.n_components_ = K
+            self._H_numerator, self._H_denominator = H.copy(), np.ones_like(H)
+            self.n_steps_ = 0
+            self.components_ = H
+        X = check_n_features(X, self.n_features_in_)
+        H = self.components_
+        W = np.full((X.shape[0], K), np.sqrt(X.mean() / K))
+        for _ in range(n_iter):
+            W_new = multiplicative_update_W(X, W, H, beta_loss)
+            change = np.linalg.norm(W_new - W) / np.linalg.norm(W_new)
+            W = W_new
+            if tol > 0 and change <= tol:
+                break
+        if beta_loss == "frobenius":
+            numerator = W.T @ X
+            denominator = (W.T @ W) @ H
+        else:
+            WH = np.maximum(W @ H, EPSILON)
+            numerator = W.T @ (X / WH)
+            W_sum = W.sum(axis=0)
+            W_sum[W_sum == 0] = 1.0
+            denominator = np.broadcast_to(W_sum[:, None], H.shape).copy()
+        denominator[denominator == 0] = EPSILON
+        self.batch_loss_ = beta_divergence(X, W, H, beta_loss) / X.shape[0]  # before the update
+        self._H_numerator = rho * self._H_numerator + numerator * H
+        self._H_denominator = rho * self._H_denominator + denominator
+        H = self._H_numerator / self._H_denominator
+        if beta_loss != "frobenius":
+            H[H < _EPS64] = 0.0
+        self.components_ = H
+        self.n_steps_ += 1
+        return self

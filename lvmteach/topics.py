@@ -418,7 +418,7 @@ class LDA(EMMixin, BaseEstimator):
     n_iter_, converged_, lower_bound_
     """
 
-    def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None):
+    def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None, learning_offset=10.0, learning_decay=0.7, total_samples=1e6, batch_size=None):
         self.n_topics = n_topics
         self.alpha = alpha
         self.eta = eta
@@ -429,6 +429,10 @@ class LDA(EMMixin, BaseEstimator):
         self.components_init = components_init
         self.n_init = n_init
         self.random_state = random_state
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
+        self.total_samples = total_samples
+        self.batch_size = batch_size
 
     def _check_params(self):
         K = check_positive_int(self.n_topics, "n_topics")
@@ -439,7 +443,19 @@ class LDA(EMMixin, BaseEstimator):
         self._doc_tol = check_positive_scalar(self.doc_tol, "doc_tol", allow_zero=True)
 
     def fit(self, X, y=None):
-        """Fit by variational EM on the (N, V) count matrix ``X``; returns self."""
+        """Fit by variational EM on the (N, V) count matrix ``X``; returns self.
+
+        With ``batch_size`` set: online variational Bayes (:meth:`partial_fit`) streamed over
+        ``X`` for ``max_iter`` passes, with D = the number of rows of ``X`` in place of
+        ``total_samples`` (as scikit-learn's ``fit`` with ``learning_method='online'``).
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            max_epochs = check_positive_int(self.max_iter, "max_iter")
+            stream_fit(self, X, self.batch_size, max_epochs=max_epochs, state={"_stream_total_samples": X.shape[0]})
+            del self._stream_total_samples  # a later partial_fit uses total_samples
+            return self
         self._check_params()
         X = _check_X(X)
         self._n_tokens = max(float(X.sum()), 1.0)
@@ -506,6 +522,39 @@ class LDA(EMMixin, BaseEstimator):
         bound = log_norm + np.sum((self._alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(self._alpha))
         bound += np.sum(gammaln(K * self._alpha) - gammaln(gamma.sum(axis=1)))
         return float(np.exp(-bound / max(float(X.sum()), 1.0)))
+
+    def partial_fit(self, X, y=None):
+        """One step of online variational Bayes on a batch of documents (eq. :eq:`lda-svi`).
+
+        Hoffman, Blei & Bach (2010), the instance of stochastic variational inference for LDA:
+        the local step fits γ_d (and φ) of the batch's documents with λ fixed
+        (:func:`lda_e_step`); the batch then proposes λ̂ = η + (D / B) Σ_{d in batch} x_dw φ_dwk,
+        the value the M-step :func:`lda_m_step` would give if the whole corpus of
+        D = ``total_samples`` documents looked like these B; and λ moves towards it,
+        λ ← (1 − ρ_t) λ + ρ_t λ̂ with ρ_t = (τ + t)^(−κ), t = 1, 2, …: a natural-gradient step on
+        the ELBO. Same update, counter and defaults as scikit-learn's
+        ``LatentDirichletAllocation(learning_method='online')``. Returns self.
+        """
+        from .online import check_schedule, step_size
+
+        self._check_params()
+        tau, kappa = check_schedule(self.learning_offset, self.learning_decay)
+        D_total = getattr(self, "_stream_total_samples", None) or check_positive_scalar(self.total_samples, "total_samples")
+        X = _check_X(X)
+        if not hasattr(self, "components_"):
+            self._initialize(X, check_random_state(self.random_state))
+            self.n_features_in_ = X.shape[1]
+        X = check_n_features(X, self.n_features_in_)
+        if not hasattr(self, "n_batch_iter_"):
+            self.n_batch_iter_ = 1
+        gamma, sstats, _ = lda_e_step(
+            X, self.components_, self._alpha, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
+        )
+        rho = step_size(self.n_batch_iter_, tau, kappa)
+        lam_hat = lda_m_step(D_total / X.shape[0] * sstats, self._eta)
+        self.components_ = (1.0 - rho) * self.components_ + rho * lam_hat
+        self.n_batch_iter_ += 1
+        return self
 
 
 # --------------------------------------------------------------------------------------------
