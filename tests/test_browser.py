@@ -8,6 +8,7 @@ checks what a reader would see:
 * no page is wider than the screen (the reader never scrolls the whole page sideways);
 * no display formula is wider than the text column at desktop width;
 * no unparsed TeX is left as text (a ``$``, a command such as ``\\sum``, ``_{``, ``\\(``);
+* figure labels are at least 7 CSS px (a figure may shrink only so far);
 * no error in the browser console.
 
 Without Chromium this is skipped, unless LVM_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
@@ -43,6 +44,15 @@ MEASURE = r"""
     const inner = m.querySelector('mjx-math');
     const width = inner ? inner.getBoundingClientRect().width : m.scrollWidth;
     if (width > column + 1) out.wide.push(Math.round(width) + ' px: ' + m.textContent.slice(0, 50));
+  }
+  // Figures: Matplotlib's 10-pt labels at the book's 80 dpi are 11.1 CSS px at full size; the
+  // figure may shrink to fit the screen only as far as the labels stay at least 7 px.
+  out.smallFigures = [];
+  for (const img of document.querySelectorAll('div.cell_output img')) {
+    // its full CSS width: set by the notebook's metadata (retina PNGs are twice that in pixels)
+    const full = parseFloat(img.style.width) || Number(img.getAttribute('width')) || img.naturalWidth;
+    const shown = img.getBoundingClientRect().width;
+    if (full && shown && 11.1 * shown / full < 7) out.smallFigures.push(Math.round(11.1 * shown / full * 10) / 10 + ' px: ' + (img.getAttribute('alt') || '').slice(0, 40));
   }
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   let node;
@@ -124,6 +134,11 @@ def test_no_display_formula_is_wider_than_the_desktop_column(measured, name):
 @pytest.mark.parametrize("name, width", CASES)
 def test_no_unparsed_tex_is_shown(measured, name, width):
     assert not measured[(name, width)]["raw"], measured[(name, width)]["raw"]
+
+
+@pytest.mark.parametrize("name, width", CASES)
+def test_figure_labels_stay_legible(measured, name, width):
+    assert not measured[(name, width)]["smallFigures"], measured[(name, width)]["smallFigures"]
 
 
 @pytest.mark.parametrize("name, width", CASES)
