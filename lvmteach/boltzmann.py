@@ -65,6 +65,7 @@ __all__ = [
     "contrastive_divergence",
     "pseudo_log_likelihood",
     "ais_log_partition",
+    "ais_log_standard_error",
 ]
 
 #: Largest number of units (or of the smaller RBM layer) we agree to enumerate: 2^20 states.
@@ -485,10 +486,12 @@ def pseudo_log_likelihood(V, W, b, c, flip=None):
 AISResult = namedtuple("AISResult", ["log_Z", "log_Z_low", "log_Z_high", "log_weights"])
 AISResult.__doc__ = """Annealed importance sampling estimate of log Z.
 
-``log_Z`` is log of the mean importance weight times Z_A; ``log_Z_low`` and ``log_Z_high`` are
-log(Ẑ ∓ 3 σ̂), with σ̂ the standard error of Ẑ over the runs (Salakhutdinov & Murray 2008
-report this spread; ``log_Z_low`` is −inf if Ẑ − 3σ̂ ≤ 0); ``log_weights`` (n_runs,) are the
-runs' log weights, whose spread says how reliable the estimate is.
+``log_Z`` = log Z_A + log w̄, with w̄ the mean importance weight (an unbiased estimate of
+Z_B / Z_A). ``log_Z_low`` and ``log_Z_high`` are log Ẑ ∓ 3 ŝ with ŝ = se(w̄) / w̄, the
+standard error of log Ẑ by the delta method (eq. :eq:`ais-error-bar`): se(w̄) is the standard
+error of the mean weight, and dividing by w̄ puts it on the log scale (the factor Z_A cancels).
+``log_weights`` (n_runs,) are the runs' log weights, whose spread says how reliable the
+estimate is.
 """
 
 
@@ -534,12 +537,25 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
         V = sample_bernoulli(sigmoid((1 - beta) * b_A + beta * (H @ W + b)), rng)
         beta_prev = beta
     log_mean_w = float(logsumexp(log_w) - np.log(n_runs))
-    # standard error of the mean weight, relative to the mean (scaled by max to avoid overflow)
-    w = np.exp(log_w - log_w.max())
-    rel_se = 3.0 * w.std() / np.sqrt(n_runs) / w.mean()
     log_Z = log_Z_A + log_mean_w
-    low = log_Z + np.log1p(-rel_se) if rel_se < 1 else -np.inf
-    return AISResult(float(log_Z), float(low), float(log_Z + np.log1p(rel_se)), log_w)
+    se_log_Z = ais_log_standard_error(log_w)
+    return AISResult(float(log_Z), float(log_Z - 3 * se_log_Z), float(log_Z + 3 * se_log_Z), log_w)
+
+
+def ais_log_standard_error(log_w):
+    """Standard error of log w̄ from the runs' log weights, by the delta method (eq. :eq:`ais-error-bar`).
+
+    w̄ = (1/M) Σ_m w_m has standard error se(w̄) = sd(w) / √M (sample standard deviation), and
+    d log w̄ = dw̄ / w̄, so se(log w̄) ≈ se(w̄) / w̄: the relative standard error of the mean
+    weight. It is also the standard error of log Ẑ = log Z_A + log w̄, since log Z_A is exact.
+    Computed from w / max(w), so that no weight overflows (the ratio does not change).
+    """
+    log_w = np.asarray(log_w, dtype=np.float64)
+    M = len(log_w)
+    if M < 2:
+        raise ValueError("the standard error needs at least two AIS runs")
+    w = np.exp(log_w - log_w.max())
+    return float(w.std(ddof=1) / np.sqrt(M) / w.mean())
 
 
 def _check_visible(X, name="X", binary=False):
@@ -837,3 +853,61 @@ class DBN(BaseEstimator):
         bottom = self.rbms_[0]
         P = visible_probs(H, bottom.components_, bottom.intercept_visible_)
         return P if return_probabilities else sample_bernoulli(P, rng)
+
+
+# --------------------------------------------------------------------------------------------
+# Monitoring training (section "Training in practice")
+# --------------------------------------------------------------------------------------------
+
+
+def reconstruction_error(V, W, b, c):
+    """Mean squared one-step reconstruction error of the rows of binary ``V``.
+
+    v → P(h = 1 | v) → P(v = 1 | h) with the mean-field hidden probabilities, as Hinton's
+    practical guide and most CD code report it: (1/N) Σ_n ‖v_n − σ(b + Wᵀ σ(c + W v_n))‖².
+    It is *not* the objective CD approximates, and it rewards slow mixing (see the chapter).
+    """
+    return float(np.mean(np.sum((V - visible_probs(hidden_probs(V, W, c), W, b)) ** 2, axis=1)))
+
+
+def rbm_training_curves(X, n_hidden, *, learning_rate=0.05, batch_size=10, n_epochs=10, k=1, persistent=False, momentum=0.0, weight_decay=0.0, random_state=None):
+    """Train an RBM by CD-k / PCD-k (eq. :eq:`rbm-cd`) and record, after every epoch, the
+    reconstruction error (:func:`reconstruction_error`) and the exact mean log-likelihood
+    (eq. :eq:`rbm-loglik`, with log Z by enumeration, so ``n_hidden`` ≤ 20).
+
+    The updates are those of :class:`RBM` (same initialisation, mini-batches, momentum and
+    weight decay), written out here so that the model can be scored between epochs. Returns
+    ``(W, b, c, curves)`` with ``curves`` a dict of arrays of length ``n_epochs + 1`` (entry 0
+    is the initial model): ``'reconstruction_error'`` and ``'log_likelihood'``.
+    """
+    X = check_binary(check_array(X), name="X")
+    K = check_positive_int(n_hidden, "n_hidden")
+    if K > MAX_ENUMERATE:
+        raise ValueError(f"n_hidden = {K} is too many to enumerate (at most {MAX_ENUMERATE})")
+    B = check_positive_int(batch_size, "batch_size")
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    rng = check_random_state(random_state)
+    N, D = X.shape
+    W, b, c = rng.normal(0.0, 0.01, size=(K, D)), np.zeros(D), np.zeros(K)
+    H_chain = np.zeros((min(B, N), K)) if persistent else None
+    vel = [np.zeros_like(W), np.zeros_like(b), np.zeros_like(c)]
+    bounds = np.linspace(0, N, -(-N // B) + 1).round().astype(int)
+    curves = {"reconstruction_error": [], "log_likelihood": []}
+
+    def record():
+        curves["reconstruction_error"].append(reconstruction_error(X, W, b, c))
+        curves["log_likelihood"].append(exact_log_likelihood(X, W, b, c))
+
+    record()
+    for _ in range(n_epochs):
+        Xp = X[rng.permutation(N)]
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            gW, gb, gc, H = contrastive_divergence(Xp[start:stop], W, b, c, rng, k=k, H_chain=H_chain)
+            H_chain = H if persistent else None
+            gW -= weight_decay * W
+            for v_, g, p in zip(vel, (gW, gb, gc), (W, b, c)):
+                v_ *= momentum
+                v_ += learning_rate * g
+                p += v_
+        record()
+    return W, b, c, {name: np.asarray(v) for name, v in curves.items()}

@@ -15,6 +15,7 @@ from lvmteach.boltzmann import (
     RBM,
     BoltzmannMachine,
     ais_log_partition,
+    ais_log_standard_error,
     all_binary_states,
     bm_energy,
     bm_gibbs_sweep,
@@ -221,6 +222,32 @@ def test_ais_from_uniform_base_on_random_model():
     assert result.log_Z_low <= log_partition_exact(W, b, c) <= result.log_Z_high
 
 
+def test_ais_error_bar_is_calibrated_against_enumeration():
+    """Over 100 seeds, log Ẑ ± k ŝ (ŝ the delta-method standard error of log Ẑ) contains the
+    exact log Z (by enumeration) about as often as a normal interval should: ~68% for k = 1,
+    nearly always for k = 3; and ŝ matches the seed-to-seed spread of log Ẑ."""
+    rng = np.random.default_rng(3)
+    W, b, c = random_rbm(rng, 8, 4, scale=1.0)
+    exact = log_partition_exact(W, b, c)
+    runs = [ais_log_partition(W, b, c, np.random.default_rng(s), n_runs=50, betas=30) for s in range(100)]
+    err = np.array([r.log_Z for r in runs]) - exact
+    se = np.array([(r.log_Z_high - r.log_Z_low) / 6 for r in runs])
+    assert np.mean(np.abs(err) <= 3 * se) >= 0.95
+    assert 0.55 <= np.mean(np.abs(err) <= se) <= 0.85
+    assert 0.67 < se.mean() / err.std() < 1.5
+
+
+def test_ais_log_standard_error_is_the_relative_standard_error_of_the_mean_weight():
+    rng = np.random.default_rng(0)
+    w = rng.lognormal(size=40)
+    expected = np.std(w, ddof=1) / np.sqrt(40) / np.mean(w)
+    # scale invariance: a factor (Z_A, or exp(700)) on every weight does not change it
+    assert abs(ais_log_standard_error(np.log(w)) - expected) < 1e-12
+    assert abs(ais_log_standard_error(np.log(w) + 700.0) - expected) < 1e-12
+    with pytest.raises(ValueError, match="two"):
+        ais_log_standard_error([0.0])
+
+
 def test_ais_rejects_bad_schedule():
     rng = np.random.default_rng(0)
     W, b, c = random_rbm(rng, 3, 2)
@@ -420,3 +447,39 @@ def test_methods_need_a_fitted_model():
         RBM(3).transform(np.zeros((1, 3)))
     with pytest.raises(NotFittedError):
         BoltzmannMachine().log_partition()
+
+
+def test_training_curves_match_rbm_fit_and_enumeration():
+    """rbm_training_curves performs RBM.fit's updates and scores them exactly."""
+    from lvmteach.boltzmann import rbm_training_curves
+
+    rng = np.random.default_rng(0)
+    X = binary(rng, 60, 6)
+    for persistent, momentum in [(False, 0.0), (True, 0.5)]:
+        W, b, c, curves = rbm_training_curves(X, 3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1)
+        rbm = RBM(3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1).fit(X)
+        np.testing.assert_allclose(W, rbm.components_, atol=1e-12)
+        # brute force: log p(v) from the joint summed over all (v, h) pairs
+        V, H = all_binary_states(6), all_binary_states(3)
+        neg_E = np.array([[-rbm_energy(v[None], h[None], W, b, c)[0] for h in H] for v in V])
+        log_pv = sp_logsumexp(neg_E, axis=1) - sp_logsumexp(neg_E)
+        idx = (X @ (2 ** np.arange(5, -1, -1))).astype(int)
+        assert abs(curves["log_likelihood"][-1] - log_pv[idx].mean()) < 1e-10
+        assert curves["log_likelihood"].shape == curves["reconstruction_error"].shape == (5,)
+
+
+def test_copying_rbm_reconstructs_perfectly_but_is_uniform():
+    """W = αI, b = c = −α/2: each hidden unit copies one pixel. p(v) is exactly uniform
+    (log-likelihood −D log 2 for every α) while the reconstruction error tends to zero."""
+    from lvmteach.boltzmann import reconstruction_error
+
+    rng = np.random.default_rng(0)
+    X = binary(rng, 50, 8, p=0.3)
+    errors = []
+    for alpha in [2.0, 10.0, 30.0]:
+        W, b = alpha * np.eye(8), np.full(8, -alpha / 2)
+        assert abs(exact_log_likelihood(X, W, b, b) - 8 * np.log(0.5)) < 1e-10
+        P = expit(alpha * (expit(alpha * (X - 0.5)) - 0.5))  # mean-field reconstruction, by hand
+        errors.append(reconstruction_error(X, W, b, b))
+        assert abs(errors[-1] - np.mean(np.sum((X - P) ** 2, axis=1))) < 1e-12
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-6
