@@ -219,3 +219,31 @@ def test_gradient_estimates_return_samples(digits_vae):
     np.testing.assert_allclose(reparam[:, 0], fd, rtol=1e-5, atol=1e-7)
     r2, s2 = vae.gradient_estimates(model, X[0], n_samples=20, random_state=0)
     np.testing.assert_array_equal(r2, reparam)
+
+
+def test_optimize_posterior_finds_the_closed_form_optimum_of_a_linear_gaussian_vae(rng):
+    """For p(x | z) = 𝒩(Wz + b, σ²I) the posterior is 𝒩(m, S) with S = (I + WᵀW/σ²)⁻¹ and
+    m = S Wᵀ(x − b)/σ²; the diagonal Gaussian closest in KL(q ‖ p) has mean m and variances
+    1 / diag(S⁻¹). Starting from a random (untrained) encoder, the optimiser must get there."""
+    model = vae.VAE(2, (), likelihood="gaussian").initialize(5, 0)
+    model.log_noise_var_[:] = np.log(0.5)
+    dense = model.decoder_.layers[0]
+    W, b = dense.params["W"].T, dense.params["b"]          # x = W z + b, W (D, L)
+    X = rng.normal(size=(6, 5))
+    mu, log_var = vae.optimize_posterior(model, X, n_steps=2000, n_samples=256, learning_rate=0.05, random_state=0)
+    P = np.eye(2) + W.T @ W / 0.5
+    m = np.linalg.solve(P, W.T @ (X - b).T / 0.5).T
+    np.testing.assert_allclose(mu, m, atol=0.03)
+    np.testing.assert_allclose(np.exp(log_var), np.broadcast_to(1 / np.diag(P), mu.shape), rtol=0.05)
+    # and the encoder we started from was far from it: the test is not passed by the start point
+    assert np.abs(model.encode(X)[0] - m).max() > 0.2
+
+
+def test_elbo_with_a_given_posterior(digits_vae):
+    model, X = digits_vae
+    mu, log_var = model.encode(X[:5])
+    a = model.elbo(X[:5], random_state=3, n_samples=4)
+    b = model.elbo(X[:5], random_state=3, n_samples=4, posterior=(mu, log_var))
+    np.testing.assert_array_equal(a, b)
+    c = model.elbo(X[:5], random_state=3, n_samples=4, posterior=(mu + 1.0, log_var))
+    assert not np.allclose(a, c)
