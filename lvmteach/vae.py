@@ -202,6 +202,16 @@ class VAE(BaseEstimator):
             return bernoulli_log_lik(X, out)
         return gaussian_log_lik(X, out, self.log_noise_var_[0])
 
+    def _log_lik_and_grad(self, X, out):
+        """log p(x | z) per row from the decoder output ``out``, its gradient with respect to
+        ``out``, and (Gaussian likelihood) the squared residuals Σ_d (x_d − out_d)², else None."""
+        if self.likelihood == "bernoulli":
+            return bernoulli_log_lik(X, out), X - nn.sigmoid(out), None
+        s2_log = self.log_noise_var_[0]
+        sq = np.sum((X - out) ** 2, axis=1)
+        log_lik = -0.5 * (X.shape[1] * (_LOG_2PI + s2_log) + sq * np.exp(-s2_log))
+        return log_lik, (X - out) * np.exp(-s2_log), sq
+
     def elbo_and_gradients(self, X, eps):
         """The ELBO of each row of X with the noise ``eps`` (N, L), and the gradients of the
         loss −mean(ELBO) with respect to every parameter (eqs. :eq:`vae-elbo-grad`).
@@ -214,17 +224,9 @@ class VAE(BaseEstimator):
         mu, log_var = self.encode(X)
         std = np.exp(0.5 * log_var)
         Z = mu + std * eps
-        out = self.decoder_.forward(Z)
-        if self.likelihood == "bernoulli":
-            log_lik = bernoulli_log_lik(X, out)
-            dlog_lik_dout = X - nn.sigmoid(out)
-        else:
-            s2_log = self.log_noise_var_[0]
-            sq = np.sum((X - out) ** 2, axis=1)
-            log_lik = -0.5 * (X.shape[1] * (_LOG_2PI + s2_log) + sq * np.exp(-s2_log))
-            dlog_lik_dout = (X - out) * np.exp(-s2_log)
-            # d/d(log σ²) of −mean(log_lik)
-            self._grad_log_noise_var = np.array([np.mean(0.5 * X.shape[1] - 0.5 * sq * np.exp(-s2_log))])
+        log_lik, dlog_lik_dout, sq = self._log_lik_and_grad(X, self.decoder_.forward(Z))
+        if sq is not None:  # d/d(log σ²) of −mean(log_lik)
+            self._grad_log_noise_var = np.array([np.mean(0.5 * X.shape[1] - 0.5 * sq * np.exp(-self.log_noise_var_[0]))])
         elbo = log_lik - gaussian_kl(mu, log_var)
         # Backward pass of the loss −(1/N) Σ_n ELBO_n.
         grad_Z = self.decoder_.backward(-dlog_lik_dout / N)
@@ -250,22 +252,14 @@ class VAE(BaseEstimator):
         std = np.exp(0.5 * log_var)
         Z = (mu + std * eps).reshape(K * N, L)
         XK = np.broadcast_to(X, (K, *X.shape)).reshape(K * N, -1)
-        out = self.decoder_.forward(Z)
-        if self.likelihood == "bernoulli":
-            log_lik = bernoulli_log_lik(XK, out)
-            dlog_lik_dout = XK - nn.sigmoid(out)
-        else:
-            s2_log = self.log_noise_var_[0]
-            sq = np.sum((XK - out) ** 2, axis=1)
-            log_lik = -0.5 * (XK.shape[1] * (_LOG_2PI + s2_log) + sq * np.exp(-s2_log))
-            dlog_lik_dout = (XK - out) * np.exp(-s2_log)
+        log_lik, dlog_lik_dout, sq = self._log_lik_and_grad(XK, self.decoder_.forward(Z))
         log_w = (log_lik - 0.5 * np.sum(Z**2, axis=1)).reshape(K, N)
         log_w += 0.5 * np.sum(eps**2, axis=2) + 0.5 * np.sum(log_var, axis=1)
         bound = logsumexp(log_w, axis=0) - np.log(K)
         # d loss / d log w_k = −w̃_k / N with loss = −(1/N) Σ_n bound_n
         coef = (-np.exp(log_w - logsumexp(log_w, axis=0)) / N).reshape(K * N, 1)
-        if self.likelihood == "gaussian":
-            dll_ds2 = -0.5 * XK.shape[1] + 0.5 * sq * np.exp(-s2_log)
+        if sq is not None:
+            dll_ds2 = -0.5 * XK.shape[1] + 0.5 * sq * np.exp(-self.log_noise_var_[0])
             self._grad_log_noise_var = np.array([np.sum(coef[:, 0] * dll_ds2)])
         grad_Z = self.decoder_.backward(coef * dlog_lik_dout) - coef * Z  # prior term −½‖z‖²
         grad_Z = grad_Z.reshape(K, N, L)
@@ -443,11 +437,7 @@ def optimize_posterior(model, X, n_steps=300, n_samples=16, learning_rate=0.05, 
     for step in range(n_steps):
         eps = rng.standard_normal((S, N, L))
         std = np.exp(0.5 * log_var)
-        out = model.decoder_.forward((mu + std * eps).reshape(S * N, L))
-        if model.likelihood == "bernoulli":
-            dout = XS - nn.sigmoid(out)
-        else:
-            dout = (XS - out) * np.exp(-model.log_noise_var_[0])
+        _, dout, _ = model._log_lik_and_grad(XS, model.decoder_.forward((mu + std * eps).reshape(S * N, L)))
         g = model.decoder_.backward(dout).reshape(S, N, L)
         grad_mu = g.mean(axis=0) - mu
         grad_log_var = 0.5 * std * np.mean(g * eps, axis=0) - 0.5 * (std**2 - 1.0)
