@@ -65,6 +65,16 @@ __all__ = [
     "contrastive_divergence",
     "pseudo_log_likelihood",
     "ais_log_partition",
+    "ais_log_standard_error",
+    "reconstruction_error",
+    "rbm_training_curves",
+    "dbn_bound_exact",
+    "gb_energy",
+    "gb_free_energy",
+    "gb_hidden_probs",
+    "gb_visible_mean",
+    "gb_log_partition_exact",
+    "gb_gibbs_step",
 ]
 
 #: Largest number of units (or of the smaller RBM layer) we agree to enumerate: 2^20 states.
@@ -485,10 +495,12 @@ def pseudo_log_likelihood(V, W, b, c, flip=None):
 AISResult = namedtuple("AISResult", ["log_Z", "log_Z_low", "log_Z_high", "log_weights"])
 AISResult.__doc__ = """Annealed importance sampling estimate of log Z.
 
-``log_Z`` is log of the mean importance weight times Z_A; ``log_Z_low`` and ``log_Z_high`` are
-log(Ẑ ∓ 3 σ̂), with σ̂ the standard error of Ẑ over the runs (Salakhutdinov & Murray 2008
-report this spread; ``log_Z_low`` is −inf if Ẑ − 3σ̂ ≤ 0); ``log_weights`` (n_runs,) are the
-runs' log weights, whose spread says how reliable the estimate is.
+``log_Z`` = log Z_A + log w̄, with w̄ the mean importance weight (an unbiased estimate of
+Z_B / Z_A). ``log_Z_low`` and ``log_Z_high`` are log Ẑ ∓ 3 ŝ with ŝ = se(w̄) / w̄, the
+standard error of log Ẑ by the delta method (eq. :eq:`ais-error-bar`): se(w̄) is the standard
+error of the mean weight, and dividing by w̄ puts it on the log scale (the factor Z_A cancels).
+``log_weights`` (n_runs,) are the runs' log weights, whose spread says how reliable the
+estimate is.
 """
 
 
@@ -534,12 +546,25 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
         V = sample_bernoulli(sigmoid((1 - beta) * b_A + beta * (H @ W + b)), rng)
         beta_prev = beta
     log_mean_w = float(logsumexp(log_w) - np.log(n_runs))
-    # standard error of the mean weight, relative to the mean (scaled by max to avoid overflow)
-    w = np.exp(log_w - log_w.max())
-    rel_se = 3.0 * w.std() / np.sqrt(n_runs) / w.mean()
     log_Z = log_Z_A + log_mean_w
-    low = log_Z + np.log1p(-rel_se) if rel_se < 1 else -np.inf
-    return AISResult(float(log_Z), float(low), float(log_Z + np.log1p(rel_se)), log_w)
+    se_log_Z = ais_log_standard_error(log_w)
+    return AISResult(float(log_Z), float(log_Z - 3 * se_log_Z), float(log_Z + 3 * se_log_Z), log_w)
+
+
+def ais_log_standard_error(log_w):
+    """Standard error of log w̄ from the runs' log weights, by the delta method (eq. :eq:`ais-error-bar`).
+
+    w̄ = (1/M) Σ_m w_m has standard error se(w̄) = sd(w) / √M (sample standard deviation), and
+    d log w̄ = dw̄ / w̄, so se(log w̄) ≈ se(w̄) / w̄: the relative standard error of the mean
+    weight. It is also the standard error of log Ẑ = log Z_A + log w̄, since log Z_A is exact.
+    Computed from w / max(w), so that no weight overflows (the ratio does not change).
+    """
+    log_w = np.asarray(log_w, dtype=np.float64)
+    M = len(log_w)
+    if M < 2:
+        raise ValueError("the standard error needs at least two AIS runs")
+    w = np.exp(log_w - log_w.max())
+    return float(w.std(ddof=1) / np.sqrt(M) / w.mean())
 
 
 def _check_visible(X, name="X", binary=False):
@@ -776,6 +801,13 @@ class DBN(BaseEstimator):
         Units per hidden layer, bottom to top.
     learning_rate, batch_size, n_epochs, k, persistent, momentum, weight_decay, random_state
         Passed to every layer's :class:`RBM`.
+    init : {'random', 'transpose'}
+        How each layer above the first starts. ``'random'``: small random weights, as every
+        RBM. ``'transpose'``: at the transpose of the layer below (W = W_belowᵀ, visible and
+        hidden biases swapped), the initialisation under which each added layer provably
+        raises the variational bound (eq. :eq:`dbn-bound`) of Hinton et al. (2006); it
+        needs each layer to have as many units as the layer two below
+        (``hidden_layer_sizes[l] == n_visible`` of layer l − 1).
 
     Attributes
     ----------
@@ -783,8 +815,9 @@ class DBN(BaseEstimator):
         The fitted layers, bottom to top.
     """
 
-    def __init__(self, hidden_layer_sizes=(256, 64), *, learning_rate=0.1, batch_size=10, n_epochs=10, k=1, persistent=True, momentum=0.0, weight_decay=0.0, random_state=None):
+    def __init__(self, hidden_layer_sizes=(256, 64), *, learning_rate=0.1, batch_size=10, n_epochs=10, k=1, persistent=True, momentum=0.0, weight_decay=0.0, init="random", random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.init = init
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_epochs = n_epochs
@@ -803,9 +836,22 @@ class DBN(BaseEstimator):
         sizes = [check_positive_int(s, "hidden_layer_sizes entries") for s in sizes]
         rng = check_random_state(self.random_state)
         params = dict(learning_rate=self.learning_rate, batch_size=self.batch_size, n_epochs=self.n_epochs, k=self.k, persistent=self.persistent, momentum=self.momentum, weight_decay=self.weight_decay)
+        check_in(self.init, "init", ("random", "transpose"))
+        widths = [X.shape[1], *sizes]
+        if self.init == "transpose" and any(widths[l + 1] != widths[l - 1] for l in range(1, len(sizes))):
+            raise ValueError(
+                f"init='transpose' needs every layer above the first to have as many units as the layer "
+                f"two below (the transpose of the weights below must fit); got layer widths {widths}"
+            )
         self.rbms_, data = [], X
         for K in sizes:
-            rbm = RBM(K, random_state=rng, **params).fit(data)
+            if self.init == "transpose" and self.rbms_:
+                below = self.rbms_[-1]
+                W, b, c = below.components_.T.copy(), below.intercept_hidden_.copy(), below.intercept_visible_.copy()
+                _cd_train(data, W, b, c, rng, **params)
+                rbm = RBM.from_parameters(W, b, c, **params)
+            else:
+                rbm = RBM(K, random_state=rng, **params).fit(data)
             self.rbms_.append(rbm)
             data = rbm.transform(data)
         self.n_features_in_ = X.shape[1]
@@ -837,3 +883,137 @@ class DBN(BaseEstimator):
         bottom = self.rbms_[0]
         P = visible_probs(H, bottom.components_, bottom.intercept_visible_)
         return P if return_probabilities else sample_bernoulli(P, rng)
+
+
+# --------------------------------------------------------------------------------------------
+# Monitoring training (section "Training in practice")
+# --------------------------------------------------------------------------------------------
+
+
+def reconstruction_error(V, W, b, c):
+    """Mean squared one-step reconstruction error of the rows of binary ``V``.
+
+    v → P(h = 1 | v) → P(v = 1 | h) with the mean-field hidden probabilities, as Hinton's
+    practical guide and most CD code report it: (1/N) Σ_n ‖v_n − σ(b + Wᵀ σ(c + W v_n))‖².
+    It is *not* the objective CD approximates, and it rewards slow mixing (see the chapter).
+    """
+    return float(np.mean(np.sum((V - visible_probs(hidden_probs(V, W, c), W, b)) ** 2, axis=1)))
+
+
+def rbm_training_curves(X, n_hidden, *, learning_rate=0.05, batch_size=10, n_epochs=10, k=1, persistent=False, momentum=0.0, weight_decay=0.0, random_state=None):
+    """Train an RBM by CD-k / PCD-k (eq. :eq:`rbm-cd`) and record, after every epoch, the
+    reconstruction error (:func:`reconstruction_error`) and the exact mean log-likelihood
+    (eq. :eq:`rbm-loglik`, with log Z by enumeration, so ``n_hidden`` ≤ 20).
+
+    The updates are those of :class:`RBM` (same initialisation, mini-batches, momentum and
+    weight decay), written out here so that the model can be scored between epochs. Returns
+    ``(W, b, c, curves)`` with ``curves`` a dict of arrays of length ``n_epochs + 1`` (entry 0
+    is the initial model): ``'reconstruction_error'`` and ``'log_likelihood'``.
+    """
+    X = check_binary(check_array(X), name="X")
+    K = check_positive_int(n_hidden, "n_hidden")
+    if K > MAX_ENUMERATE:
+        raise ValueError(f"n_hidden = {K} is too many to enumerate (at most {MAX_ENUMERATE})")
+    rng = check_random_state(random_state)
+    W, b, c = rng.normal(0.0, 0.01, size=(K, X.shape[1])), np.zeros(X.shape[1]), np.zeros(K)
+    curves = {"reconstruction_error": [], "log_likelihood": []}
+
+    def record(W, b, c):
+        curves["reconstruction_error"].append(reconstruction_error(X, W, b, c))
+        curves["log_likelihood"].append(exact_log_likelihood(X, W, b, c))
+
+    _cd_train(X, W, b, c, rng, learning_rate=learning_rate, batch_size=batch_size, n_epochs=n_epochs, k=k, persistent=persistent, momentum=momentum, weight_decay=weight_decay, callback=record)
+    return W, b, c, {name: np.asarray(v) for name, v in curves.items()}
+
+
+def _cd_train(X, W, b, c, rng, *, learning_rate, batch_size, n_epochs, k, persistent, momentum, weight_decay, callback=None):
+    """CD-k / PCD-k training of (W, b, c) in place, with the updates of :class:`RBM` (eq.
+    :eq:`rbm-cd`), from the given starting values; ``callback(W, b, c)`` runs before the first
+    epoch and after every epoch."""
+    B = check_positive_int(batch_size, "batch_size")
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    N, K = X.shape[0], W.shape[0]
+    H_chain = np.zeros((min(B, N), K)) if persistent else None
+    vel = [np.zeros_like(W), np.zeros_like(b), np.zeros_like(c)]
+    bounds = np.linspace(0, N, -(-N // B) + 1).round().astype(int)
+    if callback:
+        callback(W, b, c)
+    for _ in range(n_epochs):
+        Xp = X[rng.permutation(N)]
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            gW, gb, gc, H = contrastive_divergence(Xp[start:stop], W, b, c, rng, k=k, H_chain=H_chain)
+            H_chain = H if persistent else None
+            gW -= weight_decay * W
+            for v_, g, p in zip(vel, (gW, gb, gc), (W, b, c)):
+                v_ *= momentum
+                v_ += learning_rate * g
+                p += v_
+        if callback:
+            callback(W, b, c)
+    return W, b, c
+
+
+def dbn_bound_exact(V, lower, upper):
+    """The greedy DBN bound (eq. :eq:`dbn-bound`) for each binary row of ``V``, exactly.
+
+    ``lower`` = (W¹, b¹, c¹) is the first RBM, ``upper`` = (W², b², c²) the second, whose
+    visible layer is h¹. With Q(h¹ | v) = Π_j σ(c¹_j + W¹_j v) (eq. :eq:`rbm-cond-h`),
+    P(v | h¹) of the first RBM (eq. :eq:`rbm-cond-v`) and the second RBM's marginal
+    p(h¹) = exp(−F²(h¹)) / Z² (eq. :eq:`rbm-free-energy`), returns
+    Σ_h¹ Q(h¹ | v) [log p(h¹) + log P(v | h¹) − log Q(h¹ | v)] by enumerating all 2^K¹
+    states h¹ (and the smaller layer of the second RBM for log Z²).
+    """
+    (W1, b1, c1), (W2, b2, c2) = lower, upper
+    H = all_binary_states(W1.shape[0])                            # (S, K1)
+    A = V @ W1.T + c1                                              # (N, K1)
+    log_Q = H @ A.T - softplus(A).sum(axis=1)                      # (S, N): log Q(h | v_n)
+    L = H @ W1 + b1                                                # (S, D) logits of P(v | h)
+    log_P = V @ L.T - softplus(L).sum(axis=1)                      # (N, S)
+    log_prior = -free_energy(H, W2, b2, c2) - log_partition_exact(W2, b2, c2)  # (S,)
+    Q = np.exp(log_Q)
+    return np.sum(Q.T * (log_prior + log_P - log_Q.T), axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Gaussian-Bernoulli RBM: real-valued visible units (section "Training in practice")
+# --------------------------------------------------------------------------------------------
+
+
+def gb_energy(V, H, W, b, c, sigma):
+    """E(v, h) = Σ_d (v_d − b_d)² / 2σ_d² − cᵀh − Σ_{j,d} h_j W_jd v_d / σ_d (eq. :eq:`gbrbm-energy`)."""
+    return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - H @ c - np.sum((H @ W) * (V / sigma), axis=1)
+
+
+def gb_free_energy(V, W, b, c, sigma):
+    """F(v) = Σ_d (v_d − b_d)² / 2σ_d² − Σ_j log(1 + exp(c_j + Σ_d W_jd v_d / σ_d)), summing out
+    the binary hidden units as in eq. :eq:`rbm-free-energy`; p(v) = exp(−F(v)) / Z."""
+    return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - softplus((V / sigma) @ W.T + c).sum(axis=1)
+
+
+def gb_hidden_probs(V, W, c, sigma):
+    """P(h_j = 1 | v) = σ(c_j + Σ_d W_jd v_d / σ_d), shape (N, K)."""
+    return sigmoid((V / sigma) @ W.T + c)
+
+
+def gb_visible_mean(H, W, b, sigma):
+    """E[v | h] = b + σ ⊙ Wᵀh: given h the visible units are independent 𝒩(b_d + σ_d (Wᵀh)_d, σ_d²)."""
+    return b + sigma * (H @ W)
+
+
+def gb_log_partition_exact(W, b, c, sigma):
+    """log Z of a Gaussian–Bernoulli RBM by enumerating the 2^K hidden states.
+
+    For fixed h the integral over v factorises into Gaussian integrals: with a = Wᵀh,
+    ∫ exp(−(v − b)²/2σ² + a v/σ) dv = √(2π) σ exp(a b/σ + a²/2) (complete the square), so
+    log Z = log Σ_h exp(cᵀh + Σ_d (a_d b_d/σ_d + a_d²/2)) + Σ_d log(√(2π) σ_d).
+    """
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), b.shape)
+    H = all_binary_states(W.shape[0])
+    A = H @ W
+    return float(logsumexp(H @ c + np.sum(A * b / sigma + 0.5 * A**2, axis=1)) + np.sum(0.5 * np.log(2 * np.pi) + np.log(sigma)))
+
+
+def gb_gibbs_step(V, W, b, c, sigma, rng):
+    """One block-Gibbs step v → h → v' of a Gaussian–Bernoulli RBM."""
+    H = sample_bernoulli(gb_hidden_probs(V, W, c, sigma), rng)
+    return gb_visible_mean(H, W, b, sigma) + sigma * rng.standard_normal(V.shape)

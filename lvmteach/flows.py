@@ -42,6 +42,11 @@ __all__ = [
     "Flow",
     "PlanarFlow",
     "RealNVP",
+    "MaskedDense",
+    "made",
+    "MaskedAutoregressive",
+    "MAF",
+    "IAF",
     "standard_normal_log_prob",
     "planar_constrain_u",
 ]
@@ -504,3 +509,153 @@ class PlanarFlow(BaseEstimator):
         Z = check_n_features(check_array(Z, name="Z"), self.D, name="Z")
         Z0, log_det_inv = self.flow_.inverse(Z)
         return standard_normal_log_prob(Z0) + log_det_inv
+
+
+# --------------------------------------------------------------------------------------------
+# Autoregressive flows: MADE, MAF and IAF (section "Autoregressive flows")
+# --------------------------------------------------------------------------------------------
+
+
+class MaskedDense(nn.Dense):
+    """A dense layer whose weight matrix is multiplied by a fixed 0/1 ``mask`` (n_in, n_out).
+
+    Y = X (W ⊙ mask) + b: output j depends only on the inputs i with ``mask[i, j] = 1``. The
+    masked weights start at zero and get zero gradients, so Adam never moves them.
+    """
+
+    def __init__(self, mask, *, random_state=None, scale=1.0):
+        mask = np.asarray(mask, dtype=np.float64)
+        super().__init__(*mask.shape, random_state=random_state, scale=scale)
+        self.mask = mask
+        self.params["W"] *= mask
+
+    def forward(self, X):
+        self._X = X
+        return nn.dense_forward(X, self.params["W"] * self.mask, self.params["b"])
+
+    def backward(self, grad_Y):
+        grad_X, grad_W, self.grads["b"] = nn.dense_backward(grad_Y, self._X, self.params["W"] * self.mask)
+        self.grads["W"] = grad_W * self.mask
+        return grad_X
+
+
+def made(D, hidden_sizes=(32, 32), n_outputs_per_input=2, *, activation="tanh", random_state=None, last_scale=0.0):
+    """MADE {cite}`germain2015`: an MLP from D inputs to ``n_outputs_per_input`` × D outputs in
+    which output block k, coordinate d depends only on inputs 1, ..., d − 1 (eq. :eq:`flow-made`).
+
+    Inputs have degrees m(i) = i (1..D); hidden unit j of every layer has degree
+    1 + (j mod (D − 1)) (all of 1..D−1 are used); a connection from degree m to degree m' is
+    kept if m' ≥ m between hidden layers (and from the inputs), and if m' > m into the outputs,
+    whose degrees are those of their coordinates. Any path from input i to output d then has
+    i ≤ ... < d. The output is ordered [block 0 (D), block 1 (D), ...].
+    """
+    if D < 2:
+        raise ValueError("MADE needs at least 2 inputs")
+    rng = check_random_state(random_state)
+    degrees = [np.arange(1, D + 1)] + [1 + np.arange(h) % (D - 1) for h in hidden_sizes]
+    layers = []
+    for m_in, m_out in zip(degrees[:-1], degrees[1:]):
+        layers.append(MaskedDense(m_out[None, :] >= m_in[:, None], random_state=rng))
+        layers.append(nn.ACTIVATIONS[activation]())
+    m_last = np.tile(np.arange(1, D + 1), n_outputs_per_input)
+    layers.append(MaskedDense(m_last[None, :] > degrees[-1][:, None], random_state=rng, scale=last_scale))
+    return nn.Sequential(layers)
+
+
+class MaskedAutoregressive(nn.Layer):
+    """An affine autoregressive layer (MAF {cite}`papamakarios2017`; IAF {cite}`kingma2016iaf`).
+
+    y_d = x_d exp(s_d(x_<d)) + t_d(x_<d) for every d at once (eq. :eq:`flow-autoregressive`),
+    with (s̃, t) from a MADE network of x and s = tanh(s̃). The Jacobian ∂y/∂x is lower
+    triangular with diagonal exp(s), so log |det| = Σ_d s_d. ``forward`` is one pass of the
+    network; ``inverse`` must recover x_1, x_2, ... in turn (x_d needs x_<d), D passes.
+
+    Used data → base (``MAF``) this is a masked autoregressive flow: density in one pass,
+    sampling in D. Used base → sample (``IAF``) the same layer is an inverse autoregressive
+    flow: sampling and the density of its own samples in one pass, the density of other points
+    in D. (AffineCoupling is the special case in which s_d and t_d are constant for d ≤ d₀
+    and depend only on x_1..x_d₀ for d > d₀.)
+    """
+
+    def __init__(self, D, hidden_sizes=(32, 32), *, activation="tanh", random_state=None, last_scale=0.0):
+        super().__init__()
+        self.D = D
+        self.net = made(D, hidden_sizes, 2, activation=activation, random_state=random_state, last_scale=last_scale)
+        self.params = {f"{i}{k}": layer.params[k] for i, layer in enumerate(self.net.layers) for k in layer.params}
+
+    def _s_t(self, X):
+        out = self.net.forward(X)
+        return np.tanh(out[:, : self.D]), out[:, self.D :]
+
+    def forward(self, X):
+        s, t = self._s_t(X)
+        es = np.exp(s)
+        self._cache = (X, s, es)
+        return X * es + t, s.sum(axis=1)
+
+    def backward(self, grad_Y, grad_log_det):
+        X, s, es = self._cache
+        grad_s = grad_Y * X * es + grad_log_det[:, None]
+        grad_X = grad_Y * es + self.net.backward(np.hstack([grad_s * (1.0 - s**2), grad_Y]))
+        self.grads = {f"{i}{k}": layer.grads[k] for i, layer in enumerate(self.net.layers) for k in layer.params}
+        return grad_X
+
+    def inverse(self, Y):
+        X = np.zeros_like(Y)
+        for d in range(self.D):  # x_d = (y_d − t_d(x_<d)) exp(−s_d(x_<d)), in order
+            s, t = self._s_t(X)
+            X[:, d] = (Y[:, d] - t[:, d]) * np.exp(-s[:, d])
+        s, _ = self._s_t(X)
+        return X, -s.sum(axis=1)
+
+
+def _autoregressive_stack(D, n_layers, hidden_sizes, activation, rng, last_scale):
+    layers = []
+    for k in range(n_layers):
+        layers.append(MaskedAutoregressive(D, hidden_sizes, activation=activation, random_state=rng, last_scale=last_scale))
+        if k < n_layers - 1:  # reverse the order, so that each coordinate conditions on the others in turn
+            layers.append(Permutation(np.arange(D)[::-1]))
+    return Flow(layers)
+
+
+class MAF(RealNVP):
+    """Masked autoregressive flow {cite}`papamakarios2017`: :class:`MaskedAutoregressive`
+    layers with reversals between them, fitted by maximum likelihood like :class:`RealNVP`
+    (``n_couplings`` is the number of autoregressive layers). ``forward`` maps data to the base
+    in one pass per layer; :meth:`sample` inverts each layer in D passes.
+    """
+
+    def __init__(self, n_couplings=5, hidden_sizes=(32, 32), *, activation="tanh", learning_rate=3e-3, batch_size=128, n_epochs=100, random_state=None):
+        super().__init__(n_couplings, hidden_sizes, mixing="reverse", activation=activation, learning_rate=learning_rate, batch_size=batch_size, n_epochs=n_epochs, random_state=random_state)
+
+    def initialize(self, D, random_state=None, last_scale=0.0):
+        """Build the flow for D ≥ 2 features, starting at the identity; returns self."""
+        if D < 2:
+            raise ValueError("MAF needs at least 2 features")
+        K = check_positive_int(self.n_couplings, "n_couplings")
+        check_in(self.activation, "activation", tuple(nn.ACTIVATIONS))
+        hidden = tuple(check_positive_int(h, "each entry of hidden_sizes") for h in self.hidden_sizes)
+        self.flow_ = _autoregressive_stack(D, K, hidden, self.activation, check_random_state(random_state), last_scale)
+        self.n_features_in_ = D
+        return self
+
+
+class IAF(PlanarFlow):
+    """Inverse autoregressive flow {cite}`kingma2016iaf` as a variational family: q_K is the
+    density of z_K = f_K ∘ … ∘ f_1(z_0), z_0 ~ 𝒩(0, I), with :class:`MaskedAutoregressive`
+    layers f_k used base → sample, fitted by the reverse KL exactly as :class:`PlanarFlow`.
+    :meth:`sample` returns z_K and log q_K(z_K) in one pass per layer; :meth:`score_samples`
+    at other points inverts every layer (D passes each).
+    """
+
+    def __init__(self, n_layers=4, hidden_sizes=(32, 32), *, D=2, learning_rate=1e-2, batch_size=256, n_iter=2000, warmup=0, random_state=None):
+        super().__init__(n_layers, D=D, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, warmup=warmup, random_state=random_state)
+        self.hidden_sizes = hidden_sizes
+
+    def initialize(self, random_state=None, scale=0.0):
+        """Build the flow at the identity (``scale`` multiplies the last weights); returns self."""
+        K = check_positive_int(self.n_layers, "n_layers")
+        D = check_positive_int(self.D, "D", minimum=2)
+        hidden = tuple(check_positive_int(h, "each entry of hidden_sizes") for h in self.hidden_sizes)
+        self.flow_ = _autoregressive_stack(D, K, hidden, "tanh", check_random_state(random_state), scale)
+        return self

@@ -39,6 +39,7 @@ __all__ = [
     "bernoulli_log_lik",
     "gaussian_log_lik",
     "gradient_estimates",
+    "optimize_posterior",
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -105,6 +106,12 @@ class VAE(BaseEstimator):
     batch_size : int
     n_epochs : int
         Passes over the data (stochastic training has no convergence test).
+    objective : {'elbo', 'iwae'}
+        The training objective: the ELBO (eq. :eq:`vae-elbo`, one sample, analytic KL) or the
+        importance-weighted bound with ``n_importance`` samples (eq. :eq:`vae-iw`), trained
+        directly as in Burda et al. (2016) (:meth:`iwae_and_gradients`).
+    n_importance : int
+        K, the number of samples per data point of the IWAE objective.
     random_state : None, int or numpy.random.Generator
 
     Attributes
@@ -113,7 +120,8 @@ class VAE(BaseEstimator):
     log_noise_var_ : ndarray of shape (1,)
         log σ² (Gaussian likelihood only).
     history_ : ndarray of shape (n_epochs,)
-        The mean ELBO per sample over each epoch's mini-batches (nats).
+        The mean training objective (ELBO or IWAE bound) per sample over each epoch's
+        mini-batches (nats).
     n_iter_ : int
         Number of epochs run.
     """
@@ -128,6 +136,8 @@ class VAE(BaseEstimator):
         learning_rate=1e-3,
         batch_size=128,
         n_epochs=50,
+        objective="elbo",
+        n_importance=5,
         random_state=None,
     ):
         self.latent_dim = latent_dim
@@ -137,6 +147,8 @@ class VAE(BaseEstimator):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_epochs = n_epochs
+        self.objective = objective
+        self.n_importance = n_importance
         self.random_state = random_state
 
     # ---------------------------------------------------------------- set-up and checks
@@ -190,6 +202,16 @@ class VAE(BaseEstimator):
             return bernoulli_log_lik(X, out)
         return gaussian_log_lik(X, out, self.log_noise_var_[0])
 
+    def _log_lik_and_grad(self, X, out):
+        """log p(x | z) per row from the decoder output ``out``, its gradient with respect to
+        ``out``, and (Gaussian likelihood) the squared residuals Σ_d (x_d − out_d)², else None."""
+        if self.likelihood == "bernoulli":
+            return bernoulli_log_lik(X, out), X - nn.sigmoid(out), None
+        s2_log = self.log_noise_var_[0]
+        sq = np.sum((X - out) ** 2, axis=1)
+        log_lik = -0.5 * (X.shape[1] * (_LOG_2PI + s2_log) + sq * np.exp(-s2_log))
+        return log_lik, (X - out) * np.exp(-s2_log), sq
+
     def elbo_and_gradients(self, X, eps):
         """The ELBO of each row of X with the noise ``eps`` (N, L), and the gradients of the
         loss −mean(ELBO) with respect to every parameter (eqs. :eq:`vae-elbo-grad`).
@@ -202,17 +224,9 @@ class VAE(BaseEstimator):
         mu, log_var = self.encode(X)
         std = np.exp(0.5 * log_var)
         Z = mu + std * eps
-        out = self.decoder_.forward(Z)
-        if self.likelihood == "bernoulli":
-            log_lik = bernoulli_log_lik(X, out)
-            dlog_lik_dout = X - nn.sigmoid(out)
-        else:
-            s2_log = self.log_noise_var_[0]
-            sq = np.sum((X - out) ** 2, axis=1)
-            log_lik = -0.5 * (X.shape[1] * (_LOG_2PI + s2_log) + sq * np.exp(-s2_log))
-            dlog_lik_dout = (X - out) * np.exp(-s2_log)
-            # d/d(log σ²) of −mean(log_lik)
-            self._grad_log_noise_var = np.array([np.mean(0.5 * X.shape[1] - 0.5 * sq * np.exp(-s2_log))])
+        log_lik, dlog_lik_dout, sq = self._log_lik_and_grad(X, self.decoder_.forward(Z))
+        if sq is not None:  # d/d(log σ²) of −mean(log_lik)
+            self._grad_log_noise_var = np.array([np.mean(0.5 * X.shape[1] - 0.5 * sq * np.exp(-self.log_noise_var_[0]))])
         elbo = log_lik - gaussian_kl(mu, log_var)
         # Backward pass of the loss −(1/N) Σ_n ELBO_n.
         grad_Z = self.decoder_.backward(-dlog_lik_dout / N)
@@ -220,6 +234,39 @@ class VAE(BaseEstimator):
         grad_log_var = grad_Z * eps * 0.5 * std + 0.5 * (np.exp(log_var) - 1.0) / N
         self.encoder_.backward(np.hstack([grad_mu, grad_log_var]))
         return elbo
+
+    def iwae_and_gradients(self, X, eps):
+        """The importance-weighted bound of each row of X with the noise ``eps`` (K, N, L), and
+        the gradients of the loss −mean(bound) (Burda et al. 2016; eq. :eq:`vae-iwae-grad`).
+
+        With z_k = μ + σ ⊙ ε_k, log w_k = log p(x | z_k) + log p(z_k) − log q(z_k | x)
+        = log p(x | z_k) − ½‖z_k‖² + ½‖ε_k‖² + ½ Σ_l log σ_l² (the 2π terms cancel), and the
+        bound is log (1/K) Σ_k w_k. Its gradient is Σ_k w̃_k ∇ log w_k with the normalised
+        weights w̃_k = w_k / Σ_j w_j; through z_k, ∂ log w_k/∂μ = g_k and
+        ∂ log w_k/∂ log σ² = ½ g_k ⊙ ε_k ⊙ σ + ½ with g_k = ∇_z log p(x | z_k) − z_k.
+        K = 1 is the ELBO with a sampled, not analytic, KL term. Returns the bound, shape (N,);
+        the gradients are left in the layers (see :meth:`gradients`).
+        """
+        K, N, L = eps.shape
+        mu, log_var = self.encode(X)
+        std = np.exp(0.5 * log_var)
+        Z = (mu + std * eps).reshape(K * N, L)
+        XK = np.broadcast_to(X, (K, *X.shape)).reshape(K * N, -1)
+        log_lik, dlog_lik_dout, sq = self._log_lik_and_grad(XK, self.decoder_.forward(Z))
+        log_w = (log_lik - 0.5 * np.sum(Z**2, axis=1)).reshape(K, N)
+        log_w += 0.5 * np.sum(eps**2, axis=2) + 0.5 * np.sum(log_var, axis=1)
+        bound = logsumexp(log_w, axis=0) - np.log(K)
+        # d loss / d log w_k = −w̃_k / N with loss = −(1/N) Σ_n bound_n
+        coef = (-np.exp(log_w - logsumexp(log_w, axis=0)) / N).reshape(K * N, 1)
+        if sq is not None:
+            dll_ds2 = -0.5 * XK.shape[1] + 0.5 * sq * np.exp(-self.log_noise_var_[0])
+            self._grad_log_noise_var = np.array([np.sum(coef[:, 0] * dll_ds2)])
+        grad_Z = self.decoder_.backward(coef * dlog_lik_dout) - coef * Z  # prior term −½‖z‖²
+        grad_Z = grad_Z.reshape(K, N, L)
+        grad_mu = grad_Z.sum(axis=0)
+        grad_log_var = np.sum(grad_Z * eps, axis=0) * 0.5 * std - 0.5 / N  # Σ_k w̃_k = 1
+        self.encoder_.backward(np.hstack([grad_mu, grad_log_var]))
+        return bound
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y=None):
@@ -231,6 +278,8 @@ class VAE(BaseEstimator):
         batch_size = check_positive_int(self.batch_size, "batch_size")
         n_epochs = check_positive_int(self.n_epochs, "n_epochs")
         lr = check_positive_scalar(self.learning_rate, "learning_rate")
+        check_in(self.objective, "objective", ("elbo", "iwae"))
+        K = check_positive_int(self.n_importance, "n_importance")
         rng = check_random_state(self.random_state)
         self.initialize(X.shape[1], rng)
         L = self.latent_dim
@@ -242,7 +291,10 @@ class VAE(BaseEstimator):
             for idx in nn.minibatches(X.shape[0], batch_size, rng):
                 # Overflow is detected below and reported as divergence, not as a warning.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    elbo = self.elbo_and_gradients(X[idx], rng.standard_normal((len(idx), L)))
+                    if self.objective == "elbo":
+                        elbo = self.elbo_and_gradients(X[idx], rng.standard_normal((len(idx), L)))
+                    else:
+                        elbo = self.iwae_and_gradients(X[idx], rng.standard_normal((K, len(idx), L)))
                     batch_sum = float(np.sum(elbo))
                     finite = np.isfinite(batch_sum) and all(np.isfinite(g).all() for g in self.gradients())
                 if not finite:
@@ -282,12 +334,16 @@ class VAE(BaseEstimator):
             return (rng.uniform(size=means.shape) < means).astype(np.float64), Z
         return means + np.exp(0.5 * self.log_noise_var_[0]) * rng.standard_normal(means.shape), Z
 
-    def elbo(self, X, random_state=None, n_samples=1):
-        """A Monte-Carlo estimate of the ELBO of each row (N,), averaging ``n_samples`` draws."""
+    def elbo(self, X, random_state=None, n_samples=1, *, posterior=None):
+        """A Monte-Carlo estimate of the ELBO of each row (N,), averaging ``n_samples`` draws.
+
+        ``posterior=(mu, log_var)`` evaluates it for other Gaussians than the encoder's, e.g.
+        the per-datapoint optimum of :func:`optimize_posterior`.
+        """
         check_is_fitted(self, "encoder_")
         X = self._validate_data(X)
         rng = check_random_state(random_state)
-        mu, log_var = self.encode(X)
+        mu, log_var = self.encode(X) if posterior is None else posterior
         kl = gaussian_kl(mu, log_var)
         total = np.zeros(X.shape[0])
         for _ in range(check_positive_int(n_samples, "n_samples")):
@@ -320,7 +376,7 @@ class VAE(BaseEstimator):
         return float(np.mean(self.score_samples(X, n_importance, random_state)))
 
 
-def gradient_estimates(model, x, n_samples=1000, random_state=None):
+def gradient_estimates(model, x, n_samples=1000, random_state=None, *, return_samples=False):
     """Single-sample estimates of ∇_μ E_q[log p(x | z)] for one data point, by two estimators.
 
     With q = 𝒩(μ, diag σ²) from the encoder at ``x`` (shape (D,)):
@@ -330,7 +386,9 @@ def gradient_estimates(model, x, n_samples=1000, random_state=None):
       log p(x | z) (z − μ) / σ².
 
     Both are unbiased; returns ``(reparam, score)``, each (n_samples, L), one estimate per row,
-    so their variances can be compared.
+    so their variances can be compared. With ``return_samples=True`` it returns
+    ``(reparam, score, log_lik, Z)``: also f(z) = log p(x | z) (n_samples,) and the samples z
+    (n_samples, L), from which a baseline c gives the estimator (f(z) − c)(z − μ) / σ².
     """
     check_is_fitted(model, "decoder_")
     rng = check_random_state(random_state)
@@ -347,4 +405,45 @@ def gradient_estimates(model, x, n_samples=1000, random_state=None):
         dout = (Xn - out) * np.exp(-model.log_noise_var_[0])
     reparam = model.decoder_.backward(dout)
     score = log_lik[:, None] * (Z - mu) / np.exp(log_var)
+    if return_samples:
+        return reparam, score, log_lik, Z
     return reparam, score
+
+
+def optimize_posterior(model, X, n_steps=300, n_samples=16, learning_rate=0.05, random_state=None):
+    """q*_x: the best diagonal Gaussian for each row of X *separately* (eq. :eq:`vae-gaps`).
+
+    Starting from the encoder's (μ, log σ²), maximises each row's ELBO
+    (1/S) Σ_s log p(x | μ + σ ⊙ ε_s) − KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) by Adam, with ``n_samples``
+    fresh draws ε_s per step and the KL in closed form (eq. :eq:`vae-kl`). The gradients are
+    those of :meth:`VAE.elbo_and_gradients` stopped at (μ, log σ²): ∂/∂μ = mean_s g_s − μ and
+    ∂/∂log σ² = ½ σ ⊙ mean_s (g_s ⊙ ε_s) − ½(σ² − 1), with g_s = ∇_z log p(x | z_s). The rows
+    are independent (Adam is elementwise), so all are optimised at once. The iterates of the
+    second half are averaged (Polyak averaging), which removes most of the jitter that a
+    fixed step size leaves in a stochastic optimisation. The decoder is not changed. Returns
+    ``(mu, log_var)``, each (N, L); ELBO(q*) − ELBO(encoder) is the amortisation gap of the
+    encoder.
+    """
+    check_is_fitted(model, "decoder_")
+    X = model._validate_data(X)
+    rng = check_random_state(random_state)
+    S = check_positive_int(n_samples, "n_samples")
+    mu, log_var = (a.copy() for a in model.encode(X))
+    N, L = mu.shape
+    XS = np.broadcast_to(X, (S, *X.shape)).reshape(S * N, -1)
+    optimizer = nn.Adam(learning_rate=check_positive_scalar(learning_rate, "learning_rate"))
+    n_steps = check_positive_int(n_steps, "n_steps")
+    mean_mu, mean_log_var, n_avg = np.zeros_like(mu), np.zeros_like(log_var), 0
+    for step in range(n_steps):
+        eps = rng.standard_normal((S, N, L))
+        std = np.exp(0.5 * log_var)
+        _, dout, _ = model._log_lik_and_grad(XS, model.decoder_.forward((mu + std * eps).reshape(S * N, L)))
+        g = model.decoder_.backward(dout).reshape(S, N, L)
+        grad_mu = g.mean(axis=0) - mu
+        grad_log_var = 0.5 * std * np.mean(g * eps, axis=0) - 0.5 * (std**2 - 1.0)
+        optimizer.step([mu, log_var], [-grad_mu, -grad_log_var])  # Adam minimises −ELBO
+        if step >= n_steps // 2:
+            n_avg += 1
+            mean_mu += (mu - mean_mu) / n_avg
+            mean_log_var += (log_var - mean_log_var) / n_avg
+    return mean_mu, mean_log_var

@@ -15,6 +15,7 @@ from lvmteach.boltzmann import (
     RBM,
     BoltzmannMachine,
     ais_log_partition,
+    ais_log_standard_error,
     all_binary_states,
     bm_energy,
     bm_gibbs_sweep,
@@ -221,6 +222,32 @@ def test_ais_from_uniform_base_on_random_model():
     assert result.log_Z_low <= log_partition_exact(W, b, c) <= result.log_Z_high
 
 
+def test_ais_error_bar_is_calibrated_against_enumeration():
+    """Over 100 seeds, log Ẑ ± k ŝ (ŝ the delta-method standard error of log Ẑ) contains the
+    exact log Z (by enumeration) about as often as a normal interval should: ~68% for k = 1,
+    nearly always for k = 3; and ŝ matches the seed-to-seed spread of log Ẑ."""
+    rng = np.random.default_rng(3)
+    W, b, c = random_rbm(rng, 8, 4, scale=1.0)
+    exact = log_partition_exact(W, b, c)
+    runs = [ais_log_partition(W, b, c, np.random.default_rng(s), n_runs=50, betas=30) for s in range(100)]
+    err = np.array([r.log_Z for r in runs]) - exact
+    se = np.array([(r.log_Z_high - r.log_Z_low) / 6 for r in runs])
+    assert np.mean(np.abs(err) <= 3 * se) >= 0.95
+    assert 0.55 <= np.mean(np.abs(err) <= se) <= 0.85
+    assert 0.67 < se.mean() / err.std() < 1.5
+
+
+def test_ais_log_standard_error_is_the_relative_standard_error_of_the_mean_weight():
+    rng = np.random.default_rng(0)
+    w = rng.lognormal(size=40)
+    expected = np.std(w, ddof=1) / np.sqrt(40) / np.mean(w)
+    # scale invariance: a factor (Z_A, or exp(700)) on every weight does not change it
+    assert abs(ais_log_standard_error(np.log(w)) - expected) < 1e-12
+    assert abs(ais_log_standard_error(np.log(w) + 700.0) - expected) < 1e-12
+    with pytest.raises(ValueError, match="two"):
+        ais_log_standard_error([0.0])
+
+
 def test_ais_rejects_bad_schedule():
     rng = np.random.default_rng(0)
     W, b, c = random_rbm(rng, 3, 2)
@@ -420,3 +447,128 @@ def test_methods_need_a_fitted_model():
         RBM(3).transform(np.zeros((1, 3)))
     with pytest.raises(NotFittedError):
         BoltzmannMachine().log_partition()
+
+
+def test_training_curves_match_rbm_fit_and_enumeration():
+    """rbm_training_curves performs RBM.fit's updates and scores them exactly."""
+    from lvmteach.boltzmann import rbm_training_curves
+
+    rng = np.random.default_rng(0)
+    X = binary(rng, 60, 6)
+    for persistent, momentum in [(False, 0.0), (True, 0.5)]:
+        W, b, c, curves = rbm_training_curves(X, 3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1)
+        rbm = RBM(3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1).fit(X)
+        np.testing.assert_allclose(W, rbm.components_, atol=1e-12)
+        # brute force: log p(v) from the joint summed over all (v, h) pairs
+        V, H = all_binary_states(6), all_binary_states(3)
+        neg_E = np.array([[-rbm_energy(v[None], h[None], W, b, c)[0] for h in H] for v in V])
+        log_pv = sp_logsumexp(neg_E, axis=1) - sp_logsumexp(neg_E)
+        idx = (X @ (2 ** np.arange(5, -1, -1))).astype(int)
+        assert abs(curves["log_likelihood"][-1] - log_pv[idx].mean()) < 1e-10
+        assert curves["log_likelihood"].shape == curves["reconstruction_error"].shape == (5,)
+
+
+def test_copying_rbm_reconstructs_perfectly_but_is_uniform():
+    """W = αI, b = c = −α/2: each hidden unit copies one pixel. p(v) is exactly uniform
+    (log-likelihood −D log 2 for every α) while the reconstruction error tends to zero."""
+    from lvmteach.boltzmann import reconstruction_error
+
+    rng = np.random.default_rng(0)
+    X = binary(rng, 50, 8, p=0.3)
+    errors = []
+    for alpha in [2.0, 10.0, 30.0]:
+        W, b = alpha * np.eye(8), np.full(8, -alpha / 2)
+        assert abs(exact_log_likelihood(X, W, b, b) - 8 * np.log(0.5)) < 1e-10
+        P = expit(alpha * (expit(alpha * (X - 0.5)) - 0.5))  # mean-field reconstruction, by hand
+        errors.append(reconstruction_error(X, W, b, b))
+        assert abs(errors[-1] - np.mean(np.sum((X - P) ** 2, axis=1))) < 1e-12
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-6
+
+
+def test_dbn_bound_is_tight_at_the_transpose_and_matches_brute_force():
+    """At W² = W¹ᵀ (biases swapped) the bound equals the first RBM's exact log p(v); at other
+    parameters it is below the DBN's own log p(v) = log Σ_h p(h) P(v | h), and it equals a
+    brute-force sum over h¹ written from scratch."""
+    from lvmteach.boltzmann import dbn_bound_exact
+
+    rng = np.random.default_rng(0)
+    D, K = 5, 3
+    W1, b1, c1 = random_rbm(rng, D, K)
+    V = all_binary_states(D)
+    exact = -free_energy(V, W1, b1, c1) - log_partition_exact(W1, b1, c1)
+    tight = dbn_bound_exact(V, (W1, b1, c1), (W1.T, c1, b1))
+    np.testing.assert_allclose(tight, exact, atol=1e-10)
+    W2, b2, c2 = random_rbm(rng, K, D)
+    loose = dbn_bound_exact(V, (W1, b1, c1), (W2, b2, c2))
+    # brute force: p(h) by enumerating the second RBM's joint
+    v, H, G = V[7], all_binary_states(K), all_binary_states(D)
+    neg_E2 = np.array([[-rbm_energy(h[None], g[None], W2, b2, c2)[0] for g in G] for h in H])
+    log_p_h = sp_logsumexp(neg_E2, axis=1) - sp_logsumexp(neg_E2)
+    P_all = expit(b1 + H @ W1)                                     # (2^K, D)
+    log_P_vh = V @ np.log(P_all).T + (1 - V) @ np.log(1 - P_all).T  # (2^D, 2^K)
+    log_p_dbn = sp_logsumexp(log_p_h + log_P_vh, axis=1)
+    assert np.all(loose <= log_p_dbn + 1e-12) and np.any(loose < log_p_dbn - 1e-3)
+    q = np.prod(np.where(H == 1, expit(c1 + W1 @ v), 1 - expit(c1 + W1 @ v)), axis=1)
+    pv = np.prod(np.where(v == 1, expit(b1 + H @ W1), 1 - expit(b1 + H @ W1)), axis=1)
+    assert abs(loose[7] - np.sum(q * (log_p_h + np.log(pv) - np.log(q)))) < 1e-10
+
+
+def test_dbn_transpose_init_raises_the_bound_above_the_first_rbm():
+    from lvmteach.boltzmann import dbn_bound_exact
+
+    X = load_digits(binarize=True).data[:400, ::4]  # 16 pixels
+    dbn = DBN((6, 16), init="transpose", learning_rate=0.02, n_epochs=10, random_state=0).fit(X)
+    (r1, r2) = dbn.rbms_
+    lower = (r1.components_, r1.intercept_visible_, r1.intercept_hidden_)
+    upper = (r2.components_, r2.intercept_visible_, r2.intercept_hidden_)
+    assert np.mean(dbn_bound_exact(X, lower, upper)) > exact_log_likelihood(X, *lower)
+    with pytest.raises(ValueError, match="transpose"):
+        DBN((6, 10), init="transpose").fit(X)
+
+
+def test_gaussian_bernoulli_rbm_against_scipy_integration_and_enumeration():
+    """log Z by completing the square = log of SciPy's numerical integral over v (2-D) of the
+    enumerated sum over h; F(v) = −log Σ_h exp(−E(v, h)); P(h | v) and E[v | h] from the joint."""
+    from scipy import integrate
+
+    from lvmteach.boltzmann import gb_energy, gb_free_energy, gb_hidden_probs, gb_log_partition_exact, gb_visible_mean
+
+    rng = np.random.default_rng(0)
+    W, b, c, sigma = rng.normal(scale=0.7, size=(3, 2)), rng.normal(size=2), rng.normal(size=3), np.array([0.8, 1.3])
+    H = all_binary_states(3)
+
+    def unnormalised(v2, v1):
+        v = np.array([[v1, v2]])
+        return np.exp(-gb_free_energy(v, W, b, c, sigma))[0]
+
+    Z, _ = integrate.dblquad(unnormalised, -15, 15, -15, 15, epsabs=1e-11, epsrel=1e-11)
+    assert abs(gb_log_partition_exact(W, b, c, sigma) - np.log(Z)) < 1e-8
+    V = rng.normal(size=(5, 2))
+    neg_E = np.array([[-gb_energy(v[None], h[None], W, b, c, sigma)[0] for h in H] for v in V])
+    np.testing.assert_allclose(gb_free_energy(V, W, b, c, sigma), -sp_logsumexp(neg_E, axis=1), atol=1e-12)
+    post = np.exp(neg_E - sp_logsumexp(neg_E, axis=1, keepdims=True))
+    np.testing.assert_allclose(gb_hidden_probs(V, W, c, sigma), post @ H, atol=1e-12)
+    # E[v | h] for h = (1, 0, 1): the mean of the Gaussian in v, by integrating v p(v | h)
+    h = np.array([1.0, 0.0, 1.0])
+    f = lambda v1: np.exp(-gb_energy(np.array([[v1, 0.0]]), h[None], W, b, c, sigma)[0])  # noqa: E731
+    m0 = integrate.quad(lambda v1: v1 * f(v1), -20, 20)[0] / integrate.quad(f, -20, 20)[0]
+    assert abs(m0 - gb_visible_mean(h[None], W, b, sigma)[0, 0]) < 1e-8
+
+
+def test_gaussian_bernoulli_gibbs_chain_reaches_the_exact_mean():
+    from lvmteach.boltzmann import gb_gibbs_step
+
+    rng = np.random.default_rng(1)
+    W, b, c, sigma = rng.normal(scale=0.5, size=(3, 2)), rng.normal(size=2), rng.normal(size=3), np.array([1.0, 0.5])
+    H = all_binary_states(3)
+    A = H @ W
+    log_ph = H @ c + np.sum(A * b / sigma + 0.5 * A**2, axis=1)   # p(h) ∝ exp(·), from the Gaussian integral
+    ph = np.exp(log_ph - sp_logsumexp(log_ph))
+    exact_mean = ph @ (b + sigma * A)
+    V = np.zeros((4000, 2))
+    total = np.zeros(2)
+    for t in range(60):
+        V = gb_gibbs_step(V, W, b, c, sigma, rng)
+        if t >= 20:
+            total += V.mean(axis=0)
+    np.testing.assert_allclose(total / 40, exact_mean, atol=0.03)
