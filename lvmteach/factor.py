@@ -47,6 +47,7 @@ __all__ = [
     "FactorAnalysis",
     "principal_components",
     "ppca_closed_form",
+    "minka_log_evidence",
     "log_likelihood",
     "posterior",
     "e_step",
@@ -119,6 +120,60 @@ def ppca_closed_form(X, q):
     sigma2 = float(eigenvalues[q:].mean())
     W = components.T * np.sqrt(np.maximum(eigenvalues[:q] - sigma2, 0.0))
     return mean, W, sigma2
+
+
+def minka_log_evidence(eigenvalues, q, n_samples):
+    """Minka's Laplace approximation to log p(X | q) for PPCA with q latent dimensions (eq. :eq:`minka-evidence`).
+
+    Minka (2000) integrates the PPCA likelihood over W (through its eigenvectors U, with a
+    uniform prior on the Stiefel manifold, and its eigenvalues), the noise variance and the
+    mean, by Laplace's method around the maximum-likelihood solution (eqs. :eq:`ppca-mle-sigma`,
+    :eq:`ppca-mle-W`). With λ_1 ≥ … ≥ λ_D the eigenvalues of the sample covariance,
+    v = Σ_{j>q} λ_j / (D − q) and m = Dq − q(q+1)/2 the dimension of the Stiefel manifold,
+
+        log p(X | q) ≈ log p(U) − (N/2) Σ_{j≤q} log λ_j − (N(D − q)/2) log v
+                       + ((m + q)/2) log 2π − ½ log |A_Z| − (q/2) log N,
+
+    where p(U) = 2^{−q} Π_{i≤q} Γ((D − i + 1)/2) π^{−(D−i+1)/2} is the inverse volume of the
+    Stiefel manifold and |A_Z| = Π_{i≤q} Π_{j>i} N (λ_i − λ_j)(λ̂_j⁻¹ − λ̂_i⁻¹), with λ̂_j = v
+    for j > q, is the determinant of the Hessian in the coordinates of U. This is the criterion
+    scikit-learn's ``PCA(n_components='mle')`` maximises (it passes eigenvalues of the N − 1
+    covariance; pass whichever convention you want compared).
+
+    Parameters
+    ----------
+    eigenvalues : (D,) array, decreasing
+    q : int, 1 ≤ q < D
+    n_samples : int
+
+    Returns
+    -------
+    float (−inf when λ_q is zero: a rank the data cannot support)
+    """
+    from scipy.special import gammaln
+
+    lam = np.asarray(eigenvalues, dtype=float)
+    D, N = lam.size, float(n_samples)
+    if not 1 <= q < D:
+        raise ValueError(f"q must be in [1, D - 1] = [1, {D - 1}], got {q}")
+    if lam[q - 1] <= 1e-15:
+        return -np.inf
+    v = max(lam[q:].sum() / (D - q), 1e-15)
+    i = np.arange(1, q + 1)
+    log_p_U = -q * np.log(2.0) + np.sum(gammaln((D - i + 1) / 2.0) - np.log(np.pi) * (D - i + 1) / 2.0)
+    m = D * q - q * (q + 1) / 2.0
+    lam_hat = np.concatenate([lam[:q], np.full(D - q, v)])
+    rows, cols = np.triu_indices(D, k=1)
+    rows, cols = rows[rows < q], cols[rows < q]
+    log_A = np.sum(np.log((lam[rows] - lam[cols]) * (1.0 / lam_hat[cols] - 1.0 / lam_hat[rows]) * N))
+    return float(
+        log_p_U
+        - N / 2.0 * np.log(lam[:q]).sum()
+        - N * (D - q) / 2.0 * np.log(v)
+        + (m + q) / 2.0 * np.log(2.0 * np.pi)
+        - log_A / 2.0
+        - q / 2.0 * np.log(N)
+    )
 
 
 def _precision_factor(W, psi):
@@ -563,6 +618,28 @@ def _check_missing_pattern(observed):
         )
 
 
+def _warn_heywood(psi, var_x, threshold=1e-3):
+    """Warn about a Heywood case: ψ_d / var(x_d) → 0 (section "Heywood cases").
+
+    The maximum of the likelihood can lie on the boundary ψ_d = 0, where feature d is an exact
+    linear function of the factors (its "communality" is 1). EM then crawls towards the
+    boundary (the approach is sublinear) and the M-step's floor ``_PSI_FLOOR`` keeps ψ_d > 0.
+    """
+    import warnings
+
+    ratio = np.asarray(psi) / np.asarray(var_x)
+    small = np.flatnonzero(ratio < threshold)
+    if small.size:
+        warnings.warn(
+            f"Heywood case: the noise variance of feature(s) {small.tolist()} is below {threshold:g} of "
+            "its variance (psi_d -> 0; the feature is explained entirely by the factors). The maximum "
+            "likelihood lies on the boundary psi_d = 0 and EM approaches it slowly; consider fewer "
+            "factors, dropping or merging the feature, or a prior on psi",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class FactorAnalysis(_LinearGaussian):
     """Factor analysis by EM (Rubin and Thayer 1982): z ~ 𝒩(0, I), x | z ~ 𝒩(W z + μ, Ψ), Ψ diagonal.
 
@@ -607,6 +684,7 @@ class FactorAnalysis(_LinearGaussian):
         self.n_features_in_ = D
         fit_em(self, data)
         self.mean_ = data.shift.copy()
+        _warn_heywood(self.noise_variance_, data.var_x)
         return self
 
     def _initialize(self, data, rng):
