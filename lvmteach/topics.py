@@ -421,6 +421,9 @@ def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weigh
         raise ValueError(f"prior_weight must be in (0, 1), got {prior_weight}")
     X = sp.csr_matrix(X)
     K = topic_word.shape[0]
+    gamma = np.asarray(gamma, dtype=float)
+    if gamma.shape != (X.shape[0], K):
+        raise ValueError(f"gamma must have shape (n_documents, n_topics) = {(X.shape[0], K)}, got {gamma.shape}")
     prior = np.full(K, float(alpha))
     n_prior = max(1, int(round(prior_weight * S)))
     log_p = np.zeros(X.shape[0])

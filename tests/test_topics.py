@@ -584,3 +584,8 @@ def test_make_bars_is_lda_with_bar_topics():
     assert np.all((topics > 0).sum(axis=1) == 5)
     with pytest.raises(ValueError, match="width"):
         make_bars(5, width=1)
+
+
+def test_log_evidence_rejects_a_gamma_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="gamma must have shape"):
+        lda_log_evidence(TINY_X, TINY_BETA, 0.3, np.ones((5, 1)))
