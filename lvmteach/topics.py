@@ -395,6 +395,9 @@ def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weigh
     fraction ε of the S samples comes from each component (deterministic mixture sampling,
     still unbiased), and the estimate is log (1/S) Σ_s w_s, computed with log-sum-exp. It is
     an unbiased estimate of p, so its log is low on average by about var(w)/(2 S p²) → 0.
+    That bias is largest for peaked posteriors (small α, long documents): check a result by
+    raising ``n_samples`` (on the State of the Union with α = 0.1 the perplexity from
+    S = 1000 was about 1 % above the value at S = 30 000).
 
     Parameters
     ----------
