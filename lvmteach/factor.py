@@ -48,6 +48,7 @@ __all__ = [
     "principal_components",
     "ppca_closed_form",
     "minka_log_evidence",
+    "heywood_features",
     "log_likelihood",
     "posterior",
     "e_step",
@@ -618,27 +619,17 @@ def _check_missing_pattern(observed):
         )
 
 
-def _warn_heywood(psi, var_x, threshold=1e-3):
-    """Warn about a Heywood case: ψ_d / var(x_d) → 0 (section "Heywood cases").
+def heywood_features(psi, var_x, threshold=1e-3):
+    """Features in a Heywood case: ψ_d / var(x_d) < ``threshold`` (section "Heywood cases").
 
-    The maximum of the likelihood can lie on the boundary ψ_d = 0, where feature d is an exact
-    linear function of the factors (its "communality" is 1). EM then crawls towards the
-    boundary (the approach is sublinear) and the M-step's floor ``_PSI_FLOOR`` keeps ψ_d > 0.
+    The maximum of the FA likelihood can lie on the boundary ψ_d = 0, where feature d is an
+    exact linear function of the factors (its "communality" is 1). EM then approaches the
+    boundary slowly, and the M-step's floor ``_PSI_FLOOR`` keeps ψ_d > 0 (the clipped value is
+    still the constrained maximiser, so EM stays monotone). A fitted
+    :class:`FactorAnalysis` stores the result as ``heywood_features_``; when it is not empty,
+    consider fewer factors, dropping or merging those features, or a prior on ψ.
     """
-    import warnings
-
-    ratio = np.asarray(psi) / np.asarray(var_x)
-    small = np.flatnonzero(ratio < threshold)
-    if small.size:
-        warnings.warn(
-            f"Heywood case: the noise variance of feature(s) {small.tolist()} is below {threshold:g} of "
-            "its variance (psi_d -> 0; the feature is explained entirely by the factors). The maximum "
-            "likelihood lies on the boundary psi_d = 0 and EM approaches it slowly; consider fewer "
-            "factors, dropping or merging the feature, or a prior on psi",
-            UserWarning,
-            stacklevel=3,
-        )
-
+    return np.flatnonzero(np.asarray(psi) / np.asarray(var_x) < threshold)
 
 class FactorAnalysis(_LinearGaussian):
     """Factor analysis by EM (Rubin and Thayer 1982): z ~ 𝒩(0, I), x | z ~ 𝒩(W z + μ, Ψ), Ψ diagonal.
@@ -656,7 +647,9 @@ class FactorAnalysis(_LinearGaussian):
     Attributes
     ----------
     mean_ (D,), W_ (D, q), components_ = W_ᵀ (q, D), noise_variance_ (D,) the diagonal of Ψ,
-    history_, n_iter_, converged_, lower_bound_.
+    history_, n_iter_, converged_, lower_bound_;
+    heywood_features_ : indices d with ψ_d below 10⁻³ of var(x_d), a Heywood case
+    (:func:`heywood_features`).
     """
 
     def __init__(self, n_components=2, *, max_iter=1000, tol=1e-8, n_init=1, random_state=None):
@@ -684,7 +677,7 @@ class FactorAnalysis(_LinearGaussian):
         self.n_features_in_ = D
         fit_em(self, data)
         self.mean_ = data.shift.copy()
-        _warn_heywood(self.noise_variance_, data.var_x)
+        self.heywood_features_ = heywood_features(self.noise_variance_, data.var_x)
         return self
 
     def _initialize(self, data, rng):

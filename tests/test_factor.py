@@ -604,6 +604,11 @@ def test_non_principal_stationary_points_are_saddles():
     assert loglik(W_ml, s2_ml) > loglik(W_sad, s2_sad)
 
 
+def test_no_heywood_case_flagged_on_well_posed_data():
+    X, *_ = make_data(N=500, D=8, q=2, seed=4)
+    assert FactorAnalysis(2, random_state=0).fit(X).heywood_features_.size == 0
+
+
 def test_ppca_is_rotation_equivariant_and_fa_is_not():
     """x -> Q x (Q orthogonal): PPCA's fit rotates with the data, FA's likelihood changes."""
     X, *_ = make_data(N=500, D=6, q=2, seed=3)
@@ -619,16 +624,17 @@ def test_ppca_is_rotation_equivariant_and_fa_is_not():
     assert abs(fq.score(XQ) - f.score(X)) > 1e-2
 
 
-def test_heywood_case_warns_and_approaches_the_boundary_solution():
+def test_heywood_case_is_flagged_and_approaches_the_boundary_solution():
     """Correlations 0.8, 0.8, 0.5 need a loading² of 0.8·0.8/0.5 = 1.28 > 1 on feature 0: ψ_0 -> 0."""
     R = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     Z = np.random.default_rng(0).normal(size=(500, 3))
     Z -= Z.mean(axis=0)
     Z = Z @ np.linalg.inv(np.linalg.cholesky(Z.T @ Z / 500)).T  # sample covariance exactly I
     X = Z @ np.linalg.cholesky(R).T  # sample covariance exactly R
-    with pytest.warns(UserWarning, match="Heywood"), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fa = FactorAnalysis(1, max_iter=5000, tol=1e-12, random_state=0).fit(X)
+    np.testing.assert_array_equal(fa.heywood_features_, [0])
     # The boundary maximiser: x_0 = z exactly, x_1, x_2 regressed on it (loading 0.8, ψ = 0.36)
     np.testing.assert_allclose(np.abs(fa.W_[:, 0]), [1.0, 0.8, 0.8], atol=1e-3)
     np.testing.assert_allclose(fa.noise_variance_[1:], 0.36, atol=1e-3)
