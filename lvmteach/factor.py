@@ -47,6 +47,8 @@ __all__ = [
     "FactorAnalysis",
     "principal_components",
     "ppca_closed_form",
+    "minka_log_evidence",
+    "heywood_features",
     "log_likelihood",
     "posterior",
     "e_step",
@@ -119,6 +121,60 @@ def ppca_closed_form(X, q):
     sigma2 = float(eigenvalues[q:].mean())
     W = components.T * np.sqrt(np.maximum(eigenvalues[:q] - sigma2, 0.0))
     return mean, W, sigma2
+
+
+def minka_log_evidence(eigenvalues, q, n_samples):
+    """Minka's Laplace approximation to log p(X | q) for PPCA with q latent dimensions (eq. :eq:`minka-evidence`).
+
+    Minka (2000) integrates the PPCA likelihood over W (through its eigenvectors U, with a
+    uniform prior on the Stiefel manifold, and its eigenvalues), the noise variance and the
+    mean, by Laplace's method around the maximum-likelihood solution (eqs. :eq:`ppca-mle-sigma`,
+    :eq:`ppca-mle-W`). With λ_1 ≥ … ≥ λ_D the eigenvalues of the sample covariance,
+    v = Σ_{j>q} λ_j / (D − q) and m = Dq − q(q+1)/2 the dimension of the Stiefel manifold,
+
+        log p(X | q) ≈ log p(U) − (N/2) Σ_{j≤q} log λ_j − (N(D − q)/2) log v
+                       + ((m + q)/2) log 2π − ½ log |A_Z| − (q/2) log N,
+
+    where p(U) = 2^{−q} Π_{i≤q} Γ((D − i + 1)/2) π^{−(D−i+1)/2} is the inverse volume of the
+    Stiefel manifold and |A_Z| = Π_{i≤q} Π_{j>i} N (λ_i − λ_j)(λ̂_j⁻¹ − λ̂_i⁻¹), with λ̂_j = v
+    for j > q, is the determinant of the Hessian in the coordinates of U. This is the criterion
+    scikit-learn's ``PCA(n_components='mle')`` maximises (it passes eigenvalues of the N − 1
+    covariance; pass whichever convention you want compared).
+
+    Parameters
+    ----------
+    eigenvalues : (D,) array, decreasing
+    q : int, 1 ≤ q < D
+    n_samples : int
+
+    Returns
+    -------
+    float (−inf when λ_q is zero: a rank the data cannot support)
+    """
+    from scipy.special import gammaln
+
+    lam = np.asarray(eigenvalues, dtype=float)
+    D, N = lam.size, float(n_samples)
+    if not 1 <= q < D:
+        raise ValueError(f"q must be in [1, D - 1] = [1, {D - 1}], got {q}")
+    if lam[q - 1] <= 1e-15:
+        return -np.inf
+    v = max(lam[q:].sum() / (D - q), 1e-15)
+    i = np.arange(1, q + 1)
+    log_p_U = -q * np.log(2.0) + np.sum(gammaln((D - i + 1) / 2.0) - np.log(np.pi) * (D - i + 1) / 2.0)
+    m = D * q - q * (q + 1) / 2.0
+    lam_hat = np.concatenate([lam[:q], np.full(D - q, v)])
+    rows, cols = np.triu_indices(D, k=1)
+    rows, cols = rows[rows < q], cols[rows < q]
+    log_A = np.sum(np.log((lam[rows] - lam[cols]) * (1.0 / lam_hat[cols] - 1.0 / lam_hat[rows]) * N))
+    return float(
+        log_p_U
+        - N / 2.0 * np.log(lam[:q]).sum()
+        - N * (D - q) / 2.0 * np.log(v)
+        + (m + q) / 2.0 * np.log(2.0 * np.pi)
+        - log_A / 2.0
+        - q / 2.0 * np.log(N)
+    )
 
 
 def _precision_factor(W, psi):
@@ -616,6 +672,18 @@ def _check_missing_pattern(observed):
         )
 
 
+def heywood_features(psi, var_x, threshold=1e-3):
+    """Features in a Heywood case: ψ_d / var(x_d) < ``threshold`` (section "Heywood cases").
+
+    The maximum of the FA likelihood can lie on the boundary ψ_d = 0, where feature d is an
+    exact linear function of the factors (its "communality" is 1). EM then approaches the
+    boundary slowly, and the M-step's floor ``_PSI_FLOOR`` keeps ψ_d > 0 (the clipped value is
+    still the constrained maximiser, so EM stays monotone). A fitted
+    :class:`FactorAnalysis` stores the result as ``heywood_features_``; when it is not empty,
+    consider fewer factors, dropping or merging those features, or a prior on ψ.
+    """
+    return np.flatnonzero(np.asarray(psi) / np.asarray(var_x) < threshold)
+
 class FactorAnalysis(_LinearGaussian):
     """Factor analysis by EM (Rubin and Thayer 1982): z ~ 𝒩(0, I), x | z ~ 𝒩(W z + μ, Ψ), Ψ diagonal.
 
@@ -632,7 +700,9 @@ class FactorAnalysis(_LinearGaussian):
     Attributes
     ----------
     mean_ (D,), W_ (D, q), components_ = W_ᵀ (q, D), noise_variance_ (D,) the diagonal of Ψ,
-    history_, n_iter_, converged_, lower_bound_.
+    history_, n_iter_, converged_, lower_bound_;
+    heywood_features_ : indices d with ψ_d below 10⁻³ of var(x_d), a Heywood case
+    (:func:`heywood_features`).
     """
 
     def __init__(self, n_components=2, *, max_iter=1000, tol=1e-8, n_init=1, random_state=None):
@@ -660,6 +730,7 @@ class FactorAnalysis(_LinearGaussian):
         self.n_features_in_ = D
         fit_em(self, data)
         self.mean_ = data.shift.copy()
+        self.heywood_features_ = heywood_features(self.noise_variance_, data.var_x)
         return self
 
     def _initialize(self, data, rng):

@@ -43,6 +43,8 @@ __all__ = [
     "lda_e_step",
     "lda_m_step",
     "lda_elbo",
+    "lda_log_evidence",
+    "lda_alpha_newton",
     "gibbs_sweep",
     "gibbs_conditional",
     "log_joint",
@@ -372,6 +374,128 @@ def lda_elbo(X, gamma, lam, alpha, eta, log_norm=None):
     return float(log_norm + doc_part + topic_part)
 
 
+def _dirichlet_logpdf(log_theta, a):
+    """log Dir(θ | a) for rows of ``log_theta`` (S, K) and one parameter vector ``a`` (K,)."""
+    return gammaln(a.sum()) - gammaln(a).sum() + log_theta @ (a - 1.0)
+
+
+def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weight=0.1, random_state=0):
+    """Importance-sampling estimate of log p(w_d | α, β) for every document (eq. :eq:`lda-is`).
+
+    p(w_d | α, β) = ∫ Π_w (Σ_k θ_k β_kw)^{x_dw} Dir(θ | α) dθ is the probability of the
+    document's word sequence with θ integrated out (Blei et al. 2003, eq. 3), the quantity
+    whose geometric mean per word defines perplexity. No closed form exists; this estimates it
+    by importance sampling (Wallach et al. 2009, §4.1) with the proposal
+
+        r(θ) = (1 − ε) Dir(θ | γ_d) + ε Dir(θ | α),      ε = ``prior_weight``,
+
+    the variational posterior of the document, made "defensive" by a little of the prior: the
+    weight p(w_d | θ) Dir(θ | α) / r(θ) is then at most p(w_d | θ) / ε, so its variance is
+    finite even where Dir(γ_d) has lighter tails than the prior (θ_k → 0 with α < 1). A
+    fraction ε of the S samples comes from each component (deterministic mixture sampling,
+    still unbiased), and the estimate is log (1/S) Σ_s w_s, computed with log-sum-exp. It is
+    an unbiased estimate of p, so its log is low on average by about var(w)/(2 S p²) → 0.
+    That bias is largest for peaked posteriors (small α, long documents): check a result by
+    raising ``n_samples`` (on the State of the Union with α = 0.1 the perplexity from
+    S = 1000 was about 1 % above the value at S = 30 000).
+
+    Parameters
+    ----------
+    X : (N, V) counts
+    topic_word : (K, V)
+        β, rows sum to 1 (for a fitted :class:`LDA`, its ``topic_word_`` = E_q[β]).
+    alpha : float
+    gamma : (N, K)
+        Variational Dirichlet parameters of the documents (the proposal's centre).
+    n_samples : int
+        S per document.
+    prior_weight : float in (0, 1)
+        ε.
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    log_p : (N,)
+        Estimates of log p(w_d | α, β); 0 for an empty document.
+    """
+    rng = check_random_state(random_state)
+    S = check_positive_int(n_samples, "n_samples")
+    if not 0.0 < prior_weight < 1.0:
+        raise ValueError(f"prior_weight must be in (0, 1), got {prior_weight}")
+    X = sp.csr_matrix(X)
+    K = topic_word.shape[0]
+    gamma = np.asarray(gamma, dtype=float)
+    if gamma.shape != (X.shape[0], K):
+        raise ValueError(f"gamma must have shape (n_documents, n_topics) = {(X.shape[0], K)}, got {gamma.shape}")
+    prior = np.full(K, float(alpha))
+    n_prior = max(1, int(round(prior_weight * S)))
+    log_p = np.zeros(X.shape[0])
+    for d in range(X.shape[0]):
+        lo, hi = X.indptr[d], X.indptr[d + 1]
+        if lo == hi:
+            continue
+        words, counts = X.indices[lo:hi], X.data[lo:hi]
+        theta = np.vstack([rng.dirichlet(gamma[d], size=S - n_prior), rng.dirichlet(prior, size=n_prior)])
+        log_theta = np.log(np.maximum(theta, _TINY))
+        # log p(w_d | θ) = Σ_w x_dw log Σ_k θ_k β_kw (Σ_k θ_k β_kw ≥ min_k β_kw > 0: no underflow)
+        log_lik = np.log(np.maximum(theta @ topic_word[:, words], _TINY)) @ counts
+        log_prior = _dirichlet_logpdf(log_theta, prior)
+        log_r = np.logaddexp(np.log1p(-prior_weight) + _dirichlet_logpdf(log_theta, gamma[d]),
+                             np.log(prior_weight) + log_prior)
+        log_w = log_lik + log_prior - log_r
+        top = log_w.max()
+        log_p[d] = top + np.log(np.mean(np.exp(log_w - top)))
+    return log_p
+
+
+def lda_alpha_newton(e_log_theta_sum, n_docs, alpha0, *, max_iter=100, tol=1e-10):
+    """The M-step for a vector α: Newton's method in linear time (eq. :eq:`lda-alpha-newton`).
+
+    Maximises the α-terms of the ELBO :eq:`lda-elbo-full`,
+
+        L(α) = N [log Γ(Σ_k α_k) − Σ_k log Γ(α_k)] + Σ_k (α_k − 1) s_k,   s_k = Σ_d E_q[log θ_dk],
+
+    (Blei et al. 2003, Appendix A.4.2; Minka 2000). Gradient g_k = N[ψ(Σ_j α_j) − ψ(α_k)] + s_k;
+    Hessian H = diag(h) + z 1 1ᵀ with h_k = −N ψ'(α_k), z = N ψ'(Σ_j α_j). By Sherman–Morrison,
+    (H⁻¹g)_k = (g_k − c) / h_k with c = Σ_j (g_j/h_j) / (1/z + Σ_j 1/h_j): O(K) per step, not
+    O(K³). L is concave (H is negative definite), so Newton converges quadratically near the
+    optimum; a step that would leave α > 0 is halved until it does not.
+
+    Parameters
+    ----------
+    e_log_theta_sum : (K,)
+        s_k = Σ_d E_q[log θ_dk] (``dirichlet_expectation(gamma).sum(axis=0)``).
+    n_docs : int
+        N.
+    alpha0 : float or (K,)
+        Starting point.
+
+    Returns
+    -------
+    alpha : (K,)
+    """
+    from scipy.special import polygamma
+
+    s = np.asarray(e_log_theta_sum, dtype=float)
+    alpha = np.broadcast_to(np.asarray(alpha0, dtype=float), s.shape).copy()
+    if not np.all(alpha > 0):
+        raise ValueError("alpha0 must be positive")
+    N = float(n_docs)
+    for _ in range(max_iter):
+        g = N * (digamma(alpha.sum()) - digamma(alpha)) + s
+        h = -N * polygamma(1, alpha)
+        z = N * polygamma(1, alpha.sum())
+        c = np.sum(g / h) / (1.0 / z + np.sum(1.0 / h))
+        step = (g - c) / h  # H⁻¹ g
+        t = 1.0
+        while np.any(alpha - t * step <= 0):
+            t *= 0.5
+        alpha = alpha - t * step
+        if np.max(np.abs(t * step)) < tol * max(1.0, np.max(alpha)):
+            break
+    return alpha
+
+
 class LDA(EMMixin, BaseEstimator):
     """Latent Dirichlet allocation fitted by variational EM (Blei, Ng & Jordan 2003).
 
@@ -510,12 +634,31 @@ class LDA(EMMixin, BaseEstimator):
         _, gamma, _ = self._gamma(X)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
-    def perplexity(self, X):
-        """exp(−ELBO / number of words) of ``X``, with λ fixed and γ fitted (Blei et al. §7.1).
+    def log_evidence(self, X, *, n_samples=1000, random_state=0):
+        """Estimates of log p(w_d | α, β̂) per document, β̂ = ``topic_word_`` (:func:`lda_log_evidence`).
 
-        Only the documents' part of the ELBO is used (the data term and the KL of θ_d); the
-        topics' KL term of λ is a property of the training fit, not of ``X``. Lower is better.
+        γ_d from the E-step with λ fixed centres the importance-sampling proposal.
         """
+        X, gamma, _ = self._gamma(X)
+        return lda_log_evidence(X, self.topic_word_, self._alpha, gamma, n_samples=n_samples, random_state=random_state)
+
+    def perplexity(self, X, *, method="importance", n_samples=1000, random_state=0):
+        """Perplexity exp(−Σ_d log p(w_d) / Σ_d n_d) of ``X`` (Blei et al. 2003, eq. 19). Lower is better.
+
+        ``method="importance"`` (default) estimates each log p(w_d | α, β̂) by importance
+        sampling (:meth:`log_evidence`, eq. :eq:`lda-is`). ``method="bound"`` puts the
+        documents' ELBO in its place, with λ fixed and γ fitted, as scikit-learn's
+        ``perplexity`` does: since the ELBO is a lower bound, that is an *upper* bound on the
+        perplexity, loose by exp(mean KL(q ‖ posterior) per word), a slack that grows with K.
+        Only the documents' part of the ELBO is used (the data term and the KL of θ_d); the
+        topics' KL term of λ is a property of the training fit, not of ``X``.
+        """
+        if method == "importance":
+            X = _check_X(X)
+            log_p = self.log_evidence(X, n_samples=n_samples, random_state=random_state)
+            return float(np.exp(-log_p.sum() / max(float(X.sum()), 1.0)))
+        if method != "bound":
+            raise ValueError(f"method must be 'importance' or 'bound', got {method!r}")
         X, gamma, log_norm = self._gamma(X)
         K = gamma.shape[1]
         e_log_theta = dirichlet_expectation(gamma)

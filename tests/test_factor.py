@@ -25,6 +25,7 @@ from lvmteach.factor import (
     log_likelihood,
     m_step,
     m_step_missing,
+    minka_log_evidence,
     posterior,
     ppca_closed_form,
     principal_components,
@@ -539,3 +540,106 @@ def test_wrong_number_of_features_and_not_fitted():
         model.transform(X[0])
     with pytest.raises(ValueError, match="columns"):
         PCA(2).fit(X).inverse_transform(np.zeros((3, 4)))
+
+
+# ---------------------------------------------------------------------------- choosing q, saddles, Heywood
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_minka_evidence_equals_sklearn_assess_dimension_and_picks_sklearn_mle_q(seed):
+    """Minka (2000) as scikit-learn implements it (PCA(n_components='mle')), a reference we did not write."""
+    from sklearn.decomposition._pca import _assess_dimension
+
+    X, *_ = make_data(N=300, D=10, q=3, seed=seed, isotropic=True)
+    spectrum = SkPCA(svd_solver="full").fit(X).explained_variance_
+    ours = np.array([minka_log_evidence(spectrum, q, len(X)) for q in range(1, 10)])
+    ref = np.array([_assess_dimension(spectrum, q, len(X)) for q in range(1, 10)])
+    np.testing.assert_allclose(ours, ref, rtol=1e-10)
+    mle_q = SkPCA(n_components="mle", svd_solver="full").fit(X).n_components_
+    assert 1 + int(np.argmax(ours)) == mle_q == 3  # and it finds the true q
+
+
+def test_minka_evidence_rejects_bad_q_and_zero_eigenvalues():
+    with pytest.raises(ValueError, match="q must be"):
+        minka_log_evidence(np.array([3.0, 2.0, 1.0]), 3, 10)
+    assert minka_log_evidence(np.array([3.0, 0.0, 0.0]), 2, 10) == -np.inf
+
+
+def _ppca_at(S_eigvals, S_eigvecs, keep):
+    """The Tipping-Bishop stationary point that keeps the eigenvectors ``keep`` (any q of them)."""
+    rest = np.setdiff1d(np.arange(len(S_eigvals)), keep)
+    sigma2 = S_eigvals[rest].mean()
+    return S_eigvecs[:, keep] * np.sqrt(S_eigvals[keep] - sigma2), sigma2
+
+
+def test_non_principal_stationary_points_are_saddles():
+    """Tipping & Bishop (1999) §3.3: keeping a non-leading eigenvector is a stationary point, not a maximum."""
+    rng = np.random.default_rng(2)
+    Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    X = rng.normal(size=(2000, 6)) * np.sqrt([10.0, 6.0, 4.0, 1.0, 1.0, 1.0]) @ Q.T
+    Xc = X - X.mean(axis=0)
+    S = Xc.T @ Xc / len(X)
+    lam, U = np.linalg.eigh(S)
+    lam, U = lam[::-1], U[:, ::-1]
+
+    def grad(W, s2):  # dense ∂ℓ/∂W / N = C⁻¹ S C⁻¹ W − C⁻¹ W (Tipping & Bishop eq. 13)
+        Cinv = np.linalg.inv(W @ W.T + s2 * np.eye(6))
+        return Cinv @ S @ Cinv @ W - Cinv @ W
+
+    def loglik(W, s2):
+        return multivariate_normal(X.mean(axis=0), W @ W.T + s2 * np.eye(6)).logpdf(X).mean()
+
+    W_ml, s2_ml = _ppca_at(lam, U, [0, 1])
+    W_sad, s2_sad = _ppca_at(lam, U, [0, 2])  # u_3 in place of u_2
+    assert lam[2] > s2_sad  # the point exists
+    for W, s2 in [(W_ml, s2_ml), (W_sad, s2_sad)]:
+        np.testing.assert_allclose(grad(W, s2), 0.0, atol=1e-10)  # both stationary
+    # Rotating the non-principal column towards the missing principal axis raises the likelihood
+    for t in [1e-3, 1e-2, 0.1]:
+        W_t = W_sad.copy()
+        W_t[:, 1] = np.sqrt(lam[2] - s2_sad) * (np.cos(t) * U[:, 2] + np.sin(t) * U[:, 1])
+        assert loglik(W_t, s2_sad) > loglik(W_sad, s2_sad)
+    # ... while scaling the columns lowers it: up in one direction, down in another, a saddle
+    assert loglik(1.05 * W_sad, s2_sad) < loglik(W_sad, s2_sad)
+    assert loglik(W_ml, s2_ml) > loglik(W_sad, s2_sad)
+
+
+def test_no_heywood_case_flagged_on_well_posed_data():
+    X, *_ = make_data(N=500, D=8, q=2, seed=4)
+    assert FactorAnalysis(2, random_state=0).fit(X).heywood_features_.size == 0
+
+
+def test_ppca_is_rotation_equivariant_and_fa_is_not():
+    """x -> Q x (Q orthogonal): PPCA's fit rotates with the data, FA's likelihood changes."""
+    X, *_ = make_data(N=500, D=6, q=2, seed=3)
+    Q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(6, 6)))
+    XQ = X @ Q.T
+    p, pq = PPCA(2).fit(X), PPCA(2).fit(XQ)
+    assert pq.score(XQ) == pytest.approx(p.score(X), abs=1e-10)  # |det Q| = 1: no Jacobian
+    np.testing.assert_allclose(pq.get_covariance(), Q @ p.get_covariance() @ Q.T, atol=1e-10)
+    f = FactorAnalysis(2, tol=1e-12, max_iter=20000, random_state=0).fit(X)
+    fq = FactorAnalysis(2, tol=1e-12, max_iter=20000, random_state=0).fit(XQ)
+    sk, skq = SkFA(2, tol=1e-12, max_iter=20000).fit(X), SkFA(2, tol=1e-12, max_iter=20000).fit(XQ)
+    assert fq.score(XQ) == pytest.approx(skq.score(XQ), abs=1e-6) and f.score(X) == pytest.approx(sk.score(X), abs=1e-6)
+    assert abs(fq.score(XQ) - f.score(X)) > 1e-2
+
+
+def test_heywood_case_is_flagged_and_approaches_the_boundary_solution():
+    """Correlations 0.8, 0.8, 0.5 need a loading² of 0.8·0.8/0.5 = 1.28 > 1 on feature 0: ψ_0 -> 0."""
+    R = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
+    Z = np.random.default_rng(0).normal(size=(500, 3))
+    Z -= Z.mean(axis=0)
+    Z = Z @ np.linalg.inv(np.linalg.cholesky(Z.T @ Z / 500)).T  # sample covariance exactly I
+    X = Z @ np.linalg.cholesky(R).T  # sample covariance exactly R
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fa = FactorAnalysis(1, max_iter=5000, tol=1e-12, random_state=0).fit(X)
+    np.testing.assert_array_equal(fa.heywood_features_, [0])
+    # The boundary maximiser: x_0 = z exactly, x_1, x_2 regressed on it (loading 0.8, ψ = 0.36)
+    np.testing.assert_allclose(np.abs(fa.W_[:, 0]), [1.0, 0.8, 0.8], atol=1e-3)
+    np.testing.assert_allclose(fa.noise_variance_[1:], 0.36, atol=1e-3)
+    assert fa.noise_variance_[0] < 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's ConvergenceWarning: it crawls too
+        sk = SkFA(1, tol=1e-12, max_iter=5000).fit(X)
+    assert sk.noise_variance_[0] < 1e-3  # the same boundary

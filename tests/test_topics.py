@@ -27,8 +27,10 @@ from lvmteach.topics import (
     dirichlet_expectation,
     gibbs_conditional,
     gibbs_sweep,
+    lda_alpha_newton,
     lda_e_step,
     lda_elbo,
+    lda_log_evidence,
     log_joint,
     match_topics,
     plsa_e_step,
@@ -240,7 +242,7 @@ def test_lda_matches_sklearn_batch_perplexity_and_topics():
     theirs = LDA(4, alpha=0.3, eta=0.1)
     theirs._check_params()
     theirs.components_, theirs.n_features_in_ = sk.components_, 60
-    p_ours, p_sk = ours.perplexity(test), theirs.perplexity(test)
+    p_ours, p_sk = ours.perplexity(test, method="bound"), theirs.perplexity(test, method="bound")
     assert abs(p_ours / p_sk - 1) < 0.02, (p_ours, p_sk)
     _, tv = match_topics(ours.topic_word_, theirs.topic_word_)
     assert tv.max() < 0.05, tv
@@ -266,6 +268,111 @@ def test_lda_perplexity_prefers_the_true_topics():
     shuffled.components_ = np.random.default_rng(0).permutation(model.components_.ravel()).reshape(3, 40)
     assert model.perplexity(X[150:]) < 0.8 * shuffled.perplexity(X[150:])
 
+
+
+# Held-out likelihood: a tiny LDA (K = 2, V = 3) whose p(w_d | α, β) we can compute exactly.
+TINY_BETA = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+TINY_X = np.array([[3, 0, 1], [0, 2, 4], [1, 1, 1], [5, 0, 0], [0, 1, 0]], dtype=float)
+
+
+def exact_log_evidence_by_enumeration(counts, beta, alpha):
+    """log Σ_z p(z | α) Π_i β_{z_i w_i}: all K^n topic assignments, p(z | α) the Dirichlet-multinomial (eq. dirmult)."""
+    import itertools
+
+    K = beta.shape[0]
+    tokens = np.repeat(np.arange(beta.shape[1]), counts.astype(int))
+    n = len(tokens)
+    total = -np.inf
+    for z in itertools.product(range(K), repeat=n):
+        nk = np.bincount(z, minlength=K)
+        log_pz = gammaln(K * alpha) - gammaln(n + K * alpha) + np.sum(gammaln(nk + alpha) - gammaln(alpha))
+        total = np.logaddexp(total, log_pz + np.log(beta[list(z), tokens]).sum())
+    return total
+
+
+def exact_log_evidence_by_quadrature(counts, beta, alpha):
+    """log ∫_0^1 Π_w (t β_1w + (1 − t) β_2w)^{x_w} Beta(t | α, α) dt with SciPy's quad (K = 2)."""
+    from scipy import integrate, stats
+
+    f = lambda t: np.prod((t * beta[0] + (1 - t) * beta[1]) ** counts) * stats.beta.pdf(t, alpha, alpha)  # noqa: E731
+    return np.log(integrate.quad(f, 0, 1, limit=200)[0])
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0])
+def test_importance_sampling_log_evidence_matches_exact_enumeration_and_quadrature(alpha):
+    exact = np.array([exact_log_evidence_by_enumeration(x, TINY_BETA, alpha) for x in TINY_X])
+    quad = np.array([exact_log_evidence_by_quadrature(x, TINY_BETA, alpha) for x in TINY_X])
+    np.testing.assert_allclose(exact, quad, rtol=1e-7)  # the two exact references agree
+    lam = 1e9 * TINY_BETA  # q(β) = Dir(λ) concentrated on β: the E-step's γ for this β
+    gamma, _, _ = lda_e_step(TINY_X, lam, alpha, max_doc_iter=500, doc_tol=1e-10)
+    est = lda_log_evidence(TINY_X, TINY_BETA, alpha, gamma, n_samples=40_000, random_state=0)
+    np.testing.assert_allclose(est, exact, atol=0.01)
+    # Any proposal centre gives a consistent estimate (here the prior itself, plain Monte Carlo)
+    est_prior = lda_log_evidence(TINY_X, TINY_BETA, alpha, np.full((5, 2), alpha), n_samples=40_000, random_state=1)
+    np.testing.assert_allclose(est_prior, exact, atol=0.02)
+
+
+def test_document_elbo_is_below_the_exact_log_evidence():
+    """The bound the "bound" perplexity uses is below the truth, and importance sampling is not a bound."""
+    alpha = 0.3
+    lam = 1e9 * TINY_BETA
+    gamma, _, log_norm = lda_e_step(TINY_X, lam, alpha, max_doc_iter=500, doc_tol=1e-10)
+    model = LDA(2, alpha=alpha, eta=0.1)
+    model._check_params()
+    model.components_, model.n_features_in_ = lam, 3
+    exact = sum(exact_log_evidence_by_enumeration(x, TINY_BETA, alpha) for x in TINY_X)
+    log_p_bound = -np.log(model.perplexity(TINY_X, method="bound")) * TINY_X.sum()
+    log_p_is = -np.log(model.perplexity(TINY_X, n_samples=40_000)) * TINY_X.sum()
+    assert log_p_bound < exact - 0.05  # a strict bound, with visible slack
+    assert log_p_is == pytest.approx(exact, abs=0.03)
+
+
+def test_importance_sampling_perplexity_is_below_the_bound_on_real_fits():
+    X, _ = lda_corpus(N=200, V=40, K=3, seed=7)
+    model = LDA(3, alpha=0.3, eta=0.1, random_state=0).fit(X[:150])
+    assert model.perplexity(X[150:]) < model.perplexity(X[150:], method="bound")
+    with pytest.raises(ValueError, match="method"):
+        model.perplexity(X[150:], method="elbo")
+    assert lda_log_evidence(np.zeros((2, 40)), model.topic_word_, 0.3, np.ones((2, 3)))[0] == 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_alpha_newton_matches_scipy_optimiser_of_the_same_objective(seed):
+    """Newton's linear-time step (Blei et al. A.4.2) reaches the maximiser SciPy's L-BFGS-B finds."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(seed)
+    K, N = 5, 200
+    true_alpha = rng.gamma(2.0, 0.5, size=K)
+    gamma = rng.dirichlet(true_alpha, size=N) * 50 + 0.1  # some variational parameters
+    s = dirichlet_expectation(gamma).sum(axis=0)
+
+    def neg_objective(log_a):  # L(α) of eq. lda-alpha-objective, over log α so that α > 0
+        a = np.exp(log_a)
+        return -(N * (gammaln(a.sum()) - gammaln(a).sum()) + (a - 1) @ s)
+
+    ref = np.exp(minimize(neg_objective, np.zeros(K), method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15}).x)
+    alpha = lda_alpha_newton(s, N, 1.0)
+    np.testing.assert_allclose(alpha, ref, rtol=1e-4)
+    assert -neg_objective(np.log(alpha)) >= -neg_objective(np.log(ref)) - 1e-9
+    # the gradient vanishes at Newton's answer
+    from scipy.special import digamma
+
+    np.testing.assert_allclose(N * (digamma(alpha.sum()) - digamma(alpha)) + s, 0.0, atol=1e-6)
+
+
+def test_alpha_newton_recovers_the_generating_alpha_from_exact_log_theta():
+    """With E[log θ_d] replaced by log θ_d of Dirichlet draws, the update is the Dirichlet MLE."""
+    from scipy.stats import dirichlet
+
+    rng = np.random.default_rng(3)
+    true_alpha = np.array([0.3, 1.0, 2.5])
+    theta = rng.dirichlet(true_alpha, size=5000)
+    alpha = lda_alpha_newton(np.log(theta).sum(axis=0), 5000, 0.5)
+    np.testing.assert_allclose(alpha, true_alpha, rtol=0.1)
+    # it maximises SciPy's Dirichlet log-likelihood: nearby points are worse
+    ll = lambda a: dirichlet.logpdf(theta.T, a).sum()  # noqa: E731
+    assert all(ll(alpha) > ll(alpha * f) for f in (0.98, 1.02))
 
 # ------------------------------------------------------------------------------------------
 # Collapsed Gibbs
@@ -486,3 +593,8 @@ def test_make_bars_is_lda_with_bar_topics():
     assert np.all((topics > 0).sum(axis=1) == 5)
     with pytest.raises(ValueError, match="width"):
         make_bars(5, width=1)
+
+
+def test_log_evidence_rejects_a_gamma_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="gamma must have shape"):
+        lda_log_evidence(TINY_X, TINY_BETA, 0.3, np.ones((5, 1)))
