@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import linalg, stats
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
@@ -117,6 +117,19 @@ def test_precisions_are_inverse_covariances(covariance_type):
         np.testing.assert_allclose(gm.precisions_ @ gm.covariances_, np.broadcast_to(np.eye(3), gm.covariances_.shape), atol=1e-10)
     else:
         np.testing.assert_allclose(gm.precisions_ * gm.covariances_, 1.0)
+
+
+def test_full_prec_chol_is_the_upper_triangular_inverse_transpose_of_the_covariance_cholesky():
+    """prec_chol = C⁻ᵀ with Σ = C Cᵀ (scipy's Cholesky): upper triangular, and a square root of Λ."""
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(4, 5, 5))
+    covs = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(5)
+    U = precision_cholesky(covs, "full")
+    for k in range(4):
+        C = linalg.cholesky(covs[k], lower=True)
+        np.testing.assert_allclose(U[k], linalg.inv(C).T, rtol=1e-10, atol=1e-12)
+        assert np.array_equal(U[k], np.triu(U[k]))
+        np.testing.assert_allclose(U[k] @ U[k].T, linalg.inv(covs[k]), rtol=1e-8, atol=1e-10)
 
 
 def test_m_step_is_weighted_mean_and_covariance_far_from_origin():
