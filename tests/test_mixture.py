@@ -222,6 +222,14 @@ def test_reg_covar_can_break_monotonicity_by_a_hair():
     assert np.diff(h0).min() > -1e-12
 
 
+def test_icl_is_bic_plus_twice_the_entropy_of_the_labels():
+    X = blobs(np.random.default_rng(8), K=3, spread=2.0)
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    entropy = stats.entropy(gm.predict_proba(X), axis=1).sum()  # SciPy's entropy, row by row
+    assert gm.icl(X) == pytest.approx(gm.bic(X) + 2 * entropy, rel=1e-12)
+    assert gm.icl(X) > gm.bic(X)
+
+
 def test_inv_wishart_log_pdf_matches_scipy():
     rng = np.random.default_rng(4)
     A = rng.normal(size=(3, 3, 3))
@@ -345,6 +353,26 @@ def test_kmeans_inertia_never_increases_and_plusplus_spreads_centres():
     centres = kmeans_plusplus(X, 4, np.random.default_rng(0))
     assert len({tuple(c) for c in centres}) == 4
     assert all(any(np.all(c == x) for x in X) for c in centres)
+
+
+def test_kmeans_exercise_counterexample_by_brute_force():
+    """mix-ex-5: Lloyd from centres 0.5 and 7 stops at J = 18.5; the best of all 7 splits is 26/3."""
+    import itertools
+
+    X = np.array([[0.0], [1.0], [4.0], [10.0]])
+    km = KMeans(2, init=np.array([[0.5], [7.0]])).fit(X)
+    assert sorted(map(tuple, [np.flatnonzero(km.labels_ == k) for k in range(2)])) == [(0, 1), (2, 3)]
+    assert km.inertia_ == pytest.approx(18.5)
+
+    def J(labels):
+        return sum(((X[labels == k] - X[labels == k].mean()) ** 2).sum() for k in (0, 1))
+
+    splits = [np.array((0,) + rest) for rest in itertools.product((0, 1), repeat=3) if any(rest)]
+    assert len(splits) == 7  # every partition into two non-empty clusters, up to relabelling
+    assert min(J(z) for z in splits) == pytest.approx(26 / 3)
+    # the tempting 0, 2, 3, 10 from centres 1 and 6.5 is not a counterexample: Lloyd finds the optimum
+    X = np.array([[0.0], [2.0], [3.0], [10.0]])
+    assert KMeans(2, init=np.array([[1.0], [6.5]])).fit(X).inertia_ == pytest.approx(14 / 3)
 
 
 def test_kmeans_is_the_small_variance_limit_of_a_spherical_gmm():
