@@ -229,3 +229,9 @@ def test_gaussian_missing_em_log_likelihood_is_the_observed_data_one():
     ref = np.mean([stats.multivariate_normal(mean[o], cov[np.ix_(o, o)]).logpdf(x[o])
                    for x in X for o in [~np.isnan(x)]])
     assert again[-1] == pytest.approx(ref, abs=1e-8)
+
+
+def test_gaussian_missing_em_rejects_a_row_with_nothing_observed():
+    X = np.array([[1.0, 2.0], [np.nan, np.nan], [0.5, np.nan]])
+    with pytest.raises(ValueError, match="no observed entry"):
+        gaussian_missing_em(X)
