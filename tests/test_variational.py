@@ -411,6 +411,44 @@ def test_one_component_elbo_is_the_exact_log_evidence():
     np.testing.assert_allclose(model.score_samples(x_new), exact, rtol=1e-10)
 
 
+def _exact_log_evidence_by_enumeration(X, K, alpha0, beta0, m0, nu0, W0_inv):
+    """log p(X) of the Bayesian mixture: a sum over all K^N labellings of the Dirichlet-multinomial
+    probability of the labels times each cluster's closed-form Gauss-Wishart evidence."""
+    import itertools
+
+    from scipy.special import gammaln
+
+    terms = []
+    for z in itertools.product(range(K), repeat=len(X)):
+        z = np.array(z)
+        t = gammaln(K * alpha0) - gammaln(len(X) + K * alpha0)
+        for k in range(K):
+            nk = np.sum(z == k)
+            t += gammaln(nk + alpha0) - gammaln(alpha0)
+            if nk:
+                t += normal_wishart_log_evidence(X[z == k], beta0, m0, nu0, W0_inv)
+        terms.append(t)
+    return logsumexp(terms)
+
+
+@pytest.mark.parametrize("sep", [10.0, 3.0])
+def test_elbo_plus_log_k_factorial_against_the_exact_evidence(sep):
+    """Bishop §10.2.4: with separated clusters, ELBO + log K! closes the gap to the exact log p(X)."""
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, 5), rng.normal(sep, 1, 5)][:, None]
+    priors = dict(mean_precision_prior=0.1, mean_prior=[sep / 2], degrees_of_freedom_prior=2.0,
+                  covariance_prior=[[1.0]])
+    log_px = _exact_log_evidence_by_enumeration(X, 2, 1.0, 0.1, np.array([sep / 2]), 2.0, np.array([[1.0]]))
+    model = BayesianGaussianMixture(2, weight_concentration_prior=1.0, tol=1e-10, max_iter=1000, n_init=2,
+                                    random_state=0, **priors).fit(X)
+    corrected = model.elbo_ + np.log(2)
+    assert corrected < log_px  # still a lower bound
+    if sep == 10.0:
+        assert log_px - corrected < 1e-3  # the correction closes the whole log 2 gap
+    else:
+        assert log_px - corrected > 0.1  # overlapping clusters: the copies of q overlap too
+
+
 def test_predictive_density_is_mixture_of_scipy_student_t():
     rng = np.random.default_rng(3)
     X = two_blobs(rng, N=80, D=3)
