@@ -585,8 +585,10 @@ class _Mixture(EMMixin, BaseEstimator):
     def icl(self, X):
         """Integrated completed likelihood criterion BIC + 2 EN (lower is better; eq. :eq:`icl`).
 
-        EN = −Σ_n Σ_k r_nk log r_nk is the entropy of the responsibilities (Biernacki, Celeux
-        and Govaert 2000): ICL approximates the evidence of the *completed* data (X, Z), so on
+        EN = −Σ_n Σ_k r_nk log r_nk is the entropy of the responsibilities (the soft form of
+        Biernacki, Celeux and Govaert 2000, who put the MAP labels in place of the first r_nk;
+        the two differ little for clear clusters): ICL approximates the evidence of the
+        *completed* data (X, Z), so on
         top of BIC's penalty it charges for labels the model leaves uncertain, and prefers
         well-separated clusters to components that overlap to fit a non-Gaussian shape.
         """
