@@ -3,8 +3,9 @@
 Chapter "The EM algorithm" derives the loop this module runs:
 
 1. **E-step**: given parameters θ⁽ᵗ⁾, compute the posterior over the latents (the
-   responsibilities, for a mixture) and, at no extra cost, the objective ℓ(θ⁽ᵗ⁾) -- the mean
-   log-likelihood for EM, the ELBO for variational EM;
+   responsibilities, for a mixture) and, at no extra cost, the objective -- the mean
+   log-likelihood ℓ(θ⁽ᵗ⁾)/N for EM (the book's ℓ is the sum over the data), the ELBO for
+   variational EM;
 2. **M-step**: maximise the expected complete-data log-likelihood to get θ⁽ᵗ⁺¹⁾;
 3. stop when the objective changes by less than ``tol``, or after ``max_iter`` iterations.
 
