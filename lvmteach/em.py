@@ -3,8 +3,9 @@
 Chapter "The EM algorithm" derives the loop this module runs:
 
 1. **E-step**: given parameters θ⁽ᵗ⁾, compute the posterior over the latents (the
-   responsibilities, for a mixture) and, at no extra cost, the objective ℓ(θ⁽ᵗ⁾) -- the mean
-   log-likelihood for EM, the ELBO for variational EM;
+   responsibilities, for a mixture) and, at no extra cost, the objective -- the mean
+   log-likelihood ℓ(θ⁽ᵗ⁾)/N for EM (the book's ℓ is the sum over the data), the ELBO for
+   variational EM;
 2. **M-step**: maximise the expected complete-data log-likelihood to get θ⁽ᵗ⁺¹⁾;
 3. stop when the objective changes by less than ``tol``, or after ``max_iter`` iterations.
 
@@ -33,11 +34,21 @@ import contextlib
 import warnings
 
 import numpy as np
+from scipy import linalg
 
 from .exceptions import ConvergenceWarning, ObjectiveDecreasedError
 from .validation import check_positive_int, check_positive_scalar, check_random_state
 
-__all__ = ["EMMixin", "fit_em", "run_em", "strict_monotonicity"]
+__all__ = [
+    "EMMixin",
+    "em_rate_matrix",
+    "fit_em",
+    "fraction_missing_information",
+    "gaussian_missing_em",
+    "run_em",
+    "squarem_step",
+    "strict_monotonicity",
+]
 
 # Relative round-off allowed by the monotonicity check; None means "not checking".
 _MONOTONE_RTOL = None
@@ -144,3 +155,109 @@ class EMMixin:
 
     def _fit_em(self, X):
         return fit_em(self, X)
+
+
+# --------------------------------------------------------------------------------------------
+# How fast EM converges (chapter section "How fast EM converges")
+# --------------------------------------------------------------------------------------------
+
+
+def em_rate_matrix(em_map, theta, h=1e-6):
+    """The Jacobian J = ∂M/∂θ of one EM iteration θ ↦ M(θ) at θ, by central differences.
+
+    Near a fixed point θ*, θ⁽ᵗ⁺¹⁾ − θ* ≈ J (θ⁽ᵗ⁾ − θ*) (eq. :eq:`em-rate`): EM converges
+    linearly, and its rate is the largest eigenvalue of J. ``em_map`` takes and returns a
+    1-D parameter vector (one E-step and one M-step).
+    """
+    theta = np.asarray(theta, dtype=float)
+    J = np.empty((theta.size, theta.size))
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        J[:, i] = (np.asarray(em_map(theta + step)) - np.asarray(em_map(theta - step))) / (2 * h)
+    return J
+
+
+def fraction_missing_information(complete_info, observed_info):
+    """Eigenvalues of I_c⁻¹ I_m, largest first: the fractions of missing information.
+
+    ``complete_info`` is I_c = −∂²Q(θ′ | θ*)/∂θ′² (the expected complete-data information) and
+    ``observed_info`` is I_o = −∂²ℓ/∂θ² at a fixed point θ*; I_m = I_c − I_o is the
+    information lost because Z is not observed. Dempster, Laird and Rubin's result, eq.
+    :eq:`em-rate`, is J = I_c⁻¹ I_m, so these are the eigenvalues of EM's rate matrix. They are
+    real and in [0, 1) at a strict local maximum, as the solutions of the symmetric-definite
+    problem I_m v = λ I_c v.
+    """
+    Ic = np.asarray(complete_info, dtype=float)
+    Io = np.asarray(observed_info, dtype=float)
+    return linalg.eigh(Ic - Io, Ic, eigvals_only=True)[::-1]
+
+
+def squarem_step(em_map, theta):
+    """One SQUAREM step (Varadhan & Roland 2008, scheme S3) built from two EM iterations.
+
+    With r = M(θ) − θ and v = M(M(θ)) − 2M(θ) + θ, the step length α = −‖r‖/‖v‖ (capped at
+    −1, which is plain EM applied twice) extrapolates θ′ = θ − 2αr + α²v along the path that EM
+    is crawling along; one more EM iteration from θ′ stabilises it. Returns the new θ and the
+    number of EM-map evaluations used (3). The caller must check the objective and fall back
+    to M(M(θ)) if it decreased: SQUAREM is not monotone by construction.
+    """
+    theta = np.asarray(theta, dtype=float)
+    theta1 = np.asarray(em_map(theta))
+    theta2 = np.asarray(em_map(theta1))
+    r, v = theta1 - theta, theta2 - 2 * theta1 + theta
+    norm_v = np.linalg.norm(v)
+    alpha = min(-np.linalg.norm(r) / norm_v, -1.0) if norm_v > 0 else -1.0
+    return np.asarray(em_map(theta - 2 * alpha * r + alpha**2 * v)), 3
+
+
+# --------------------------------------------------------------------------------------------
+# EM with missing data (chapter section "Missing data under MAR")
+# --------------------------------------------------------------------------------------------
+
+
+def gaussian_missing_em(X, *, max_iter=1000, tol=1e-12):
+    """Maximum-likelihood mean and covariance of a Gaussian from data with NaN entries, by EM.
+
+    Under MAR the missingness mechanism drops out of the likelihood (eq. :eq:`em-mar`), and EM
+    treats the missing entries as latent variables. For a row with observed set O and missing
+    set M, the E-step needs the conditional moments
+
+        E[x_M | x_O] = μ_M + Σ_MO Σ_OO⁻¹ (x_O − μ_O),   Cov[x_M | x_O] = Σ_MM − Σ_MO Σ_OO⁻¹ Σ_OM,
+
+    and the M-step sets μ to the mean of the completed rows and Σ to (1/N) Σ_n E[x_n x_nᵀ] − μμᵀ,
+    where E[x_n x_nᵀ] is the outer product of the completed row **plus** the conditional
+    covariance on its missing block (leaving that out, as if the conditional means had been
+    observed, shrinks Σ). Rows are handled in groups that share a missingness pattern.
+
+    Returns ``(mean, cov, history)``; ``history`` is the observed-data mean log-likelihood
+    (1/N) Σ_n log 𝒩(x_n,O | μ_O, Σ_OO) of each iterate, which never decreases.
+    """
+    X = np.asarray(X, dtype=float)
+    N, D = X.shape
+    miss = np.isnan(X)
+    if miss.all(axis=1).any():
+        raise ValueError("a row has no observed entry: drop it (it carries no information)")
+    patterns, which = np.unique(miss, axis=0, return_inverse=True)
+    mean = np.nanmean(X, axis=0)
+    cov = np.diag(np.nanvar(X, axis=0))
+    history = []
+    for _ in range(check_positive_int(max_iter, "max_iter")):
+        filled, extra, log_lik = np.where(miss, 0.0, X), np.zeros((D, D)), 0.0
+        for p, pattern in enumerate(patterns):
+            rows, o, m = np.flatnonzero(which.ravel() == p), ~pattern, pattern
+            L = linalg.cholesky(cov[np.ix_(o, o)], lower=True)
+            dev = linalg.solve_triangular(L, (X[np.ix_(rows, o)] - mean[o]).T, lower=True)
+            log_lik += -0.5 * np.sum(dev**2) - rows.size * (np.log(np.diag(L)).sum() + 0.5 * o.sum() * np.log(2 * np.pi))
+            if m.any():
+                B = linalg.solve_triangular(L, cov[np.ix_(o, m)], lower=True)  # L⁻¹ Σ_OM
+                filled[np.ix_(rows, m)] = mean[m] + dev.T @ B
+                extra[np.ix_(m, m)] += rows.size * (cov[np.ix_(m, m)] - B.T @ B)
+        history.append(log_lik / N)
+        check_monotone(history, what="observed-data log-likelihood")
+        mean = filled.mean(axis=0)
+        centred = filled - mean
+        cov = (centred.T @ centred + extra) / N
+        if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+            break
+    return mean, cov, np.asarray(history)

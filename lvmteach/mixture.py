@@ -47,6 +47,8 @@ __all__ = [
     "sufficient_statistics",
     "e_step",
     "m_step",
+    "map_m_step",
+    "inv_wishart_log_pdf",
     "precision_cholesky",
     "bernoulli_log_prob",
     "bernoulli_m_step",
@@ -334,8 +336,11 @@ def precision_cholesky(covariances, covariance_type):
         except np.linalg.LinAlgError:
             bad = [k for k in range(K) if not _is_positive_definite(covariances[k])]
             raise ValueError(f"the covariance of component {bad[0]} is singular: {hint}") from None
-        # L⁻¹ by solving L Y = I for all K at once (L is triangular, so this is a triangular solve).
-        return np.linalg.solve(L, np.broadcast_to(np.eye(D), L.shape)).transpose(0, 2, 1)
+        # L⁻¹ by forward substitution, L Y = I, one triangular solve per component (O(D³/3)
+        # each, against a general LU solve that ignores the zeros of L).
+        eye = np.eye(D)
+        inv = [linalg.solve_triangular(Lk, eye, lower=True, check_finite=False) for Lk in L]
+        return np.stack(inv).transpose(0, 2, 1)
     if covariance_type == "tied":
         try:
             L = linalg.cholesky(covariances, lower=True, check_finite=False)
@@ -493,6 +498,48 @@ def m_step(X, resp, covariance_type, reg_covar, T=None):
     return weights, means_c + c, covariances
 
 
+def map_m_step(X, resp, prior_scale, prior_dof):
+    """The MAP M-step with an inverse-Wishart prior IW(Σ_k | Ψ, ν) on every full covariance.
+
+    MAP-EM maximises ℓ(θ) + log p(θ); its E-step is unchanged and its M-step maximises
+    Q(θ) + Σ_k log IW(Σ_k | Ψ, ν). Only the covariances change (eq. :eq:`em-map-cov`):
+
+        Σ_k = (S_k + Ψ) / (N_k + ν + D + 1),   S_k = Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ,
+
+    with weights and means as in :func:`m_step` (flat priors on them). Ψ (``prior_scale``,
+    D × D, positive definite) keeps every Σ_k positive definite, however few points a component
+    has. ``reg_covar`` is *not* this update for any fixed prior: S_k/N_k + εI equals it only
+    with ν = −D − 1 and Ψ = N_k ε I, a "prior" that moves with N_k at every iteration, which is
+    why ``reg_covar`` can (by a hair) break EM's monotonicity while MAP-EM cannot.
+
+    Returns ``(weights, means, covariances)``.
+    """
+    weights, means, covariances = m_step(X, resp, "full", reg_covar=0.0)
+    nk = resp.sum(axis=0) + _TINY  # the N_k that m_step divided by
+    D = X.shape[1]
+    S = covariances * nk[:, None, None]
+    return weights, means, (S + prior_scale) / (nk + prior_dof + D + 1)[:, None, None]
+
+
+def inv_wishart_log_pdf(covariances, prior_scale, prior_dof):
+    """Σ_k log IW(Σ_k | Ψ, ν), the log prior that MAP-EM adds to ℓ (eq. :eq:`em-map-cov`).
+
+    log IW(Σ | Ψ, ν) = (ν/2) log|Ψ| − (νD/2) log 2 − log Γ_D(ν/2) − ((ν + D + 1)/2) log|Σ|
+    − ½ tr(Ψ Σ⁻¹), with log-determinants and the trace from Cholesky factors.
+    """
+    from scipy.special import multigammaln
+
+    K, D, _ = covariances.shape
+    L_psi = linalg.cholesky(prior_scale, lower=True)
+    total = K * (prior_dof * np.sum(np.log(np.diag(L_psi))) - 0.5 * prior_dof * D * np.log(2.0))
+    total -= K * multigammaln(0.5 * prior_dof, D)
+    for cov in covariances:
+        L = linalg.cholesky(cov, lower=True)
+        A = linalg.solve_triangular(L, L_psi, lower=True)  # tr(Ψ Σ⁻¹) = ‖L⁻¹ L_Ψ‖²
+        total -= (prior_dof + D + 1) * np.sum(np.log(np.diag(L))) + 0.5 * np.sum(A**2)
+    return float(total)
+
+
 # --------------------------------------------------------------------------------------------
 # The estimators
 # --------------------------------------------------------------------------------------------
@@ -579,6 +626,22 @@ class _Mixture(EMMixin, BaseEstimator):
         """Bayesian information criterion −2 log L + p log N (lower is better)."""
         X = self._validate_X(X)
         return -2.0 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+
+    def icl(self, X):
+        """Integrated completed likelihood criterion BIC + 2 EN (lower is better; eq. :eq:`icl`).
+
+        EN = −Σ_n Σ_k r_nk log r_nk is the entropy of the responsibilities (the soft form of
+        Biernacki, Celeux and Govaert 2000, who put the MAP labels in place of the first r_nk;
+        the two differ little for clear clusters): ICL approximates the evidence of the
+        *completed* data (X, Z), so on
+        top of BIC's penalty it charges for labels the model leaves uncertain, and prefers
+        well-separated clusters to components that overlap to fit a non-Gaussian shape.
+        """
+        X = self._validate_X(X)
+        log_resp = self._e_step(X)[1]
+        resp = np.exp(log_resp)
+        entropy = -np.sum(resp * np.where(resp > 0, log_resp, 0.0))  # 0 log 0 = 0
+        return self.bic(X) + 2.0 * entropy
 
     def aic(self, X):
         """Akaike information criterion −2 log L + 2p (lower is better)."""

@@ -12,9 +12,10 @@ Contents
 * Closed-form KL divergences and entropies of the Gaussian, Gamma, Dirichlet and Wishart
   distributions, and the expectations mean-field updates need (E[log π_k], E[log |Λ|]).
 * :func:`fit_kl`: the best Gaussian for a 1-D target under KL(p‖q) ("forward", mass covering)
-  or KL(q‖p) ("reverse", mode seeking).
+  or KL(q‖p) ("reverse", mode seeking), with :func:`gaussian_expectation`, the adaptive
+  quadrature of E_q[f] and its gradient that the reverse fit needs.
 * :func:`cavi_gaussian`: mean field for a correlated Gaussian (Bishop §10.1.2): exact means,
-  too small variances.
+  too small variances; :func:`cavi_gaussian_rate`, its linear convergence rate (ρ² in 2-D).
 * :func:`cavi_univariate_gaussian`: CAVI for the mean and precision of a univariate Gaussian
   (Bishop §10.1.3), with :func:`exact_posterior_univariate_gaussian` to compare.
 * :class:`BayesianGaussianMixture`: mean-field variational Bayes for the Gaussian mixture with a
@@ -62,8 +63,10 @@ __all__ = [
     "log_multigamma",
     # the direction of the KL
     "fit_kl",
+    "gaussian_expectation",
     # mean field for a Gaussian
     "cavi_gaussian",
+    "cavi_gaussian_rate",
     # the univariate Gaussian (Bishop 10.1.3)
     "NormalGamma",
     "exact_posterior_univariate_gaussian",
@@ -268,7 +271,49 @@ def kl_wishart(W1, nu1, W2, nu2):
 # --------------------------------------------------------------------------------------------
 
 
-def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, n_quad=80):
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)  # 8-point Gauss-Legendre on [-1, 1]
+
+
+def gaussian_expectation(f, m, s, *, tol=1e-10, half_width=12.0, max_panels=8192):
+    """E_q[f(z)] for q = 𝒩(m, s²) and its gradient in (m, s), by adaptive quadrature.
+
+    In the standardised variable u = (z − m)/s, E_q[f] = ∫ φ(u) f(m + s u) du, integrated over
+    |u| ≤ ``half_width`` (the Gaussian mass beyond 12 is 4e-33) by a composite rule: ``P``
+    equal panels of 8 Gauss-Legendre nodes. The gradient comes from differentiating the density
+    of q, not f (eq. :eq:`vi-score-grad`): ∂E_q[f]/∂m = E_u[u f]/s and
+    ∂E_q[f]/∂s = E_u[(u² − 1) f]/s, so f need not be differentiable and one set of
+    evaluations gives all three integrals.
+
+    The rule is *adaptive*: P doubles from 16 until all three integrals change by less than
+    ``tol`` · (1 + |value|). A fixed rule (e.g. 80-node Gauss-Hermite) resolves f only on the
+    scale of s: when q is much broader than the features of f, its nodes step over them and the
+    integral, and the fit that uses it, is wrong. Doubling puts the resolution where it is
+    needed. Returns ``(value, d_m, d_s)``; raises ``ValueError`` if ``max_panels`` is not enough.
+    """
+    previous = None
+    P = 16
+    while P <= max_panels:
+        h = half_width / P  # half the width of a panel
+        centres = -half_width + h * (2 * np.arange(P) + 1)
+        u = (centres[:, None] + h * _GL_NODES[None, :]).ravel()
+        wu = np.tile(h * _GL_WEIGHTS, P) * np.exp(-0.5 * u**2) / np.sqrt(2 * np.pi)
+        fu = np.asarray(f(m + s * u), dtype=float)
+        if not np.all(np.isfinite(fu)):
+            raise ValueError(
+                "target_logpdf is not finite everywhere: compute it in the log domain "
+                "(e.g. scipy.special.logsumexp for a mixture)"
+            )
+        current = np.array([wu @ fu, (wu * u) @ fu / s, (wu * (u**2 - 1.0)) @ fu / s])
+        if previous is not None and np.all(np.abs(current - previous) <= tol * (1.0 + np.abs(current))):
+            return float(current[0]), float(current[1]), float(current[2])
+        previous, P = current, 2 * P
+    raise ValueError(
+        f"E_q[log p] did not settle with {max_panels} quadrature panels: target_logpdf varies on a "
+        "much smaller scale than q; start the fit with a smaller std"
+    )
+
+
+def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, tol=1e-10):
     """The Gaussian q = 𝒩(m, s²) closest to a 1-D density p in one direction of the KL.
 
     Parameters
@@ -278,13 +323,16 @@ def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, n_
     direction : {'forward', 'reverse'}
         ``'forward'`` minimises KL(p ‖ q) = −E_p[log q] + const: the minimiser matches the mean
         and variance of p (eq. :eq:`vi-forward-moments`), computed on ``grid`` by the
-        trapezoidal rule. ``'reverse'`` minimises KL(q ‖ p) = −H[q] − E_q[log p], with the
-        expectation by Gauss-Hermite quadrature on ``n_quad`` nodes and BFGS over (m, log s)
-        from ``init``; different starts can land on different modes.
+        trapezoidal rule. ``'reverse'`` minimises KL(q ‖ p) = −H[q] − E_q[log p] by BFGS over
+        (m, log s) from ``init``, with E_q[log p] and its gradient from the adaptive quadrature
+        of :func:`gaussian_expectation` (accurate to ``tol`` however broad q is); different
+        starts can land on different modes.
     init : (mean, std)
         Starting point of the reverse fit.
     grid : 1-D array, optional
         Points covering the target's mass, for ``'forward'`` (default ``linspace(-15, 15, 3001)``).
+    tol : float
+        Relative accuracy of the quadrature, for ``'reverse'``.
 
     Returns
     -------
@@ -309,14 +357,18 @@ def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, n_
         return float(mean), float(np.sqrt(var))
     m0, s0 = init
     check_positive_scalar(s0, "init std")
-    nodes, w = np.polynomial.hermite_e.hermegauss(check_positive_int(n_quad, "n_quad", minimum=2))
-    w = w / w.sum()  # E_{𝒩(0,1)}[f] ≈ Σ w_i f(nodes_i)
+    check_positive_scalar(tol, "tol")
 
-    def loss(theta):  # KL(q ‖ p) up to log Z: −H[q] − E_q[log p]
+    def loss_and_grad(theta):  # KL(q ‖ p) up to log Z: −H[q] − E_q[log p], and its gradient
         m, log_s = theta
-        return -(0.5 * (1.0 + LOG_2PI) + log_s) - w @ target_logpdf(m + np.exp(log_s) * nodes)
+        s = np.exp(log_s)
+        value, d_m, d_s = gaussian_expectation(target_logpdf, m, s, tol=tol)
+        loss = -(0.5 * (1.0 + LOG_2PI) + log_s) - value
+        return loss, np.array([-d_m, -1.0 - s * d_s])  # ∂H/∂log s = 1
 
-    res = optimize.minimize(loss, np.array([float(m0), np.log(s0)]), method="BFGS", options={"gtol": 1e-10})
+    res = optimize.minimize(
+        loss_and_grad, np.array([float(m0), np.log(s0)]), jac=True, method="BFGS", options={"gtol": 1e-8}
+    )
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
         raise ValueError(
             "the reverse-KL fit failed (the objective is not finite); target_logpdf must be finite "
@@ -364,6 +416,22 @@ def cavi_gaussian(mu, prec, *, m_init=None, max_iter=1000, tol=1e-10):
         if np.max(np.abs(m - m_old)) <= tol:
             break
     return m, var, np.asarray(history)
+
+
+def cavi_gaussian_rate(prec):
+    """The linear convergence rate of :func:`cavi_gaussian`'s means (eq. :eq:`vi-cavi-rate`).
+
+    With errors e = m − μ, one sweep of eq. :eq:`vi-mf-gauss` solves
+    Λ_jj e_j + Σ_{k<j} Λ_jk e_k(new) + Σ_{k>j} Λ_jk e_k(old) = 0 for j = 1, …, D, that is
+    (D + L) e(new) = −U e(old) with Λ = L + D + U split into its strictly lower, diagonal and
+    strictly upper parts: CAVI is Gauss-Seidel on Λ e = 0. The error shrinks asymptotically by
+    the spectral radius of −(D + L)⁻¹ U per sweep, and the ELBO gap, quadratic in e, by its
+    square. For D = 2 and correlation ρ the rate is ρ²: strongly correlated latents make
+    coordinate ascent crawl.
+    """
+    prec, _ = _spd(prec, "prec")
+    M = -linalg.solve_triangular(np.tril(prec), np.triu(prec, 1), lower=True)
+    return float(np.max(np.abs(np.linalg.eigvals(M))))
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import linalg, stats
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
@@ -21,7 +21,9 @@ from lvmteach.mixture import (
     e_step,
     gaussian_log_prob,
     kmeans_plusplus,
+    inv_wishart_log_pdf,
     m_step,
+    map_m_step,
     precision_cholesky,
 )
 
@@ -119,6 +121,19 @@ def test_precisions_are_inverse_covariances(covariance_type):
         np.testing.assert_allclose(gm.precisions_ * gm.covariances_, 1.0)
 
 
+def test_full_prec_chol_is_the_upper_triangular_inverse_transpose_of_the_covariance_cholesky():
+    """prec_chol = C⁻ᵀ with Σ = C Cᵀ (scipy's Cholesky): upper triangular, and a square root of Λ."""
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(4, 5, 5))
+    covs = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(5)
+    U = precision_cholesky(covs, "full")
+    for k in range(4):
+        C = linalg.cholesky(covs[k], lower=True)
+        np.testing.assert_allclose(U[k], linalg.inv(C).T, rtol=1e-10, atol=1e-12)
+        assert np.array_equal(U[k], np.triu(U[k]))
+        np.testing.assert_allclose(U[k] @ U[k].T, linalg.inv(covs[k]), rtol=1e-8, atol=1e-10)
+
+
 def test_m_step_is_weighted_mean_and_covariance_far_from_origin():
     # The shifted formula must not lose digits when the data sit far from the origin.
     rng = np.random.default_rng(3)
@@ -207,6 +222,57 @@ def test_reg_covar_can_break_monotonicity_by_a_hair():
     assert np.diff(h0).min() > -1e-12
 
 
+def test_icl_is_bic_plus_twice_the_entropy_of_the_labels():
+    X = blobs(np.random.default_rng(8), K=3, spread=2.0)
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    entropy = stats.entropy(gm.predict_proba(X), axis=1).sum()  # SciPy's entropy, row by row
+    assert gm.icl(X) == pytest.approx(gm.bic(X) + 2 * entropy, rel=1e-12)
+    assert gm.icl(X) > gm.bic(X)
+
+
+def test_inv_wishart_log_pdf_matches_scipy():
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(3, 3, 3))
+    covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(3)
+    Psi = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 0.5]])
+    ref = sum(stats.invwishart(df=5.5, scale=Psi).logpdf(c) for c in covs)
+    assert inv_wishart_log_pdf(covs, Psi, 5.5) == pytest.approx(ref, rel=1e-12)
+
+
+def test_map_m_step_maximises_q_plus_log_prior():
+    """Perturbing any MAP covariance (symmetrically) lowers Q + log IW, computed with SciPy densities."""
+    rng = np.random.default_rng(6)
+    X = blobs(rng, N=60, D=2, K=2)
+    resp = rng.dirichlet(np.ones(2), size=60)
+    Psi, nu = np.array([[0.5, 0.1], [0.1, 0.3]]), 4.0
+    w, mu, cov = map_m_step(X, resp, Psi, nu)
+
+    def objective(cov):
+        logp = np.column_stack([stats.multivariate_normal(mu[k], cov[k]).logpdf(X) for k in range(2)])
+        return np.sum(resp * (np.log(w) + logp)) + sum(stats.invwishart(df=nu, scale=Psi).logpdf(c) for c in cov)
+
+    best = objective(cov)
+    for _ in range(20):
+        E = rng.normal(scale=1e-3, size=(2, 2, 2))
+        assert objective(cov + E + E.transpose(0, 2, 1)) < best
+
+
+@pytest.mark.parametrize("seed", [1090, 3, 7])
+def test_map_em_never_decreases_the_log_posterior(seed):
+    """The data set where reg_covar breaks monotonicity (seed 1090) among others."""
+    rng = np.random.default_rng(seed)
+    X = blobs(rng, N=int(rng.integers(20, 120)), D=2, K=3)
+    resp = rng.dirichlet(np.ones(3), size=len(X))
+    Psi, nu = 1e-3 * np.eye(2), 4.0
+    w, mu, cov = map_m_step(X, resp, Psi, nu)
+    history = []
+    for _ in range(100):
+        log_lik, log_resp = e_step(X, w, mu, precision_cholesky(cov, "full"), "full")
+        history.append(len(X) * log_lik + inv_wishart_log_pdf(cov, Psi, nu))
+        w, mu, cov = map_m_step(X, np.exp(log_resp), Psi, nu)
+    assert np.diff(history).min() > -1e-9 * np.abs(history).max()
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), K=st.integers(1, 5))
 def test_bernoulli_em_never_decreases_log_likelihood(seed, K):
@@ -287,6 +353,26 @@ def test_kmeans_inertia_never_increases_and_plusplus_spreads_centres():
     centres = kmeans_plusplus(X, 4, np.random.default_rng(0))
     assert len({tuple(c) for c in centres}) == 4
     assert all(any(np.all(c == x) for x in X) for c in centres)
+
+
+def test_kmeans_exercise_counterexample_by_brute_force():
+    """mix-ex-5: Lloyd from centres 0.5 and 7 stops at J = 18.5; the best of all 7 splits is 26/3."""
+    import itertools
+
+    X = np.array([[0.0], [1.0], [4.0], [10.0]])
+    km = KMeans(2, init=np.array([[0.5], [7.0]])).fit(X)
+    assert sorted(map(tuple, [np.flatnonzero(km.labels_ == k) for k in range(2)])) == [(0, 1), (2, 3)]
+    assert km.inertia_ == pytest.approx(18.5)
+
+    def J(labels):
+        return sum(((X[labels == k] - X[labels == k].mean()) ** 2).sum() for k in (0, 1))
+
+    splits = [np.array((0,) + rest) for rest in itertools.product((0, 1), repeat=3) if any(rest)]
+    assert len(splits) == 7  # every partition into two non-empty clusters, up to relabelling
+    assert min(J(z) for z in splits) == pytest.approx(26 / 3)
+    # the tempting 0, 2, 3, 10 from centres 1 and 6.5 is not a counterexample: Lloyd finds the optimum
+    X = np.array([[0.0], [2.0], [3.0], [10.0]])
+    assert KMeans(2, init=np.array([[1.0], [6.5]])).fit(X).inertia_ == pytest.approx(14 / 3)
 
 
 def test_kmeans_is_the_small_variance_limit_of_a_spherical_gmm():

@@ -18,6 +18,7 @@ from lvmteach.variational import (
     GMMPrior,
     NormalGamma,
     cavi_gaussian,
+    cavi_gaussian_rate,
     cavi_univariate_gaussian,
     dirichlet_expected_log,
     elbo_univariate_gaussian,
@@ -27,6 +28,7 @@ from lvmteach.variational import (
     entropy_wishart,
     exact_posterior_univariate_gaussian,
     fit_kl,
+    gaussian_expectation,
     kl_dirichlet,
     kl_gamma,
     kl_gaussian,
@@ -145,7 +147,7 @@ def test_forward_kl_matches_moments():
 def test_reverse_kl_seeks_a_mode_and_is_a_local_minimum():
     logp = mixture_logpdf()
 
-    def kl_qp(m, s):  # by adaptive quadrature, independent of the Gauss-Hermite rule in fit_kl
+    def kl_qp(m, s):  # by SciPy's adaptive quadrature, independent of the rule in fit_kl
         f = lambda z: stats.norm.pdf(z, m, s) * (stats.norm.logpdf(z, m, s) - logp(z))  # noqa: E731
         return integrate.quad(f, m - 12 * s, m + 12 * s, limit=200)[0]
 
@@ -157,6 +159,50 @@ def test_reverse_kl_seeks_a_mode_and_is_a_local_minimum():
             assert kl_qp(m + dm, s + ds) > best
 
 
+def quad_kl_and_gradient(logp, m, s):
+    """KL(q ‖ p) up to log Z and its gradient in (m, s), by scipy.integrate.quad on the definitions."""
+    def E(g):
+        return integrate.quad(lambda z: stats.norm.pdf(z, m, s) * g(z), m - 12 * s, m + 12 * s,
+                              limit=400, epsabs=1e-13, epsrel=1e-12)[0]
+    neg_entropy = -0.5 * np.log(2 * np.pi * np.e * s**2)
+    kl = neg_entropy - E(logp)
+    h = 1e-5  # central differences of the quad-integrated KL
+    def kl_at(mm, ss):
+        return -0.5 * np.log(2 * np.pi * np.e * ss**2) - integrate.quad(
+            lambda z: stats.norm.pdf(z, mm, ss) * logp(z), mm - 12 * ss, mm + 12 * ss,
+            limit=400, epsabs=1e-13, epsrel=1e-12)[0]
+    grad = np.array([(kl_at(m + h, s) - kl_at(m - h, s)) / (2 * h), (kl_at(m, s + h) - kl_at(m, s - h)) / (2 * h)])
+    return kl, grad
+
+
+@pytest.mark.parametrize("m, s", [(0.0, 0.05), (0.7, 2.65), (-1.0, 6.0), (2.0, 1.0)])
+def test_gaussian_expectation_and_its_gradient_match_scipy_quad(m, s):
+    """Narrow and broad q over the chapter's two-bump target; gradient against quad's finite differences."""
+    logp = mixture_logpdf((0.4, 0.6), (-3.0, 3.0), (0.8, 1.0))
+    value, d_m, d_s = gaussian_expectation(logp, m, s)
+    kl, grad = quad_kl_and_gradient(logp, m, s)
+    assert -0.5 * np.log(2 * np.pi * np.e * s**2) - value == pytest.approx(kl, abs=1e-9)
+    np.testing.assert_allclose([-d_m, -1 / s - d_s], grad, atol=1e-6)
+
+
+def test_reverse_fit_started_between_the_bumps_reaches_a_mode():
+    """The old 80-node Gauss-Hermite rule stopped at (0.686, 2.650), which is not stationary."""
+    logp = mixture_logpdf((0.4, 0.6), (-3.0, 3.0), (0.8, 1.0))
+    _, grad_old = quad_kl_and_gradient(logp, 0.6862, 2.6503)
+    assert np.abs(grad_old).max() > 0.03  # quad says: not a stationary point
+    fits = np.array([fit_kl(logp, "reverse", init=start) for start in [(0.0, 1.0), (0.0, 3.0), (0.5, 1.0)]])
+    assert np.all(np.abs(fits - [3.0, 1.0]) < 0.01)  # every start ends on the heavier bump
+    _, grad = quad_kl_and_gradient(logp, *fits[0])
+    assert np.abs(grad).max() < 1e-5  # stationary by an independent integral
+
+
+def test_gaussian_expectation_is_exact_for_a_quadratic():
+    """E[(z − c)²] = (m − c)² + s², ∂/∂m = 2(m − c), ∂/∂s = 2s, for any width of q."""
+    for m, s in [(0.3, 0.01), (1.0, 50.0)]:
+        v, d_m, d_s = gaussian_expectation(lambda z: (z - 2.0) ** 2, m, s)
+        assert (v, d_m, d_s) == pytest.approx(((m - 2) ** 2 + s**2, 2 * (m - 2), 2 * s), rel=1e-9)
+
+
 def test_both_directions_recover_a_gaussian_target():
     logp = lambda z: stats.norm.logpdf(z, 1.3, 0.7)  # noqa: E731
     for direction in ("forward", "reverse"):
@@ -165,6 +211,27 @@ def test_both_directions_recover_a_gaussian_target():
 
 
 # ------------------------------------------------------------------ mean field for a Gaussian
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.9, -0.95])
+def test_cavi_rate_is_rho_squared_for_two_correlated_coordinates(rho):
+    """Closed form ρ², and the same contraction measured on the iterates, sweep by sweep."""
+    Sigma = np.array([[1.0, rho], [rho, 1.0]])
+    prec = np.linalg.inv(Sigma)
+    assert cavi_gaussian_rate(prec) == pytest.approx(rho**2, rel=1e-12)
+    mu = np.array([0.5, -1.0])
+    errors = [np.abs(cavi_gaussian(mu, prec, m_init=np.array([2.0, 3.0]), max_iter=t, tol=0.0)[0] - mu)[1]
+              for t in (2, 3, 4)]
+    np.testing.assert_allclose(np.array(errors[1:]) / errors[:-1], rho**2, rtol=1e-8)
+
+
+def test_cavi_rate_matches_the_measured_contraction_in_four_dimensions():
+    rng = np.random.default_rng(5)
+    prec = spd(rng, 4, jitter=0.3)
+    rate = cavi_gaussian_rate(prec)
+    mu = rng.normal(size=4)
+    e = [np.linalg.norm(cavi_gaussian(mu, prec, m_init=mu + 1.0, max_iter=t, tol=0.0)[0] - mu) for t in (40, 41)]
+    assert 0.1 < rate < 1 and e[1] / e[0] == pytest.approx(rate, rel=1e-4)
 
 
 def test_mean_field_gaussian_exact_mean_and_conditional_variances():
@@ -344,6 +411,44 @@ def test_one_component_elbo_is_the_exact_log_evidence():
     np.testing.assert_allclose(model.score_samples(x_new), exact, rtol=1e-10)
 
 
+def _exact_log_evidence_by_enumeration(X, K, alpha0, beta0, m0, nu0, W0_inv):
+    """log p(X) of the Bayesian mixture: a sum over all K^N labellings of the Dirichlet-multinomial
+    probability of the labels times each cluster's closed-form Gauss-Wishart evidence."""
+    import itertools
+
+    from scipy.special import gammaln
+
+    terms = []
+    for z in itertools.product(range(K), repeat=len(X)):
+        z = np.array(z)
+        t = gammaln(K * alpha0) - gammaln(len(X) + K * alpha0)
+        for k in range(K):
+            nk = np.sum(z == k)
+            t += gammaln(nk + alpha0) - gammaln(alpha0)
+            if nk:
+                t += normal_wishart_log_evidence(X[z == k], beta0, m0, nu0, W0_inv)
+        terms.append(t)
+    return logsumexp(terms)
+
+
+@pytest.mark.parametrize("sep", [10.0, 3.0])
+def test_elbo_plus_log_k_factorial_against_the_exact_evidence(sep):
+    """Bishop §10.2.4: with separated clusters, ELBO + log K! closes the gap to the exact log p(X)."""
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, 5), rng.normal(sep, 1, 5)][:, None]
+    priors = dict(mean_precision_prior=0.1, mean_prior=[sep / 2], degrees_of_freedom_prior=2.0,
+                  covariance_prior=[[1.0]])
+    log_px = _exact_log_evidence_by_enumeration(X, 2, 1.0, 0.1, np.array([sep / 2]), 2.0, np.array([[1.0]]))
+    model = BayesianGaussianMixture(2, weight_concentration_prior=1.0, tol=1e-10, max_iter=1000, n_init=2,
+                                    random_state=0, **priors).fit(X)
+    corrected = model.elbo_ + np.log(2)
+    assert corrected < log_px  # still a lower bound
+    if sep == 10.0:
+        assert log_px - corrected < 1e-3  # the correction closes the whole log 2 gap
+    else:
+        assert log_px - corrected > 0.1  # overlapping clusters: the copies of q overlap too
+
+
 def test_predictive_density_is_mixture_of_scipy_student_t():
     rng = np.random.default_rng(3)
     X = two_blobs(rng, N=80, D=3)
@@ -501,6 +606,10 @@ def test_bad_data_raises():
     (lambda: fit_kl(lambda z: z, "sideways"), "direction"),
     (lambda: fit_kl(lambda z: stats.norm.logpdf(z, 0, 30), "forward"), "integrates"),
     (lambda: fit_kl("not a function"), "target_logpdf"),
+    (lambda: fit_kl(lambda z: -0.5 * z**2, "reverse", tol=0.0), "tol"),
+    (lambda: fit_kl(lambda z: np.where(z > 0, -np.inf, 0.0), "reverse"), "finite"),
+    (lambda: gaussian_expectation(lambda z: np.sin(1e6 * z), 0.0, 1.0, max_panels=64), "did not settle"),
+    (lambda: cavi_gaussian_rate(np.array([[1.0, 2.0], [2.0, 1.0]])), "prec"),
     (lambda: cavi_univariate_gaussian(np.array([1.0, 2.0]), (0.0, -1.0, 1.0, 1.0)), "lambda0"),
     (lambda: cavi_univariate_gaussian(np.array([[1.0, 2.0]])), "1-D"),
     (lambda: cavi_univariate_gaussian(np.array([1.0, np.nan])), "NaN"),
