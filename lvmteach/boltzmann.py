@@ -28,7 +28,7 @@ from collections import namedtuple
 import numpy as np
 from scipy.special import expit
 
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .exceptions import ConvergenceWarning
 from .numerics import logsumexp, softplus
 from .validation import (
@@ -762,7 +762,7 @@ class RBM(BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
-class DBN(BaseEstimator):
+class DBN(TransformerMixin, BaseEstimator):
     """Deep belief net (Hinton, Osindero & Teh 2006) trained greedily, layer by layer.
 
     The first RBM is fitted to the data; each next RBM is fitted to the previous layer's

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import linalg
 
 from .base import BaseEstimator, check_is_fitted
-from .em import EMMixin, fit_em
+from .em import EMMixin, check_em_settings, fit_em
 from .validation import (
     check_array,
     check_in,
@@ -293,7 +293,7 @@ def _check_n_components(q, D, *, allow_full=False):
     if q > limit:
         raise ValueError(
             f"n_components={q} must be {'at most' if allow_full else 'less than'} the number of "
-            f"features D={D}"
+            f"features, but X has {D} feature(s)"
             + ("" if allow_full else "; a latent space as large as the data leaves no noise to model")
             + "; decrease n_components"
         )
@@ -456,13 +456,16 @@ class PPCA(_LinearGaussian):
     Attributes
     ----------
     mean_ (D,), W_ (D, q), sigma2_ (the noise variance σ²), components_ = W_ᵀ;
-    for EM also history_ (mean log-likelihood per iteration, never decreasing), n_iter_,
-    converged_, lower_bound_.
+    n_iter_ and converged_ (1 and True for the closed form); for EM also history_ (mean
+    log-likelihood per iteration, never decreasing) and lower_bound_.
 
     The closed form is unique only up to a rotation W R; compare W Wᵀ, not W.
     """
 
     _allows_nan = True
+
+    def _declared_tags(self):
+        return {"allow_nan": self.method == "em"}  # NaN means "missing" to EM only
 
     def __init__(self, n_components=2, *, method="closed_form", max_iter=1000, tol=1e-8, n_init=1, random_state=None):
         self.n_components = n_components
@@ -478,6 +481,7 @@ class PPCA(_LinearGaussian):
     def fit(self, X, y=None):
         """Fit by the closed form or by EM; returns self."""
         check_in(self.method, "method", ("closed_form", "em"))
+        check_em_settings(self)  # refused for both methods, although the closed form uses none
         X = check_array(X, allow_nan=True, min_samples=2)
         if self.method == "closed_form" and np.isnan(X).any():
             raise ValueError(
@@ -499,6 +503,8 @@ class PPCA(_LinearGaussian):
                     "the data lie in a subspace of dimension <= n_components, so the noise "
                     "variance sigma2 is 0; decrease n_components"
                 )
+            self.n_iter_ = 1  # one eigendecomposition
+            self.converged_ = True
             return self
         data = _Prepared(X, observed if has_nan else None)
         if np.all(data.var_x == 0):

@@ -289,6 +289,9 @@ class NMF(BaseEstimator):
     ----------
     components_ : (K, D)
         H, the parts.
+    activations_ : (N, K)
+        W of the last training iteration, the partner of ``components_`` in ``history_`` and
+        ``reconstruction_err_`` (``transform(X)`` solves for W again with H fixed).
     reconstruction_err_ : float
         ``sqrt(2 * loss)``: the Frobenius norm ``‖X − WH‖`` for the Frobenius loss.
     history_ : (n_iter_ + 1,)
@@ -296,6 +299,8 @@ class NMF(BaseEstimator):
     n_iter_ : int
     converged_ : bool
     """
+
+    _declared = {"positive_only": True}
 
     def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None):
         self.n_components = n_components
@@ -319,8 +324,8 @@ class NMF(BaseEstimator):
             raise ValueError(f"{name} is all zeros; multiplicative updates would never move it")
         return A.copy()
 
-    def fit_transform(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X`` (N, D) and return W (N, K)."""
+    def fit(self, X, y=None, W=None, H=None):
+        """Fit the model to ``X`` (N, D); returns self."""
         X = self._check_X(X)
         N, D = X.shape
         K = check_positive_int(self.n_components, "n_components")
@@ -335,7 +340,7 @@ class NMF(BaseEstimator):
         tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
         if init == "custom":
             if W is None or H is None:
-                raise ValueError("init='custom' needs both W and H: call fit_transform(X, W=W0, H=H0)")
+                raise ValueError("init='custom' needs both W and H: call fit(X, W=W0, H=H0)")
             W = self._check_factor(W, (N, K), "W")
             H = self._check_factor(H, (K, D), "H")
         else:
@@ -344,6 +349,7 @@ class NMF(BaseEstimator):
             W, H = initialize_nmf(X, K, init, check_random_state(self.random_state))
         W, H, n_iter, history, converged = _fit_multiplicative(X, W, H, beta_loss, max_iter, tol)
         self.components_ = H
+        self.activations_ = W
         self.n_components_ = K
         self.n_features_in_ = D
         self.history_ = history
@@ -356,12 +362,15 @@ class NMF(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        return W
-
-    def fit(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X``; returns self."""
-        self.fit_transform(X, W=W, H=H)
         return self
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Fit the model to ``X`` and return ``transform(X)``, the activations W (N, K).
+
+        The W of the last training iteration was computed before the last update of H; the
+        activations for the final parts H (what ``transform`` returns) can differ from it.
+        """
+        return self.fit(X, W=W, H=H).transform(X)
 
     def transform(self, X):
         """Activations W for new data with the parts H = ``components_`` fixed.

@@ -14,11 +14,13 @@ live in the dict ``layer.params`` and the gradients of the loss with respect to 
 containers that :class:`Adam` updates in place.
 """
 
+import numbers
+
 import numpy as np
 
 from .exceptions import TrainingDivergedError  # noqa: F401  (re-exported: nn.TrainingDivergedError)
 from .numerics import softplus  # noqa: F401  (re-exported: nn.softplus)
-from .validation import check_random_state
+from .validation import check_option, check_positive_int, check_random_state
 
 __all__ = [
     "TrainingDivergedError",
@@ -212,6 +214,19 @@ class Sequential(Layer):
         return f"Sequential({', '.join(map(repr, self.layers))})"
 
 
+def check_hidden_sizes(hidden_sizes):
+    """Return ``hidden_sizes`` (an int or a sequence of ints >= 1) as a tuple of ints."""
+    if isinstance(hidden_sizes, numbers.Integral):
+        hidden_sizes = (hidden_sizes,)
+    try:
+        sizes = tuple(hidden_sizes)
+    except TypeError:
+        raise ValueError(f"hidden_sizes must be a tuple of positive integers, got {hidden_sizes!r}") from None
+    for h in sizes:
+        check_positive_int(h, "each entry of hidden_sizes")
+    return sizes
+
+
 def mlp(sizes, *, activation="tanh", random_state=None, last_scale=1.0):
     """A multilayer perceptron: Dense layers of the given ``sizes`` with ``activation`` between
     them (none after the last). ``mlp([64, 256, 4])`` is Dense(64, 256), Tanh, Dense(256, 4)."""
@@ -221,7 +236,7 @@ def mlp(sizes, *, activation="tanh", random_state=None, last_scale=1.0):
         last = i == len(sizes) - 2
         layers.append(Dense(n_in, n_out, random_state=rng, scale=last_scale if last else 1.0))
         if not last:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(check_option(activation, "activation", ACTIVATIONS)())
     return Sequential(layers)
 
 

@@ -259,13 +259,16 @@ class DictionaryLearning(BaseEstimator):
         self.transform_max_iter = transform_max_iter
         self.random_state = random_state
 
+    def fit_transform(self, X, y=None):
+        """Learn the dictionary and return ``transform(X)``, the codes (N, K) over it.
+
+        The codes of the last alternation were computed before the last dictionary update;
+        the codes over the final dictionary (what ``transform`` returns) can differ from them.
+        """
+        return self.fit(X).transform(X)
+
     def fit(self, X, y=None):
         """Learn the dictionary from ``X`` (N, D); returns self."""
-        self.fit_transform(X)
-        return self
-
-    def fit_transform(self, X, y=None):
-        """Learn the dictionary and return the codes (N, K) of ``X``."""
         K = check_positive_int(self.n_components, "n_components")
         X = check_array(X)
         if K > X.shape[0]:
@@ -307,7 +310,7 @@ class DictionaryLearning(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        return codes
+        return self
 
     @staticmethod
     def _code_step(X, codes, dictionary, alpha, max_iter):

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import digamma, gammaln
 
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .em import EMMixin, fit_em
 from .validation import (
     check_count_matrix,
@@ -158,7 +158,7 @@ def plsa_m_step(R, doc_topic, topic_word):
     return new_doc_topic, new_topic_word
 
 
-class PLSA(EMMixin, BaseEstimator):
+class PLSA(TransformerMixin, EMMixin, BaseEstimator):
     """Probabilistic latent semantic analysis (Hofmann 1999), fitted by EM.
 
     p(w | d) = Σ_k θ_dk β_kw: each document is a mixture of K topics, each topic a
@@ -185,6 +185,8 @@ class PLSA(EMMixin, BaseEstimator):
         Log-likelihood per word after each E-step (never decreases).
     n_iter_, converged_, lower_bound_
     """
+
+    _declared = {"positive_only": True, "sparse": True}
 
     def __init__(self, n_topics=10, *, max_iter=200, tol=1e-6, n_init=1, random_state=None):
         self.n_topics = n_topics
@@ -372,7 +374,7 @@ def lda_elbo(X, gamma, lam, alpha, eta, log_norm=None):
     return float(log_norm + doc_part + topic_part)
 
 
-class LDA(EMMixin, BaseEstimator):
+class LDA(TransformerMixin, EMMixin, BaseEstimator):
     """Latent Dirichlet allocation fitted by variational EM (Blei, Ng & Jordan 2003).
 
     The "smoothed" LDA: θ_d ~ Dir(α), β_k ~ Dir(η), z_dn ~ θ_d, w_dn ~ β_{z_dn}. The
@@ -417,6 +419,8 @@ class LDA(EMMixin, BaseEstimator):
         ELBO per word after each E-step (never decreases).
     n_iter_, converged_, lower_bound_
     """
+
+    _declared = {"positive_only": True, "sparse": True}
 
     def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None):
         self.n_topics = n_topics
@@ -610,7 +614,7 @@ def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
     return delta
 
 
-class GibbsLDA(BaseEstimator):
+class GibbsLDA(TransformerMixin, BaseEstimator):
     """LDA by collapsed Gibbs sampling (Griffiths & Steyvers 2004).
 
     θ and β are integrated out analytically; the sampler visits the topic assignment z_i of
@@ -645,6 +649,8 @@ class GibbsLDA(BaseEstimator):
     log_joint_ : (n_iter + 1,)
         log p(w, z) of the initial state and after every sweep, kept up to date incrementally.
     """
+
+    _declared = {"positive_only": True, "sparse": True, "non_deterministic": True}
 
     def __init__(self, n_topics=10, *, alpha=None, eta=None, n_iter=200, burn_in=None, random_state=None):
         self.n_topics = n_topics
