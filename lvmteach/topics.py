@@ -227,13 +227,18 @@ class PLSA(TransformerMixin, EMMixin, BaseEstimator):
         """θ for new documents ("folding in"): EM over θ with the topics β held fixed."""
         check_is_fitted(self, "components_")
         X = check_n_features(_check_X(X), self.n_features_in_)
+        max_iter = check_positive_int(max_iter, "max_iter")
+        tol = check_positive_scalar(tol, "tol", allow_zero=True)
         doc_topic = np.full((X.shape[0], self.components_.shape[0]), 1.0 / self.components_.shape[0])
+        # Each document stops by its own rule (its θ does not depend on the rest of the batch).
+        iterating = np.ones(X.shape[0], dtype=bool)
         for _ in range(max_iter):
             _, R = plsa_e_step(X, doc_topic, self.components_)
             new, _ = plsa_m_step(R, doc_topic, self.components_)
-            change = np.max(np.abs(new - doc_topic))
-            doc_topic = new
-            if change < tol:
+            changed = iterating & (np.max(np.abs(new - doc_topic), axis=1) >= tol)
+            doc_topic[iterating] = new[iterating]
+            iterating = changed
+            if not iterating.any():
                 break
         return doc_topic
 
@@ -316,6 +321,9 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
     loc_b = exp_topic_word.T[words]  # (nnz, K): b_kw at each non-zero, gathered once per E-step
     loc_indptr = np.concatenate([[0], np.cumsum(lengths[active])])
     b_T = np.ascontiguousarray(exp_topic_word.T)
+    # Each document stops by its own rule, so its γ does not depend on which other documents
+    # share the batch: a converged document is never updated again.
+    iterating = np.ones(active.size, dtype=bool)
     for _ in range(max_doc_iter):
         if active.size == 0:
             break
@@ -323,13 +331,14 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
         norm = np.maximum(_dot_at_nonzeros(a, loc_docs, loc_b), _TINY)  # n_dw at the non-zeros
         R = sp.csr_matrix((loc_counts / norm, loc_words, loc_indptr), shape=(active.size, V))
         new = alpha + a * (R @ b_T)  # γ_dk = α + a_dk Σ_w R_dw b_kw   (eq. lda-gamma)
-        changed = np.abs(new - gamma[active]).mean(axis=1) >= doc_tol
-        gamma[active] = new
-        exp_doc_topic[active] = np.exp(dirichlet_expectation(new))
+        changed = iterating & (np.abs(new - gamma[active]).mean(axis=1) >= doc_tol)
+        gamma[active[iterating]] = new[iterating]
+        exp_doc_topic[active[iterating]] = np.exp(dirichlet_expectation(new[iterating]))
+        iterating = changed
         if not changed.any():
             break
         # Drop the converged documents from the packed arrays once they are half of them (until
-        # then they are updated along: an extra coordinate-ascent step never lowers the ELBO).
+        # then they are computed along, and their results discarded).
         if 2 * changed.sum() <= changed.size:
             keep = changed[loc_docs]
             loc_b, loc_words, loc_counts = loc_b[keep], loc_words[keep], loc_counts[keep]
@@ -337,6 +346,7 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
             loc_docs = np.repeat(np.arange(kept_lengths.size), kept_lengths)
             loc_indptr = np.concatenate([[0], np.cumsum(kept_lengths)])
             active = active[changed]
+            iterating = np.ones(active.size, dtype=bool)
     # Final statistics with the final γ (the M-step's φ must be the one γ implies).
     norm = np.maximum(_dot_at_nonzeros(exp_doc_topic, docs, exp_topic_word.T[words]), _TINY)
     R = _sparse_at(counts / norm, docs, words, (N, V))
@@ -413,8 +423,10 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         λ, the variational Dirichlet parameters of the topics (as in scikit-learn).
     topic_word_ : (K, V)
         E_q[β_k] = λ_k / Σ_w λ_kw, the topics as distributions (rows sum to 1).
+    gamma_ : (N, K)
+        γ of the training documents for the final λ (the E-step of :meth:`transform`).
     doc_topic_ : (N, K)
-        γ of the training documents.
+        E_q[θ_d] = γ_d / Σ_k γ_dk of the training documents: equal to ``transform(X)``.
     history_ : (n_iter_,)
         ELBO per word after each E-step (never decreases).
     n_iter_, converged_, lower_bound_
@@ -449,6 +461,10 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         self._n_tokens = max(float(X.sum()), 1.0)
         fit_em(self, X)
         self.n_features_in_ = X.shape[1]
+        # The EM loop's γ were warm-started and precede the last update of λ; recompute them
+        # for the final λ as transform does, so that doc_topic_ == transform(X).
+        _, self.gamma_, _ = self._gamma(X)
+        self.doc_topic_ = self.gamma_ / self.gamma_.sum(axis=1, keepdims=True)
         return self
 
     @property
@@ -468,13 +484,13 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         else:
             # scikit-learn's initialisation: λ_kw ~ Gamma(100, 1/100), i.e. near 1 with 10% noise.
             self.components_ = rng.gamma(100.0, 0.01, size=(self._K, X.shape[1]))
-        self.doc_topic_ = None
+        self.gamma_ = None
 
     def _e_step(self, X):
         gamma, sstats, log_norm = lda_e_step(
-            X, self.components_, self._alpha, self.doc_topic_, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
+            X, self.components_, self._alpha, self.gamma_, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
         )
-        self.doc_topic_ = gamma
+        self.gamma_ = gamma
         elbo = lda_elbo(X, gamma, self.components_, self._alpha, self._eta, log_norm=log_norm)
         return elbo / self._n_tokens, sstats
 
@@ -482,10 +498,10 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         self.components_ = lda_m_step(sstats, self._eta)
 
     def _get_parameters(self):
-        return (self.components_, self.doc_topic_)
+        return (self.components_, self.gamma_)
 
     def _set_parameters(self, params):
-        self.components_, self.doc_topic_ = params
+        self.components_, self.gamma_ = params
 
     def _gamma(self, X):
         check_is_fitted(self, "components_")
@@ -705,6 +721,7 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "components_")
         X = check_n_features(_check_X(X), self.n_features_in_)
+        n_iter = check_positive_int(n_iter, "n_iter", minimum=2)  # the second half is averaged
         rng = check_random_state(random_state)
         K = self.components_.shape[0]
         N = X.shape[0]

@@ -182,7 +182,7 @@ def check_count_matrix(X, *, name="X"):
     if X.shape[1] == 0:
         raise ValueError(
             f"{name} has an empty vocabulary: 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
-            "required"
+            "required; pass at least one word column"
         )
     if not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinity; counts must be finite")
