@@ -421,6 +421,17 @@ class _LinearGaussian(EMMixin, BaseEstimator):
         return W, np.full(D, scale)
 
 
+def _constant_features(X, var_x):
+    """Indices of the features that are constant up to round-off.
+
+    ``var == 0`` misses most constants: the variance of a column of 0.1s comes out as 1.9e-34,
+    the round-off of its mean squared. A feature is constant when its standard deviation is
+    below a few hundred ulps of its largest magnitude.
+    """
+    max_abs = np.nanmax(np.abs(X), axis=0)
+    return np.flatnonzero(np.sqrt(var_x) <= 256 * np.finfo(float).eps * max_abs)
+
+
 class _Prepared:
     """Data as EM sees it: centred once (N, D), the column variances, and the observed mask."""
 
@@ -497,21 +508,28 @@ class PPCA(_LinearGaussian):
         self.n_features_in_ = D
         if self.method == "closed_form":
             self.mean_, self.W_, self.sigma2_ = ppca_closed_form(X, q)
-            total = np.sum(self.W_**2) + D * self.sigma2_
-            if self.sigma2_ <= 1e-12 * total:  # zero up to round-off
-                raise ValueError(
-                    "the data lie in a subspace of dimension <= n_components, so the noise "
-                    "variance sigma2 is 0; decrease n_components"
-                )
+            self._check_noise()
             self.n_iter_ = 1  # one eigendecomposition
             self.converged_ = True
             return self
         data = _Prepared(X, observed if has_nan else None)
-        if np.all(data.var_x == 0):
-            raise ValueError("every feature of X is constant; PPCA needs variation in the data")
+        if _constant_features(X, data.var_x).size == D:
+            raise ValueError(
+                "every feature of X is constant (or all rows are identical); PPCA needs variation "
+                "in the data"
+            )
         fit_em(self, data)
+        self._check_noise()
         self.mean_ = self.mean_ + data.shift
         return self
+
+    def _check_noise(self):
+        total = np.sum(self.W_**2) + self.W_.shape[0] * self.sigma2_
+        if not self.sigma2_ > 1e-12 * total:  # zero up to round-off (EM drives it there)
+            raise ValueError(
+                "the data lie in a subspace of dimension <= n_components, so the noise "
+                "variance sigma2 is 0 and the likelihood is unbounded; decrease n_components"
+            )
 
     def _initialize(self, data, rng):
         self.W_, psi = self._random_start(data, rng)
@@ -604,7 +622,7 @@ class FactorAnalysis(_LinearGaussian):
         D = X.shape[1]
         _check_n_components(self.n_components, D)
         data = _Prepared(X)
-        constant = np.flatnonzero(data.var_x == 0)
+        constant = _constant_features(X, data.var_x)
         if constant.size:
             raise ValueError(
                 f"feature(s) {constant.tolist()} of X are constant; with a zero variance the "

@@ -28,6 +28,7 @@ from .validation import (
     check_in,
     check_n_features,
     check_nonnegative,
+    check_scale,
     check_positive_int,
     check_positive_scalar,
     check_random_state,
@@ -197,6 +198,9 @@ def initialize_nmf(X, K, init="random", rng=None):
     ``'nndsvda'``: the same with the zeros replaced by ``mean(X)``.
     """
     N, D = X.shape
+    check_in(init, "init", ("random", "nndsvd", "nndsvda"))
+    if init != "random" and K > min(N, D):
+        raise ValueError(f"init={init!r} needs K <= min(N, D) = {min(N, D)}; use init='random'")
     if init == "random":
         rng = check_random_state(rng)
         avg = np.sqrt(X.mean() / K)
@@ -241,11 +245,14 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     earlier: stop when the decrease is below ``tol`` times ``e`` at the start.
     """
     data_term = _data_term(X, beta_loss)
+    scale = abs(data_term) + (0.0 if beta_loss == "frobenius" else float(X.sum()))
     history = []
     previous_error = error_at_init = None
     for n_iter in range(max_iter + 1):
         # The W update also returns the loss of the factors after n_iter iterations.
         W_new, loss = multiplicative_update_W(X, W, H, beta_loss, return_loss=True, data_term=data_term)
+        if loss < 1e-6 * scale:  # the expanded loss has cancelled most of its digits: recompute
+            loss = beta_divergence(X, W, H, beta_loss)
         history.append(loss)
         error = np.sqrt(2.0 * max(loss, 0.0))
         if n_iter == 0:
@@ -271,7 +278,8 @@ class NMF(BaseEstimator):
     Parameters
     ----------
     n_components : int
-        K, the number of parts; at most ``min(N, D)``.
+        K, the number of parts (more than ``min(N, D)`` is allowed with ``init='random'`` or
+        ``'custom'``; the parts are then not unique).
     beta_loss : {'frobenius', 'kullback-leibler'}
         The loss: ``½‖X − WH‖²`` (Gaussian noise) or the generalised KL divergence (Poisson).
     init : {'random', 'nndsvd', 'nndsvda', 'custom'}
@@ -311,7 +319,7 @@ class NMF(BaseEstimator):
         self.random_state = random_state
 
     def _check_X(self, X):
-        X = check_nonnegative(check_array(X))
+        X = check_scale(check_nonnegative(check_array(X)))
         if X.max() == 0:
             raise ValueError("X is all zeros; there is nothing to factorise")
         return X
@@ -326,16 +334,16 @@ class NMF(BaseEstimator):
 
     def fit(self, X, y=None, W=None, H=None):
         """Fit the model to ``X`` (N, D); returns self."""
-        X = self._check_X(X)
-        N, D = X.shape
-        K = check_positive_int(self.n_components, "n_components")
-        if K > min(N, D):
-            raise ValueError(
-                f"n_components={K} is larger than the data allow: X has shape {X.shape}, so at "
-                f"most min(N, D) = {min(N, D)} parts can be identified; decrease n_components"
-            )
         beta_loss = check_in(self.beta_loss, "beta_loss", BETA_LOSSES)
         init = check_in(self.init, "init", INITS)
+        X = self._check_X(X)
+        N, D = X.shape
+        K = check_positive_int(self.n_components, "n_components")  # K > min(N, D) is allowed
+        if K > min(N, D) and init in ("nndsvd", "nndsvda"):
+            raise ValueError(
+                f"init={init!r} needs n_components <= min(N, D) = {min(N, D)} singular vectors "
+                f"(X has shape {X.shape}); use init='random' or decrease n_components"
+            )
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
         if init == "custom":

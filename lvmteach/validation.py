@@ -20,6 +20,7 @@ __all__ = [
     "check_positive_int",
     "check_positive_scalar",
     "check_random_state",
+    "check_scale",
     "check_in",
     "check_option",
 ]
@@ -123,6 +124,27 @@ def _as_float_array(X, name):
             f"{name} must be an array of numbers; converting it failed (argument must be a "
             f"string or a number): {exc}"
         ) from None
+
+
+def check_scale(X, *, name="X"):
+    """Raise unless the sum of squares of ``X`` is a normal float64 with all its digits.
+
+    Models whose objective is a sum of squares (NMF, sparse coding) cannot represent it when
+    the entries reach ~1e150 (the squares overflow to infinity, then inf − inf = NaN) or when
+    every non-zero entry is below ~1e-146 (the squares underflow and lose their digits). The
+    models are equivariant to rescaling, so the fix is to rescale the data.
+    """
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big == 0.0:
+        return X
+    info = np.finfo(np.float64)
+    log_sq = 2.0 * np.log(big)  # in logs: the squares themselves may overflow
+    if log_sq + np.log(X.size) > np.log(info.max / 1e4) or log_sq < np.log(info.tiny / info.eps):
+        raise ValueError(
+            f"{name} has entries up to {big:.3g} in magnitude; the squared loss of such data "
+            "cannot be represented in float64. Rescale it, e.g. X / np.abs(X).max()"
+        )
+    return X
 
 
 def check_n_features(X, n_features, *, name="X"):

@@ -233,7 +233,7 @@ def test_sklearn_clone_works():
     [
         ({}, -counts(), "negative"),
         ({}, np.zeros((5, 4)), "all zeros"),
-        ({"n_components": 7}, counts(N=6, D=10), "larger than the data allow"),
+        ({"n_components": 7, "init": "nndsvd"}, counts(N=6, D=10), "init='nndsvd' needs n_components <= min"),
         ({"n_components": 0}, counts(), "n_components"),
         ({"beta_loss": "itakura-saito"}, counts(), "beta_loss"),
         ({"init": "svd"}, counts(), "init"),
