@@ -33,6 +33,7 @@ from scipy import linalg
 
 from .base import BaseEstimator, check_is_fitted
 from .em import EMMixin, check_em_settings, fit_em
+from .numerics import cholesky_or_raise, log_det_from_cholesky
 from .validation import (
     check_array,
     check_in,
@@ -345,6 +346,25 @@ class PCA(BaseEstimator):
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
+
+    def score_samples(self, X):
+        """log p(x_n) under the probabilistic PCA these axes imply, shape (N,) (as scikit-learn).
+
+        The model is 𝒩(x̄, C) with C = U_q (Λ_q − σ² I) U_qᵀ + σ² I and σ² the mean of the
+        discarded eigenvalues (:func:`ppca_closed_form`; σ² = 0 when q = D).
+        """
+        check_is_fitted(self, "components_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        q, D = self.components_.shape
+        sigma2 = float(self.eigenvalues_[q:].mean()) if q < D else 0.0
+        C = (self.components_.T * (self.explained_variance_ - sigma2)) @ self.components_ + sigma2 * np.eye(D)
+        L = cholesky_or_raise(C, "model covariance", "the data are degenerate; decrease n_components")
+        R = linalg.solve_triangular(L, (X - self.mean_).T, lower=True, check_finite=False)
+        return -0.5 * (D * np.log(2 * np.pi) + np.einsum("dn,dn->n", R, R) + log_det_from_cholesky(L))
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per sample (see :meth:`score_samples`)."""
+        return float(np.mean(self.score_samples(X)))
 
     def inverse_transform(self, Z):
         """Reconstruction x̂ = x̄ + U_q z from coordinates ``Z`` (N, q) (eq. :eq:`pca-recon`)."""

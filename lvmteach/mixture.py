@@ -297,6 +297,7 @@ def precision_cholesky(covariances, covariance_type):
     per component, never an explicit inverse. The log-density then needs only
     ``(x − μ)ᵀ prec_chol`` and ``log det Λ^{1/2} = Σ_d log prec_chol_dd``.
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     hint = (
         "a component has collapsed (too few distinct points, or duplicated points). Decrease "
         "n_components, increase reg_covar, or scale the data"
@@ -353,6 +354,7 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
     numbers when the data sit far from the origin, so pass T only for centred data (as
     :class:`GaussianMixture` does during ``fit``).
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     N, D = X.shape
     K = means.shape[0]
     if covariance_type == "full" and T is not None:
@@ -430,6 +432,7 @@ def m_step(X, resp, covariance_type, reg_covar, T=None):
 
     Returns ``(weights, means, covariances)``.
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     N, D = X.shape
     K = resp.shape[1]
     nk = resp.sum(axis=0) + _TINY

@@ -295,17 +295,25 @@ def numerical_gradient(f, x, eps=1e-6):
 
     ``f()`` takes no arguments and reads ``x``, which is perturbed in place and restored.
     The error is O(ε²) from truncation plus O(δ/ε) from round-off (δ ≈ 1e-16 · |f|).
+
+    ``x`` must be a floating-point NumPy array (an integer array cannot hold x ± ε); any memory
+    order works, since entries are addressed by index, not through a flattened view (which
+    for a Fortran-ordered array would be a copy, and the perturbations would never reach f).
     """
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise ValueError(
+            "x must be a floating-point numpy array that f reads (it is perturbed in place), got "
+            f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}; use np.asarray(x, dtype=float)"
+        )
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
         f_plus = f()
-        flat[i] = old - eps
+        x[i] = old - eps
         f_minus = f()
-        flat[i] = old
-        gflat[i] = (f_plus - f_minus) / (2 * eps)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 

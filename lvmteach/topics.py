@@ -25,6 +25,7 @@ from scipy.special import digamma, gammaln
 from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .em import EMMixin, fit_em
 from .validation import (
+    check_array,
     check_count_matrix,
     check_n_features,
     check_positive_int,
@@ -95,11 +96,16 @@ def match_topics(topics, true_topics):
     """
     from scipy.optimize import linear_sum_assignment
 
-    topics = np.asarray(topics, dtype=float)
-    true_topics = np.asarray(true_topics, dtype=float)
-    if topics.ndim != 2 or true_topics.ndim != 2 or topics.shape[1] != true_topics.shape[1]:
+    topics = check_array(topics, name="topics")
+    true_topics = check_array(true_topics, name="true_topics")
+    if topics.shape[1] != true_topics.shape[1]:
         raise ValueError(
-            f"topics {topics.shape} and true_topics {true_topics.shape} must be 2-D with the same number of words"
+            f"topics {topics.shape} and true_topics {true_topics.shape} must have the same number of words"
+        )
+    if topics.shape[0] < true_topics.shape[0]:
+        raise ValueError(
+            f"cannot match {true_topics.shape[0]} true topics with only {topics.shape[0]} learned "
+            "ones; each true topic needs its own learned topic"
         )
     cost = 0.5 * np.abs(topics[:, None, :] - true_topics[None, :, :]).sum(axis=2)  # (K_learned, K_true)
     rows, cols = linear_sum_assignment(cost)
@@ -520,12 +526,20 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         Only the documents' part of the ELBO is used (the data term and the KL of θ_d); the
         topics' KL term of λ is a property of the training fit, not of ``X``. Lower is better.
         """
+        return float(np.exp(-self.score(X)))
+
+    def score(self, X, y=None):
+        """The documents' ELBO per word of ``X`` (higher is better): −log :meth:`perplexity`.
+
+        A lower bound on log p(X) / (number of words) with λ fixed, comparable to
+        ``PLSA.score``. (scikit-learn's ``score`` is the total bound, topics' KL included.)
+        """
         X, gamma, log_norm = self._gamma(X)
         K = gamma.shape[1]
         e_log_theta = dirichlet_expectation(gamma)
         bound = log_norm + np.sum((self._alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(self._alpha))
         bound += np.sum(gammaln(K * self._alpha) - gammaln(gamma.sum(axis=1)))
-        return float(np.exp(-bound / max(float(X.sum()), 1.0)))
+        return float(bound / max(float(X.sum()), 1.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,9 +547,18 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
+_MAX_TOKENS = 1e9  # a topic, a document and a word index per token: 24 GB of int64
+
+
 def _tokens(X):
     """One entry per word token: (doc, word) arrays, documents in order."""
     docs, words, counts = _nonzeros(X)
+    n_tokens = float(counts.sum())
+    if n_tokens > _MAX_TOKENS:
+        raise ValueError(
+            f"X holds {n_tokens:.3g} word tokens; Gibbs sampling keeps a topic per token, so at "
+            f"most {_MAX_TOKENS:.0e} are supported. Use LDA (variational EM) or fewer documents"
+        )
     reps = counts.astype(np.int64)
     return np.repeat(docs, reps), np.repeat(words, reps)
 

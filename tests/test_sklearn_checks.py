@@ -135,9 +135,13 @@ EXPECTED_FAILURES = {
     "BayesianGaussianMixture": {"check_estimators_unfitted": NOT_FITTED},
     "BernoulliMixture": {"check_estimators_unfitted": NOT_FITTED, **_all(_DATA_CHECKS + _NEGATIVE, BINARY)},
     "BoltzmannMachine": _all(_DATA_CHECKS + _NEGATIVE, BINARY),
-    # (the checks of dtype object and NaN/inf pass: their data happen to lie in [0, 1], and DBN's
-    # fit_score_takes_y only fits.)
-    "RBM": _all(_but(_DATA_CHECKS, "check_dtype_object", "check_estimators_nan_inf") + _NEGATIVE + _TRANSFORMER_CHECKS, UNIT_INTERVAL),
+    # (the checks of dtype object, NaN/inf and fit_score_takes_y pass: their data lie in [0, 1].)
+    "RBM": _all(
+        _but(_DATA_CHECKS, "check_dtype_object", "check_estimators_nan_inf", "check_fit_score_takes_y")
+        + _NEGATIVE
+        + _TRANSFORMER_CHECKS,
+        UNIT_INTERVAL,
+    ),
     "DBN": _all(
         _but(_DATA_CHECKS, "check_dtype_object", "check_estimators_nan_inf", "check_fit_score_takes_y")
         + _NEGATIVE
