@@ -332,6 +332,8 @@ class PCA(BaseEstimator):
         q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
         if q > X.shape[0]:
             raise ValueError(f"n_components={q} exceeds the number of samples N={X.shape[0]}; decrease it")
+        if _constant_features(X, X.var(axis=0)).size == X.shape[1]:
+            raise ValueError("every feature of X is constant (or all rows are identical); PCA has no axes to find")
         self.mean_, self.components_, self.eigenvalues_ = principal_components(X, q)
         self.explained_variance_ = self.eigenvalues_[:q].copy()
         self.explained_variance_ratio_ = self.explained_variance_ / self.eigenvalues_.sum()
@@ -452,6 +454,22 @@ def _constant_features(X, var_x):
     return np.flatnonzero(np.sqrt(var_x) <= 256 * np.finfo(float).eps * max_abs)
 
 
+def _check_rank_bound(X, q, n_varying):
+    """Refuse data whose centred rank is surely <= q (then a noise variance -> 0 and the
+    likelihood is unbounded, and EM chases it into round-off).
+
+    The bound min(distinct rows − 1, varying features) is cheap; other rank-deficient data
+    are caught after the fit (PPCA's ``_check_noise``) or held by the noise floor (FA).
+    """
+    n_distinct = X.shape[0] if np.isnan(X).any() else len(np.unique(X, axis=0))
+    if min(n_distinct - 1, n_varying) <= q:
+        raise ValueError(
+            f"the data lie in a subspace of dimension <= n_components={q} ({n_distinct} distinct "
+            f"rows, {n_varying} varying features), so a noise variance is 0 and the likelihood is "
+            "unbounded; decrease n_components"
+        )
+
+
 class _Prepared:
     """Data as EM sees it: centred once (N, D), the column variances, and the observed mask."""
 
@@ -533,11 +551,13 @@ class PPCA(_LinearGaussian):
             self.converged_ = True
             return self
         data = _Prepared(X, observed if has_nan else None)
-        if _constant_features(X, data.var_x).size == D:
+        n_constant = _constant_features(X, data.var_x).size
+        if n_constant == D:
             raise ValueError(
                 "every feature of X is constant (or all rows are identical); PPCA needs variation "
                 "in the data"
             )
+        _check_rank_bound(X, q, D - n_constant)
         fit_em(self, data)
         self._check_noise()
         self.mean_ = self.mean_ + data.shift
@@ -648,6 +668,7 @@ class FactorAnalysis(_LinearGaussian):
                 f"feature(s) {constant.tolist()} of X are constant; with a zero variance the "
                 "factor-analysis likelihood is unbounded (psi_d -> 0). Drop those features"
             )
+        _check_rank_bound(X, self.n_components, D)
         self.n_features_in_ = D
         fit_em(self, data)
         self.mean_ = data.shift.copy()

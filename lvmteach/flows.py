@@ -351,7 +351,7 @@ class RealNVP(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Maximum likelihood by Adam over mini-batches; returns self."""
-        X = check_array(X, min_samples=2)
+        X = nn.check_data_scale(check_array(X, min_samples=2))
         batch_size = check_positive_int(self.batch_size, "batch_size")
         n_epochs = check_positive_int(self.n_epochs, "n_epochs")
         lr = check_positive_scalar(self.learning_rate, "learning_rate")

@@ -258,7 +258,7 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
         if n_iter == 0:
             previous_error = error_at_init = error
         elif tol > 0 and n_iter % 10 == 0:
-            if (previous_error - error) / error_at_init < tol:
+            if error_at_init == 0 or (previous_error - error) / error_at_init < tol:  # 0: exact fit
                 return W, H, n_iter, np.asarray(history), True
             previous_error = error
         if n_iter == max_iter:

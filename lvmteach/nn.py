@@ -214,6 +214,21 @@ class Sequential(Layer):
         return f"Sequential({', '.join(map(repr, self.layers))})"
 
 
+def check_data_scale(X, name="X", limit=1e8):
+    """Refuse training data far beyond the scale the initialisation assumes (entries of order 1).
+
+    Weights start at ~1/sqrt(fan-in), so inputs of 1e78 give pre-activations and squared errors
+    that overflow float64 (a loss of inf, then NaN). Returns ``X``.
+    """
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big > limit:
+        raise ValueError(
+            f"{name} has entries up to {big:.3g}; neural networks here assume data of order 1. "
+            "Standardise it first, e.g. (X - X.mean(axis=0)) / X.std(axis=0)"
+        )
+    return X
+
+
 def check_hidden_sizes(hidden_sizes):
     """Return ``hidden_sizes`` (an int or a sequence of ints >= 1) as a tuple of ints."""
     if isinstance(hidden_sizes, numbers.Integral):

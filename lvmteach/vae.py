@@ -213,7 +213,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Raises :class:`lvmteach.nn.TrainingDivergedError` if the loss becomes NaN or infinite.
         """
-        X = self._validate_data(X, reset=True)
+        X = nn.check_data_scale(self._validate_data(X, reset=True))
         batch_size = check_positive_int(self.batch_size, "batch_size")
         n_epochs = check_positive_int(self.n_epochs, "n_epochs")
         lr = check_positive_scalar(self.learning_rate, "learning_rate")
