@@ -27,7 +27,7 @@ from lvmteach.topics import LDA, PLSA, GibbsLDA
 from lvmteach.vae import VAE
 from lvmteach.variational import BayesianGaussianMixture
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 KINDS = ["normal", "constant-column", "duplicated-rows", "identical-rows", "one-hot", "zeros"]
 
@@ -177,7 +177,7 @@ def test_topic_models_refuse_or_stay_finite_and_monotone(make, X):
         _assert_history(model, increasing=True)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(X=count_data(max_exponent=1))  # a sampler's time grows with the number of tokens
 def test_gibbs_lda_refuses_or_stays_finite(X):
     model = _fit_or_refuse(GibbsLDA(2, n_iter=4, random_state=0), X)
@@ -205,7 +205,7 @@ def test_binary_models_refuse_or_stay_finite(make, X):
     [lambda: VAE(1, (4,), likelihood="gaussian", n_epochs=2, random_state=0), lambda: RealNVP(2, (4,), n_epochs=2, random_state=0)],
     ids=["VAE", "RealNVP"],
 )
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(X=real_data())
 def test_neural_models_refuse_or_stay_finite(make, X):
     model = _fit_or_refuse(make(), X)
