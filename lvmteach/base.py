@@ -18,7 +18,7 @@ import numpy as np
 
 from .exceptions import NotFittedError
 
-__all__ = ["BaseEstimator", "check_is_fitted"]
+__all__ = ["BaseEstimator", "TransformerMixin", "check_is_fitted"]
 
 
 class BaseEstimator:
@@ -81,16 +81,32 @@ class BaseEstimator:
             valid[name].set_params(**sub_params)
         return self
 
+    #: What the model accepts and how it behaves, for scikit-learn's checks (which then feed
+    #: it valid data): ``positive_only``, ``allow_nan`` (NaN means "missing"), ``sparse``
+    #: (scipy.sparse input), ``non_deterministic`` (a Monte Carlo estimate, e.g. a Gibbs
+    #: sampler's, whose exact numbers are not the point), ``requires_fit``. Override :meth:`_declared_tags` when a tag
+    #: depends on a parameter (PPCA accepts NaN only with ``method='em'``).
+    _declared = {}
+
+    def _declared_tags(self):
+        return dict(self._declared)
+
     def __sklearn_tags__(self):
         """Capability tags for scikit-learn >= 1.6 (pipelines and ``clone`` ask for them).
 
         Only scikit-learn calls this, so importing it here adds no run-time dependency.
         """
-        from sklearn.utils import Tags, TargetTags, TransformerTags
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
-        tags = Tags(estimator_type=getattr(self, "_estimator_type", None), target_tags=TargetTags(required=False))
+        tags = Tags(
+            estimator_type=getattr(self, "_estimator_type", None),
+            target_tags=TargetTags(required=False),
+            input_tags=InputTags(),
+        )
         if hasattr(self, "transform"):
             tags.transformer_tags = TransformerTags()
+        for key, value in self._declared_tags().items():
+            setattr(tags.input_tags if hasattr(tags.input_tags, key) else tags, key, value)
         return tags
 
     def __repr__(self):
@@ -107,6 +123,19 @@ class BaseEstimator:
                 continue
             shown.append(f"{name}={_short_repr(value)}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class TransformerMixin:
+    """``fit_transform(X)`` as ``fit(X).transform(X)``: the two always agree, by construction.
+
+    Models that learn a representation of the training data as a by-product (the last
+    E-step's responsibilities, NMF's W) could return it instead, but it was computed before
+    the last parameter update, so it would differ from ``transform`` on the same data.
+    """
+
+    def fit_transform(self, X, y=None):
+        """Fit the model to ``X`` and return ``transform(X)``."""
+        return self.fit(X).transform(X)
 
 
 def _same(value, default):

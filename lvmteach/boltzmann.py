@@ -28,7 +28,7 @@ from collections import namedtuple
 import numpy as np
 from scipy.special import expit
 
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .exceptions import ConvergenceWarning
 from .numerics import logsumexp, softplus
 from .validation import (
@@ -440,8 +440,9 @@ def contrastive_divergence(V, W, b, c, rng, k=1, H_chain=None):
     update instead, so the chain keeps running between parameter updates.
 
     Returns ``(grad_W, grad_b, grad_c, H_chain)``: the gradient estimates (averaged over the
-    rows) and the new hidden state of the chain (pass it back in for PCD).
+    rows) and the new hidden state of the chain (pass it back in for PCD). ``k >= 1``.
     """
+    k = check_positive_int(k, "k")
     PH = hidden_probs(V, W, c)
     H = sample_bernoulli(PH, rng) if H_chain is None else H_chain
     for _ in range(k):
@@ -721,13 +722,15 @@ class RBM(BaseEstimator):
 
         scikit-learn's ``BernoulliRBM.score_samples`` returns a random one-bit estimate of this
         sum (D times one randomly chosen term); this method computes the sum itself, so it is
-        deterministic (see :func:`pseudo_log_likelihood`).
+        deterministic (see :func:`pseudo_log_likelihood`). Like ``fit``, it accepts rows in
+        [0, 1]; for those the flipped unit is 1 − v_d (as in scikit-learn), and the sum is the
+        pseudo-log-likelihood proper only for binary rows.
         """
-        X = self._validated(X, binary=True)
+        X = self._validated(X)
         return pseudo_log_likelihood(X, *self._params())
 
     def score(self, X, y=None):
-        """Mean pseudo-log-likelihood of binary ``X``."""
+        """Mean pseudo-log-likelihood of ``X`` (see :meth:`score_samples`)."""
         return float(self.score_samples(X).mean())
 
     def log_partition_exact(self):
@@ -787,7 +790,7 @@ class RBM(BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
-class DBN(BaseEstimator):
+class DBN(TransformerMixin, BaseEstimator):
     """Deep belief net (Hinton, Osindero & Teh 2006) trained greedily, layer by layer.
 
     The first RBM is fitted to the data; each next RBM is fitted to the previous layer's

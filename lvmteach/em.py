@@ -41,6 +41,7 @@ from .validation import check_positive_int, check_positive_scalar, check_random_
 
 __all__ = [
     "EMMixin",
+    "check_em_settings",
     "em_rate_matrix",
     "fit_em",
     "fraction_missing_information",
@@ -110,6 +111,18 @@ def run_em(model, X, *, max_iter, tol):
     return history, False
 
 
+def check_em_settings(model):
+    """Validate ``max_iter``, ``n_init``, ``tol`` and ``random_state``; return them (rng last).
+
+    Also for models with a closed-form alternative to EM (PPCA), so that a bad setting is
+    refused whichever method is chosen.
+    """
+    max_iter = check_positive_int(model.max_iter, "max_iter")
+    n_init = check_positive_int(model.n_init, "n_init")
+    tol = check_positive_scalar(model.tol, "tol", allow_zero=True)
+    return max_iter, n_init, tol, check_random_state(model.random_state)
+
+
 def fit_em(model, X):
     """Fit ``model`` by EM with ``model.n_init`` restarts and keep the best.
 
@@ -117,10 +130,7 @@ def fit_em(model, X):
     with :class:`~lvmteach.exceptions.ConvergenceWarning` if the best restart did not converge.
     Returns the model.
     """
-    max_iter = check_positive_int(model.max_iter, "max_iter")
-    n_init = check_positive_int(model.n_init, "n_init")
-    tol = check_positive_scalar(model.tol, "tol", allow_zero=True)
-    rng = check_random_state(model.random_state)
+    max_iter, n_init, tol, rng = check_em_settings(model)
 
     best = None
     for _ in range(n_init):

@@ -33,3 +33,11 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     Raised instead of returning NaN parameters. What to do: lower ``learning_rate``,
     standardise the data, or use smaller initial weights.
     """
+
+
+class DataTypeError(TypeError, ValueError):
+    """The data are not numbers (a dict, a list of lists of mixed lengths, ...).
+
+    A ``ValueError`` like every other bad input in the package, and also a ``TypeError``,
+    which is what NumPy and scikit-learn raise for entries that cannot become a float.
+    """

@@ -32,7 +32,8 @@ import numpy as np
 from scipy import linalg
 
 from .base import BaseEstimator, check_is_fitted
-from .em import EMMixin, fit_em
+from .em import EMMixin, check_em_settings, fit_em
+from .numerics import cholesky_or_raise, log_det_from_cholesky
 from .validation import (
     check_array,
     check_in,
@@ -349,7 +350,7 @@ def _check_n_components(q, D, *, allow_full=False):
     if q > limit:
         raise ValueError(
             f"n_components={q} must be {'at most' if allow_full else 'less than'} the number of "
-            f"features D={D}"
+            f"features, but X has {D} feature(s)"
             + ("" if allow_full else "; a latent space as large as the data leaves no noise to model")
             + "; decrease n_components"
         )
@@ -396,6 +397,8 @@ class PCA(BaseEstimator):
         q = _check_n_components(self.n_components, X.shape[1], allow_full=True)
         if q > X.shape[0]:
             raise ValueError(f"n_components={q} exceeds the number of samples N={X.shape[0]}; decrease it")
+        if _constant_features(X, X.var(axis=0)).size == X.shape[1]:
+            raise ValueError("every feature of X is constant (or all rows are identical); PCA has no axes to find")
         self.mean_, self.components_, self.eigenvalues_ = principal_components(X, q)
         self.explained_variance_ = self.eigenvalues_[:q].copy()
         self.explained_variance_ratio_ = self.explained_variance_ / self.eigenvalues_.sum()
@@ -410,6 +413,25 @@ class PCA(BaseEstimator):
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
+
+    def score_samples(self, X):
+        """log p(x_n) under the probabilistic PCA these axes imply, shape (N,) (as scikit-learn).
+
+        The model is 𝒩(x̄, C) with C = U_q (Λ_q − σ² I) U_qᵀ + σ² I and σ² the mean of the
+        discarded eigenvalues (:func:`ppca_closed_form`; σ² = 0 when q = D).
+        """
+        check_is_fitted(self, "components_")
+        X = check_n_features(check_array(X), self.n_features_in_)
+        q, D = self.components_.shape
+        sigma2 = float(self.eigenvalues_[q:].mean()) if q < D else 0.0
+        C = (self.components_.T * (self.explained_variance_ - sigma2)) @ self.components_ + sigma2 * np.eye(D)
+        L = cholesky_or_raise(C, "model covariance", "the data are degenerate; decrease n_components")
+        R = linalg.solve_triangular(L, (X - self.mean_).T, lower=True, check_finite=False)
+        return -0.5 * (D * np.log(2 * np.pi) + np.einsum("dn,dn->n", R, R) + log_det_from_cholesky(L))
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per sample (see :meth:`score_samples`)."""
+        return float(np.mean(self.score_samples(X)))
 
     def inverse_transform(self, Z):
         """Reconstruction x̂ = x̄ + U_q z from coordinates ``Z`` (N, q) (eq. :eq:`pca-recon`)."""
@@ -530,6 +552,33 @@ class _LinearGaussian(EMMixin, BaseEstimator):
         return W, np.full(D, scale)
 
 
+def _constant_features(X, var_x):
+    """Indices of the features that are constant up to round-off.
+
+    ``var == 0`` misses most constants: the variance of a column of 0.1s comes out as 1.9e-34,
+    the round-off of its mean squared. A feature is constant when its standard deviation is
+    below a few hundred ulps of its largest magnitude.
+    """
+    max_abs = np.nanmax(np.abs(X), axis=0)
+    return np.flatnonzero(np.sqrt(var_x) <= 256 * np.finfo(float).eps * max_abs)
+
+
+def _check_rank_bound(X, q, n_varying):
+    """Refuse data whose centred rank is surely <= q (then a noise variance -> 0 and the
+    likelihood is unbounded, and EM chases it into round-off).
+
+    The bound min(distinct rows − 1, varying features) is cheap; other rank-deficient data
+    are caught after the fit (PPCA's ``_check_noise``) or held by the noise floor (FA).
+    """
+    n_distinct = X.shape[0] if np.isnan(X).any() else len(np.unique(X, axis=0))
+    if min(n_distinct - 1, n_varying) <= q:
+        raise ValueError(
+            f"the data lie in a subspace of dimension <= n_components={q} ({n_distinct} distinct "
+            f"rows, {n_varying} varying features), so a noise variance is 0 and the likelihood is "
+            "unbounded; decrease n_components"
+        )
+
+
 class _Prepared:
     """Data as EM sees it: centred once (N, D), the column variances, and the observed mask."""
 
@@ -565,13 +614,16 @@ class PPCA(_LinearGaussian):
     Attributes
     ----------
     mean_ (D,), W_ (D, q), sigma2_ (the noise variance σ²), components_ = W_ᵀ;
-    for EM also history_ (mean log-likelihood per iteration, never decreasing), n_iter_,
-    converged_, lower_bound_.
+    n_iter_ and converged_ (1 and True for the closed form); for EM also history_ (mean
+    log-likelihood per iteration, never decreasing) and lower_bound_.
 
     The closed form is unique only up to a rotation W R; compare W Wᵀ, not W.
     """
 
     _allows_nan = True
+
+    def _declared_tags(self):
+        return {"allow_nan": self.method == "em"}  # NaN means "missing" to EM only
 
     def __init__(self, n_components=2, *, method="closed_form", max_iter=1000, tol=1e-8, n_init=1, random_state=None):
         self.n_components = n_components
@@ -587,6 +639,7 @@ class PPCA(_LinearGaussian):
     def fit(self, X, y=None):
         """Fit by the closed form or by EM; returns self."""
         check_in(self.method, "method", ("closed_form", "em"))
+        check_em_settings(self)  # refused for both methods, although the closed form uses none
         X = check_array(X, allow_nan=True, min_samples=2)
         if self.method == "closed_form" and np.isnan(X).any():
             raise ValueError(
@@ -602,19 +655,30 @@ class PPCA(_LinearGaussian):
         self.n_features_in_ = D
         if self.method == "closed_form":
             self.mean_, self.W_, self.sigma2_ = ppca_closed_form(X, q)
-            total = np.sum(self.W_**2) + D * self.sigma2_
-            if self.sigma2_ <= 1e-12 * total:  # zero up to round-off
-                raise ValueError(
-                    "the data lie in a subspace of dimension <= n_components, so the noise "
-                    "variance sigma2 is 0; decrease n_components"
-                )
+            self._check_noise()
+            self.n_iter_ = 1  # one eigendecomposition
+            self.converged_ = True
             return self
         data = _Prepared(X, observed if has_nan else None)
-        if np.all(data.var_x == 0):
-            raise ValueError("every feature of X is constant; PPCA needs variation in the data")
+        n_constant = _constant_features(X, data.var_x).size
+        if n_constant == D:
+            raise ValueError(
+                "every feature of X is constant (or all rows are identical); PPCA needs variation "
+                "in the data"
+            )
+        _check_rank_bound(X, q, D - n_constant)
         fit_em(self, data)
+        self._check_noise()
         self.mean_ = self.mean_ + data.shift
         return self
+
+    def _check_noise(self):
+        total = np.sum(self.W_**2) + self.W_.shape[0] * self.sigma2_
+        if not self.sigma2_ > 1e-12 * total:  # zero up to round-off (EM drives it there)
+            raise ValueError(
+                "the data lie in a subspace of dimension <= n_components, so the noise "
+                "variance sigma2 is 0 and the likelihood is unbounded; decrease n_components"
+            )
 
     def _initialize(self, data, rng):
         self.W_, psi = self._random_start(data, rng)
@@ -721,12 +785,13 @@ class FactorAnalysis(_LinearGaussian):
         D = X.shape[1]
         _check_n_components(self.n_components, D)
         data = _Prepared(X)
-        constant = np.flatnonzero(data.var_x == 0)
+        constant = _constant_features(X, data.var_x)
         if constant.size:
             raise ValueError(
                 f"feature(s) {constant.tolist()} of X are constant; with a zero variance the "
                 "factor-analysis likelihood is unbounded (psi_d -> 0). Drop those features"
             )
+        _check_rank_bound(X, self.n_components, D)
         self.n_features_in_ = D
         fit_em(self, data)
         self.mean_ = data.shift.copy()

@@ -23,7 +23,7 @@ the forward pass.
 import numpy as np
 
 from . import nn
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .datasets.toy2d import ENERGY_NAMES, energy
 from .validation import (
     check_array,
@@ -294,7 +294,7 @@ def _train(flow, loss_and_grads, n_steps, lr, what):
 # --------------------------------------------------------------------------------------------
 
 
-class RealNVP(BaseEstimator):
+class RealNVP(TransformerMixin, BaseEstimator):
     """A stack of affine couplings separated by permutations (or Glow's invertible linear maps).
 
     Fitted by maximum likelihood: the loss is −(1/N) Σ_n [log 𝒩(f(x_n)) + log |det ∂f/∂x_n|]
@@ -331,11 +331,11 @@ class RealNVP(BaseEstimator):
     def initialize(self, D, random_state=None, last_scale=0.0):
         """Build the flow for D features (``fit`` calls this; ``last_scale=0`` starts at the identity)."""
         if D < 2:
-            raise ValueError("RealNVP needs at least 2 features: a coupling layer splits the coordinates in two")
+            raise ValueError(f"X has {D} feature(s), but RealNVP needs at least 2 features: a coupling layer splits the coordinates in two")
         K = check_positive_int(self.n_couplings, "n_couplings")
         check_in(self.mixing, "mixing", ("reverse", "linear"))
         check_in(self.activation, "activation", tuple(nn.ACTIVATIONS))
-        hidden = tuple(check_positive_int(h, "each entry of hidden_sizes") for h in self.hidden_sizes)
+        hidden = nn.check_hidden_sizes(self.hidden_sizes)
         rng = check_random_state(random_state)
         layers = []
         for k in range(K):
@@ -356,7 +356,7 @@ class RealNVP(BaseEstimator):
 
     def fit(self, X, y=None):
         """Maximum likelihood by Adam over mini-batches; returns self."""
-        X = check_array(X, min_samples=2)
+        X = nn.check_data_scale(check_array(X, min_samples=2))
         batch_size = check_positive_int(self.batch_size, "batch_size")
         n_epochs = check_positive_int(self.n_epochs, "n_epochs")
         lr = check_positive_scalar(self.learning_rate, "learning_rate")
@@ -381,15 +381,18 @@ class RealNVP(BaseEstimator):
 
     def transform(self, X):
         """u = f(x), the data mapped to the base space, shape (N, D)."""
-        return self.flow_.forward(self._check(X))[0]
+        X = self._check(X)
+        return self.flow_.forward(X)[0]
 
     def inverse_transform(self, U):
         """x = f⁻¹(u), shape (N, D)."""
-        return self.flow_.inverse(self._check(U))[0]
+        U = self._check(U)
+        return self.flow_.inverse(U)[0]
 
     def score_samples(self, X):
         """log p(x) per row (eq. :eq:`flow-cov`), shape (N,)."""
-        U, log_det = self.flow_.forward(self._check(X))
+        X = self._check(X)
+        U, log_det = self.flow_.forward(X)
         return standard_normal_log_prob(U) + log_det
 
     def score(self, X, y=None):

@@ -29,6 +29,7 @@ from .exceptions import ConvergenceWarning
 from .validation import (
     check_array,
     check_in,
+    check_option,
     check_n_features,
     check_positive_int,
     check_positive_scalar,
@@ -181,8 +182,23 @@ def fastica_update(W, Z, fun="logcosh"):
     ``Z`` is the whitened data, shape (K, N).
     """
     N = Z.shape[1]
-    gY, dg_mean = _G[fun](W @ Z)
+    gY, dg_mean = check_option(fun, "fun", _G)(W @ Z)
     return symmetric_decorrelation((gY @ Z.T) / N - dg_mean[:, None] * W)
+
+
+def _check_w_init(w_init, K, full_rank=False):
+    """``w_init`` (K, K) as floats; a zero row (or a singular matrix, for the symmetric
+    decorrelation) gives no direction to start from and would come out as zeros or NaN."""
+    w_init = check_array(w_init, name="w_init")
+    if w_init.shape != (K, K):
+        raise ValueError(f"w_init has shape {w_init.shape}, expected (n_components, n_components) = {(K, K)}")
+    singular = np.linalg.matrix_rank(w_init) < K if full_rank else not np.all(np.linalg.norm(w_init, axis=1) > 0)
+    if singular:
+        raise ValueError(
+            "w_init must have linearly independent, non-zero rows (a starting direction per "
+            "component); pass w_init=None for a random start"
+        )
+    return w_init
 
 
 def fastica_parallel(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
@@ -190,9 +206,12 @@ def fastica_parallel(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
 
     Iterates :func:`fastica_update` until every row stops turning:
     max_k (1 − |w_k⁺ᵀ w_k|) < tol. Returns ``(W, n_iter, converged, history)`` where
-    ``history`` holds that change after each iteration.
+    ``history`` holds that change after each iteration. ``max_iter >= 1``; ``w_init`` must
+    have full rank.
     """
-    W = symmetric_decorrelation(np.asarray(w_init, dtype=np.float64))
+    max_iter = check_positive_int(max_iter, "max_iter")
+    check_option(fun, "fun", _G)
+    W = symmetric_decorrelation(_check_w_init(w_init, Z.shape[0], full_rank=True))
     history = []
     converged = False
     for _ in range(max_iter):
@@ -214,10 +233,12 @@ def fastica_deflation(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
     renormalises. Returns ``(W, n_iter, converged, history)``: ``n_iter`` is the largest
     number of iterations any component needed, ``converged`` whether all met ``tol``, and
     ``history[i]`` the largest change among the components still iterating at step i.
+    ``max_iter >= 1``; each row of ``w_init`` must be non-zero.
     """
-    w_init = np.asarray(w_init, dtype=np.float64)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    g = check_option(fun, "fun", _G)
+    w_init = _check_w_init(w_init, Z.shape[0])
     K, N = Z.shape
-    g = _G[fun]
     W = np.zeros((K, K))
     history = np.zeros(max_iter)
     n_iters, converged = [], True
@@ -314,9 +335,7 @@ def _check_common(est, X):
     if est.w_init is None:
         w_init = rng.normal(size=(K, K))
     else:
-        w_init = check_array(est.w_init, name="w_init")
-        if w_init.shape != (K, K):
-            raise ValueError(f"w_init has shape {w_init.shape}, expected (n_components, n_components) = {(K, K)}")
+        w_init = _check_w_init(est.w_init, K, full_rank=True)
     return X, K, w_init
 
 

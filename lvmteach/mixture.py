@@ -110,6 +110,9 @@ def kmeans_plusplus(X, K, rng, n_local_trials=None):
     variant draws ``2 + log K`` candidates and keeps the one that lowers the inertia most.
     """
     N = X.shape[0]
+    K = check_positive_int(K, "K")
+    if K > N:
+        raise ValueError(f"K={K} centres cannot be chosen among N={N} points; decrease K")
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(K))
     centers = np.empty((K, X.shape[1]))
@@ -216,6 +219,16 @@ class KMeans(BaseEstimator):
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_, history = best
         self.history_ = np.asarray(history)
         self.n_features_in_ = X.shape[1]
+        n_distinct = len(np.unique(self.cluster_centers_, axis=0))
+        if n_distinct < K:
+            from .exceptions import ConvergenceWarning
+
+            warnings.warn(
+                f"KMeans found only {n_distinct} distinct cluster(s), fewer than n_clusters={K}: X "
+                "has too few distinct points, so some centres coincide; decrease n_clusters",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         if not self.converged_:
             from .exceptions import ConvergenceWarning
 
@@ -265,7 +278,13 @@ class KMeans(BaseEstimator):
         """Euclidean distances to every centre, shape (N, K)."""
         check_is_fitted(self, "cluster_centers_")
         X = check_n_features(check_array(X), self.n_features_in_)
-        return np.sqrt(squared_distances(X, self.cluster_centers_))
+        d2 = squared_distances(X, self.cluster_centers_)
+        # The expanded form ‖x‖² − 2xᵀμ + ‖μ‖² loses the digits of small distances (a centre is
+        # 1e-7 from itself); recompute those few directly.
+        scale = np.einsum("nd,nd->n", X, X)[:, None] + np.einsum("kd,kd->k", self.cluster_centers_, self.cluster_centers_)
+        rows, cols = np.nonzero(d2 <= 1e-8 * scale)
+        d2[rows, cols] = np.sum((X[rows] - self.cluster_centers_[cols]) ** 2, axis=1)
+        return np.sqrt(d2)
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
@@ -325,6 +344,7 @@ def precision_cholesky(covariances, covariance_type):
     per component, never an explicit inverse. The log-density then needs only
     ``(x − μ)ᵀ prec_chol`` and ``log det Λ^{1/2} = Σ_d log prec_chol_dd``.
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     hint = (
         "a component has collapsed (too few distinct points, or duplicated points). Decrease "
         "n_components, increase reg_covar, or scale the data"
@@ -384,6 +404,7 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
     numbers when the data sit far from the origin, so pass T only for centred data (as
     :class:`GaussianMixture` does during ``fit``).
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     N, D = X.shape
     K = means.shape[0]
     if covariance_type == "full" and T is not None:
@@ -461,10 +482,11 @@ def m_step(X, resp, covariance_type, reg_covar, T=None):
 
     Returns ``(weights, means, covariances)``.
     """
+    check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     N, D = X.shape
     K = resp.shape[1]
     nk = resp.sum(axis=0) + _TINY
-    weights = nk / N
+    weights = nk / nk.sum()  # not / N: the _TINY would push a single weight above 1
     if T is None:  # shift by the data mean c (see above)
         c = X.mean(axis=0)
         X = X - c
@@ -827,14 +849,29 @@ class GaussianMixture(_Mixture):
             w = np.asarray(self.weights_init, dtype=float)
             if w.shape != (K,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
                 raise ValueError(f"weights_init must be {K} non-negative numbers summing to 1, got {w}")
-        if self.means_init is not None and np.shape(self.means_init) != (K, D):
-            raise ValueError(f"means_init must have shape {(K, D)}, got {np.shape(self.means_init)}")
+        if self.means_init is not None:
+            if np.shape(self.means_init) != (K, D):
+                raise ValueError(f"means_init must have shape {(K, D)}, got {np.shape(self.means_init)}")
+            check_array(self.means_init, name="means_init")  # finite numbers
         if self.precisions_init is not None:
             expected = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[self.covariance_type]
             if np.shape(self.precisions_init) != expected:
                 raise ValueError(
                     f"precisions_init must have shape {expected} for covariance_type="
                     f"{self.covariance_type!r}, got {np.shape(self.precisions_init)}"
+                )
+            prec = check_array(np.reshape(self.precisions_init, (1, -1)), name="precisions_init")
+            prec = prec.reshape(expected)
+            if self.covariance_type in ("full", "tied"):
+                mats = prec.reshape(-1, D, D)
+                bad = [k for k, p in enumerate(mats) if not (np.allclose(p, p.T) and _is_positive_definite(p))]
+            else:
+                bad = np.flatnonzero(np.any(prec.reshape(K, -1) <= 0, axis=1)).tolist()
+            if bad:
+                raise ValueError(
+                    "precisions_init must hold symmetric positive definite matrices (positive "
+                    f"numbers for covariance_type={self.covariance_type!r}), the inverse "
+                    f"covariances; entry {bad[0]} is not"
                 )
 
     def _initialize(self, X, rng):
@@ -1035,7 +1072,7 @@ def bernoulli_m_step(X, resp, eps):
     """
     nk = resp.sum(axis=0) + _TINY
     means = np.clip((resp.T @ X) / nk[:, None], eps, 1.0 - eps)
-    return nk / X.shape[0], means
+    return nk / nk.sum(), means
 
 
 class BernoulliMixture(_Mixture):
@@ -1080,7 +1117,8 @@ class BernoulliMixture(_Mixture):
 
             return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_log_lik_")
         self._check_hyperparameters()
-        check_positive_scalar(self.eps, "eps")
+        if not 0 < check_positive_scalar(self.eps, "eps") < 0.5:
+            raise ValueError(f"eps must lie in (0, 0.5): the means are clipped to [eps, 1 - eps]; got {self.eps!r}")
         X = self._check_X(X)
         if X.shape[0] < self.n_components:
             raise ValueError(f"X has {X.shape[0]} samples but n_components={self.n_components}; need at least as many samples")

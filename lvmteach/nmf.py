@@ -28,6 +28,7 @@ from .validation import (
     check_in,
     check_n_features,
     check_nonnegative,
+    check_scale,
     check_positive_int,
     check_positive_scalar,
     check_random_state,
@@ -337,6 +338,9 @@ def initialize_nmf(X, K, init="random", rng=None):
     ``'nndsvda'``: the same with the zeros replaced by ``mean(X)``.
     """
     N, D = X.shape
+    check_in(init, "init", ("random", "nndsvd", "nndsvda"))
+    if init != "random" and K > min(N, D):
+        raise ValueError(f"init={init!r} needs K <= min(N, D) = {min(N, D)}; use init='random'")
     if init == "random":
         rng = check_random_state(rng)
         avg = np.sqrt(X.mean() / K)
@@ -381,17 +385,20 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     earlier: stop when the decrease is below ``tol`` times ``e`` at the start.
     """
     data_term = _data_term(X, beta_loss)
+    scale = abs(data_term) + (0.0 if beta_loss == "frobenius" else float(X.sum()))
     history = []
     previous_error = error_at_init = None
     for n_iter in range(max_iter + 1):
         # The W update also returns the loss of the factors after n_iter iterations.
         W_new, loss = multiplicative_update_W(X, W, H, beta_loss, return_loss=True, data_term=data_term)
+        if loss < 1e-6 * scale:  # the expanded loss has cancelled most of its digits: recompute
+            loss = beta_divergence(X, W, H, beta_loss)
         history.append(loss)
         error = np.sqrt(2.0 * max(loss, 0.0))
         if n_iter == 0:
             previous_error = error_at_init = error
         elif tol > 0 and n_iter % 10 == 0:
-            if (previous_error - error) / error_at_init < tol:
+            if error_at_init == 0 or (previous_error - error) / error_at_init < tol:  # 0: exact fit
                 return W, H, n_iter, np.asarray(history), True
             previous_error = error
         if n_iter == max_iter:
@@ -411,7 +418,8 @@ class NMF(BaseEstimator):
     Parameters
     ----------
     n_components : int
-        K, the number of parts; at most ``min(N, D)``.
+        K, the number of parts (more than ``min(N, D)`` is allowed with ``init='random'`` or
+        ``'custom'``; the parts are then not unique).
     beta_loss : {'frobenius', 'kullback-leibler'}
         The loss: ``½‖X − WH‖²`` (Gaussian noise) or the generalised KL divergence (Poisson).
     init : {'random', 'nndsvd', 'nndsvda', 'custom'}
@@ -429,6 +437,9 @@ class NMF(BaseEstimator):
     ----------
     components_ : (K, D)
         H, the parts.
+    activations_ : (N, K)
+        W of the last training iteration, the partner of ``components_`` in ``history_`` and
+        ``reconstruction_err_`` (``transform(X)`` solves for W again with H fixed).
     reconstruction_err_ : float
         ``sqrt(2 * loss)``: the Frobenius norm ``‖X − WH‖`` for the Frobenius loss.
     history_ : (n_iter_ + 1,)
@@ -436,6 +447,8 @@ class NMF(BaseEstimator):
     n_iter_ : int
     converged_ : bool
     """
+
+    _declared = {"positive_only": True}
 
     def __init__(self, n_components=2, *, beta_loss="frobenius", init="random", max_iter=200, tol=1e-4, random_state=None, forget_factor=0.7, batch_max_iter=30, batch_size=None):
         self.n_components = n_components
@@ -449,7 +462,7 @@ class NMF(BaseEstimator):
         self.batch_size = batch_size
 
     def _check_X(self, X):
-        X = check_nonnegative(check_array(X))
+        X = check_scale(check_nonnegative(check_array(X)))
         if X.max() == 0:
             raise ValueError("X is all zeros; there is nothing to factorise")
         return X
@@ -462,23 +475,33 @@ class NMF(BaseEstimator):
             raise ValueError(f"{name} is all zeros; multiplicative updates would never move it")
         return A.copy()
 
-    def fit_transform(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X`` (N, D) and return W (N, K)."""
-        X = self._check_X(X)
-        N, D = X.shape
-        K = check_positive_int(self.n_components, "n_components")
-        if K > min(N, D):
-            raise ValueError(
-                f"n_components={K} is larger than the data allow: X has shape {X.shape}, so at "
-                f"most min(N, D) = {min(N, D)} parts can be identified; decrease n_components"
-            )
+    def fit(self, X, y=None, W=None, H=None):
+        """Fit the model to ``X`` (N, D); returns self.
+
+        With ``batch_size`` set: online NMF (:meth:`partial_fit`) streamed over ``X`` (an
+        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
+        mean loss per row of a pass changes by less than ``tol``; ``init='custom'`` is not
+        available there (call :meth:`partial_fit` with ``H``).
+        """
+        if self.batch_size is not None:  # chapter "Learning at scale"
+            from .online import stream_fit
+
+            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_loss_")
         beta_loss = check_in(self.beta_loss, "beta_loss", BETA_LOSSES)
         init = check_in(self.init, "init", INITS)
+        X = self._check_X(X)
+        N, D = X.shape
+        K = check_positive_int(self.n_components, "n_components")  # K > min(N, D) is allowed
+        if K > min(N, D) and init in ("nndsvd", "nndsvda"):
+            raise ValueError(
+                f"init={init!r} needs n_components <= min(N, D) = {min(N, D)} singular vectors "
+                f"(X has shape {X.shape}); use init='random' or decrease n_components"
+            )
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
         if init == "custom":
             if W is None or H is None:
-                raise ValueError("init='custom' needs both W and H: call fit_transform(X, W=W0, H=H0)")
+                raise ValueError("init='custom' needs both W and H: call fit(X, W=W0, H=H0)")
             W = self._check_factor(W, (N, K), "W")
             H = self._check_factor(H, (K, D), "H")
         else:
@@ -487,6 +510,7 @@ class NMF(BaseEstimator):
             W, H = initialize_nmf(X, K, init, check_random_state(self.random_state))
         W, H, n_iter, history, converged = _fit_multiplicative(X, W, H, beta_loss, max_iter, tol)
         self.components_ = H
+        self.activations_ = W
         self.n_components_ = K
         self.n_features_in_ = D
         self.history_ = history
@@ -499,22 +523,15 @@ class NMF(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        return W
-
-    def fit(self, X, y=None, W=None, H=None):
-        """Fit the model to ``X``; returns self.
-
-        With ``batch_size`` set: online NMF (:meth:`partial_fit`) streamed over ``X`` (an
-        array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
-        mean loss per row of a pass changes by less than ``tol``; ``init='custom'`` is not
-        available there (call :meth:`partial_fit` with ``H``).
-        """
-        if self.batch_size is not None:  # chapter "Learning at scale"
-            from .online import stream_fit
-
-            return stream_fit(self, X, self.batch_size, max_epochs=self.max_iter, tol=self.tol, objective="batch_loss_")
-        self.fit_transform(X, W=W, H=H)
         return self
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Fit the model to ``X`` and return ``transform(X)``, the activations W (N, K).
+
+        The W of the last training iteration was computed before the last update of H; the
+        activations for the final parts H (what ``transform`` returns) can differ from it.
+        """
+        return self.fit(X, W=W, H=H).transform(X)
 
     def transform(self, X):
         """Activations W for new data with the parts H = ``components_`` fixed.

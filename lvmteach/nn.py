@@ -14,11 +14,13 @@ live in the dict ``layer.params`` and the gradients of the loss with respect to 
 containers that :class:`Adam` updates in place.
 """
 
+import numbers
+
 import numpy as np
 
 from .exceptions import TrainingDivergedError  # noqa: F401  (re-exported: nn.TrainingDivergedError)
 from .numerics import softplus  # noqa: F401  (re-exported: nn.softplus)
-from .validation import check_random_state
+from .validation import check_option, check_positive_int, check_random_state
 
 __all__ = [
     "TrainingDivergedError",
@@ -212,6 +214,34 @@ class Sequential(Layer):
         return f"Sequential({', '.join(map(repr, self.layers))})"
 
 
+def check_data_scale(X, name="X", limit=1e8):
+    """Refuse training data far beyond the scale the initialisation assumes (entries of order 1).
+
+    Weights start at ~1/sqrt(fan-in), so inputs of 1e78 give pre-activations and squared errors
+    that overflow float64 (a loss of inf, then NaN). Returns ``X``.
+    """
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big > limit:
+        raise ValueError(
+            f"{name} has entries up to {big:.3g}; neural networks here assume data of order 1. "
+            "Standardise it first, e.g. (X - X.mean(axis=0)) / X.std(axis=0)"
+        )
+    return X
+
+
+def check_hidden_sizes(hidden_sizes):
+    """Return ``hidden_sizes`` (an int or a sequence of ints >= 1) as a tuple of ints."""
+    if isinstance(hidden_sizes, numbers.Integral):
+        hidden_sizes = (hidden_sizes,)
+    try:
+        sizes = tuple(hidden_sizes)
+    except TypeError:
+        raise ValueError(f"hidden_sizes must be a tuple of positive integers, got {hidden_sizes!r}") from None
+    for h in sizes:
+        check_positive_int(h, "each entry of hidden_sizes")
+    return sizes
+
+
 def mlp(sizes, *, activation="tanh", random_state=None, last_scale=1.0):
     """A multilayer perceptron: Dense layers of the given ``sizes`` with ``activation`` between
     them (none after the last). ``mlp([64, 256, 4])`` is Dense(64, 256), Tanh, Dense(256, 4)."""
@@ -221,7 +251,7 @@ def mlp(sizes, *, activation="tanh", random_state=None, last_scale=1.0):
         last = i == len(sizes) - 2
         layers.append(Dense(n_in, n_out, random_state=rng, scale=last_scale if last else 1.0))
         if not last:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(check_option(activation, "activation", ACTIVATIONS)())
     return Sequential(layers)
 
 
@@ -280,17 +310,25 @@ def numerical_gradient(f, x, eps=1e-6):
 
     ``f()`` takes no arguments and reads ``x``, which is perturbed in place and restored.
     The error is O(ε²) from truncation plus O(δ/ε) from round-off (δ ≈ 1e-16 · |f|).
+
+    ``x`` must be a floating-point NumPy array (an integer array cannot hold x ± ε); any memory
+    order works, since entries are addressed by index, not through a flattened view (which
+    for a Fortran-ordered array would be a copy, and the perturbations would never reach f).
     """
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise ValueError(
+            "x must be a floating-point numpy array that f reads (it is perturbed in place), got "
+            f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}; use np.asarray(x, dtype=float)"
+        )
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
         f_plus = f()
-        flat[i] = old - eps
+        x[i] = old - eps
         f_minus = f()
-        flat[i] = old
-        gflat[i] = (f_plus - f_minus) / (2 * eps)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 

@@ -28,9 +28,19 @@ def logsumexp(a, axis=-1):
 
 
 def softmax(a, axis=-1):
-    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see :func:`logsumexp`)."""
+    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see :func:`logsumexp`).
+
+    Entries may be −inf (probability 0), but not all of a row: its probabilities would be
+    0/0, so that is a ``ValueError``, as are NaN and +inf.
+    """
     a = np.asarray(a, dtype=np.float64)
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    m = np.max(a, axis=axis, keepdims=True)
+    if not np.all(np.isfinite(m)):
+        raise ValueError(
+            "softmax needs in every row at least one finite entry and no NaN or +inf "
+            "(a row of only -inf would give 0/0)"
+        )
+    e = np.exp(a - m)
     return e / e.sum(axis=axis, keepdims=True)
 
 

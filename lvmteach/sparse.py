@@ -27,6 +27,7 @@ from .validation import (
     check_positive_int,
     check_positive_scalar,
     check_random_state,
+    check_scale,
 )
 
 __all__ = [
@@ -320,27 +321,29 @@ class DictionaryLearning(BaseEstimator):
         self.transform_max_iter = transform_max_iter
         self.random_state = random_state
 
+    def fit_transform(self, X, y=None):
+        """Learn the dictionary and return ``transform(X)``, the codes (N, K) over it.
+
+        The codes of the last alternation were computed before the last dictionary update;
+        the codes over the final dictionary (what ``transform`` returns) can differ from them.
+        """
+        return self.fit(X).transform(X)
+
     def fit(self, X, y=None):
         """Learn the dictionary from ``X`` (N, D); returns self."""
-        self.fit_transform(X)
-        return self
-
-    def fit_transform(self, X, y=None):
-        """Learn the dictionary and return the codes (N, K) of ``X``."""
         K = check_positive_int(self.n_components, "n_components")
-        X = check_array(X)
-        if K > X.shape[0]:
-            raise ValueError(
-                f"n_components={K} is larger than the data allow: the dictionary starts from K "
-                f"distinct data rows and X has only {X.shape[0]}; decrease n_components or pass more samples"
-            )
+        X = check_scale(check_array(X))
         alpha = check_positive_scalar(self.alpha, "alpha", allow_zero=True)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
         inner = check_positive_int(self.code_max_iter, "code_max_iter")
         rng = check_random_state(self.random_state)
 
-        dictionary = X[rng.choice(X.shape[0], size=K, replace=False)].copy()
+        # K data rows start the dictionary; with more atoms than rows (K > N), the rest start
+        # as zero rows, which get random directions just below, like zero data rows.
+        n_rows = min(K, X.shape[0])
+        dictionary = X[rng.choice(X.shape[0], size=n_rows, replace=False)].copy()
+        dictionary = np.vstack([dictionary, np.zeros((K - n_rows, X.shape[1]))])
         norms = np.linalg.norm(dictionary, axis=1)
         zero = norms == 0
         dictionary[zero] = rng.standard_normal((int(zero.sum()), X.shape[1]))
@@ -368,7 +371,7 @@ class DictionaryLearning(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        return codes
+        return self
 
     @staticmethod
     def _code_step(X, codes, dictionary, alpha, max_iter):

@@ -22,9 +22,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import digamma, gammaln
 
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .em import EMMixin, fit_em
 from .validation import (
+    check_array,
     check_count_matrix,
     check_n_features,
     check_positive_int,
@@ -97,11 +98,16 @@ def match_topics(topics, true_topics):
     """
     from scipy.optimize import linear_sum_assignment
 
-    topics = np.asarray(topics, dtype=float)
-    true_topics = np.asarray(true_topics, dtype=float)
-    if topics.ndim != 2 or true_topics.ndim != 2 or topics.shape[1] != true_topics.shape[1]:
+    topics = check_array(topics, name="topics")
+    true_topics = check_array(true_topics, name="true_topics")
+    if topics.shape[1] != true_topics.shape[1]:
         raise ValueError(
-            f"topics {topics.shape} and true_topics {true_topics.shape} must be 2-D with the same number of words"
+            f"topics {topics.shape} and true_topics {true_topics.shape} must have the same number of words"
+        )
+    if topics.shape[0] < true_topics.shape[0]:
+        raise ValueError(
+            f"cannot match {true_topics.shape[0]} true topics with only {topics.shape[0]} learned "
+            "ones; each true topic needs its own learned topic"
         )
     cost = 0.5 * np.abs(topics[:, None, :] - true_topics[None, :, :]).sum(axis=2)  # (K_learned, K_true)
     rows, cols = linear_sum_assignment(cost)
@@ -160,7 +166,7 @@ def plsa_m_step(R, doc_topic, topic_word):
     return new_doc_topic, new_topic_word
 
 
-class PLSA(EMMixin, BaseEstimator):
+class PLSA(TransformerMixin, EMMixin, BaseEstimator):
     """Probabilistic latent semantic analysis (Hofmann 1999), fitted by EM.
 
     p(w | d) = Σ_k θ_dk β_kw: each document is a mixture of K topics, each topic a
@@ -187,6 +193,8 @@ class PLSA(EMMixin, BaseEstimator):
         Log-likelihood per word after each E-step (never decreases).
     n_iter_, converged_, lower_bound_
     """
+
+    _declared = {"positive_only": True, "sparse": True}
 
     def __init__(self, n_topics=10, *, max_iter=200, tol=1e-6, n_init=1, random_state=None):
         self.n_topics = n_topics
@@ -227,13 +235,18 @@ class PLSA(EMMixin, BaseEstimator):
         """θ for new documents ("folding in"): EM over θ with the topics β held fixed."""
         check_is_fitted(self, "components_")
         X = check_n_features(_check_X(X), self.n_features_in_)
+        max_iter = check_positive_int(max_iter, "max_iter")
+        tol = check_positive_scalar(tol, "tol", allow_zero=True)
         doc_topic = np.full((X.shape[0], self.components_.shape[0]), 1.0 / self.components_.shape[0])
+        # Each document stops by its own rule (its θ does not depend on the rest of the batch).
+        iterating = np.ones(X.shape[0], dtype=bool)
         for _ in range(max_iter):
             _, R = plsa_e_step(X, doc_topic, self.components_)
             new, _ = plsa_m_step(R, doc_topic, self.components_)
-            change = np.max(np.abs(new - doc_topic))
-            doc_topic = new
-            if change < tol:
+            changed = iterating & (np.max(np.abs(new - doc_topic), axis=1) >= tol)
+            doc_topic[iterating] = new[iterating]
+            iterating = changed
+            if not iterating.any():
                 break
         return doc_topic
 
@@ -316,6 +329,9 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
     loc_b = exp_topic_word.T[words]  # (nnz, K): b_kw at each non-zero, gathered once per E-step
     loc_indptr = np.concatenate([[0], np.cumsum(lengths[active])])
     b_T = np.ascontiguousarray(exp_topic_word.T)
+    # Each document stops by its own rule, so its γ does not depend on which other documents
+    # share the batch: a converged document is never updated again.
+    iterating = np.ones(active.size, dtype=bool)
     for _ in range(max_doc_iter):
         if active.size == 0:
             break
@@ -323,13 +339,14 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
         norm = np.maximum(_dot_at_nonzeros(a, loc_docs, loc_b), _TINY)  # n_dw at the non-zeros
         R = sp.csr_matrix((loc_counts / norm, loc_words, loc_indptr), shape=(active.size, V))
         new = alpha + a * (R @ b_T)  # γ_dk = α + a_dk Σ_w R_dw b_kw   (eq. lda-gamma)
-        changed = np.abs(new - gamma[active]).mean(axis=1) >= doc_tol
-        gamma[active] = new
-        exp_doc_topic[active] = np.exp(dirichlet_expectation(new))
+        changed = iterating & (np.abs(new - gamma[active]).mean(axis=1) >= doc_tol)
+        gamma[active[iterating]] = new[iterating]
+        exp_doc_topic[active[iterating]] = np.exp(dirichlet_expectation(new[iterating]))
+        iterating = changed
         if not changed.any():
             break
         # Drop the converged documents from the packed arrays once they are half of them (until
-        # then they are updated along: an extra coordinate-ascent step never lowers the ELBO).
+        # then they are computed along, and their results discarded).
         if 2 * changed.sum() <= changed.size:
             keep = changed[loc_docs]
             loc_b, loc_words, loc_counts = loc_b[keep], loc_words[keep], loc_counts[keep]
@@ -337,6 +354,7 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
             loc_docs = np.repeat(np.arange(kept_lengths.size), kept_lengths)
             loc_indptr = np.concatenate([[0], np.cumsum(kept_lengths)])
             active = active[changed]
+            iterating = np.ones(active.size, dtype=bool)
     # Final statistics with the final γ (the M-step's φ must be the one γ implies).
     norm = np.maximum(_dot_at_nonzeros(exp_doc_topic, docs, exp_topic_word.T[words]), _TINY)
     R = _sparse_at(counts / norm, docs, words, (N, V))
@@ -496,7 +514,7 @@ def lda_alpha_newton(e_log_theta_sum, n_docs, alpha0, *, max_iter=100, tol=1e-10
     return alpha
 
 
-class LDA(EMMixin, BaseEstimator):
+class LDA(TransformerMixin, EMMixin, BaseEstimator):
     """Latent Dirichlet allocation fitted by variational EM (Blei, Ng & Jordan 2003).
 
     The "smoothed" LDA: θ_d ~ Dir(α), β_k ~ Dir(η), z_dn ~ θ_d, w_dn ~ β_{z_dn}. The
@@ -535,12 +553,16 @@ class LDA(EMMixin, BaseEstimator):
         λ, the variational Dirichlet parameters of the topics (as in scikit-learn).
     topic_word_ : (K, V)
         E_q[β_k] = λ_k / Σ_w λ_kw, the topics as distributions (rows sum to 1).
+    gamma_ : (N, K)
+        γ of the training documents for the final λ (the E-step of :meth:`transform`).
     doc_topic_ : (N, K)
-        γ of the training documents.
+        E_q[θ_d] = γ_d / Σ_k γ_dk of the training documents: equal to ``transform(X)``.
     history_ : (n_iter_,)
         ELBO per word after each E-step (never decreases).
     n_iter_, converged_, lower_bound_
     """
+
+    _declared = {"positive_only": True, "sparse": True}
 
     def __init__(self, n_topics=10, *, alpha=None, eta=None, max_iter=100, tol=1e-5, max_doc_iter=100, doc_tol=1e-3, components_init=None, n_init=1, random_state=None, learning_offset=10.0, learning_decay=0.7, total_samples=1e6, batch_size=None):
         self.n_topics = n_topics
@@ -585,6 +607,10 @@ class LDA(EMMixin, BaseEstimator):
         self._n_tokens = max(float(X.sum()), 1.0)
         fit_em(self, X)
         self.n_features_in_ = X.shape[1]
+        # The EM loop's γ were warm-started and precede the last update of λ; recompute them
+        # for the final λ as transform does, so that doc_topic_ == transform(X).
+        _, self.gamma_, _ = self._gamma(X)
+        self.doc_topic_ = self.gamma_ / self.gamma_.sum(axis=1, keepdims=True)
         return self
 
     @property
@@ -604,13 +630,13 @@ class LDA(EMMixin, BaseEstimator):
         else:
             # scikit-learn's initialisation: λ_kw ~ Gamma(100, 1/100), i.e. near 1 with 10% noise.
             self.components_ = rng.gamma(100.0, 0.01, size=(self._K, X.shape[1]))
-        self.doc_topic_ = None
+        self.gamma_ = None
 
     def _e_step(self, X):
         gamma, sstats, log_norm = lda_e_step(
-            X, self.components_, self._alpha, self.doc_topic_, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
+            X, self.components_, self._alpha, self.gamma_, max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
         )
-        self.doc_topic_ = gamma
+        self.gamma_ = gamma
         elbo = lda_elbo(X, gamma, self.components_, self._alpha, self._eta, log_norm=log_norm)
         return elbo / self._n_tokens, sstats
 
@@ -618,10 +644,10 @@ class LDA(EMMixin, BaseEstimator):
         self.components_ = lda_m_step(sstats, self._eta)
 
     def _get_parameters(self):
-        return (self.components_, self.doc_topic_)
+        return (self.components_, self.gamma_)
 
     def _set_parameters(self, params):
-        self.components_, self.doc_topic_ = params
+        self.components_, self.gamma_ = params
 
     def _gamma(self, X):
         check_is_fitted(self, "components_")
@@ -659,12 +685,20 @@ class LDA(EMMixin, BaseEstimator):
             return float(np.exp(-log_p.sum() / max(float(X.sum()), 1.0)))
         if method != "bound":
             raise ValueError(f"method must be 'importance' or 'bound', got {method!r}")
+        return float(np.exp(-self.score(X)))
+
+    def score(self, X, y=None):
+        """The documents' ELBO per word of ``X`` (higher is better): −log ``perplexity(X, method="bound")``.
+
+        A lower bound on log p(X) / (number of words) with λ fixed, comparable to
+        ``PLSA.score``. (scikit-learn's ``score`` is the total bound, topics' KL included.)
+        """
         X, gamma, log_norm = self._gamma(X)
         K = gamma.shape[1]
         e_log_theta = dirichlet_expectation(gamma)
         bound = log_norm + np.sum((self._alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(self._alpha))
         bound += np.sum(gammaln(K * self._alpha) - gammaln(gamma.sum(axis=1)))
-        return float(np.exp(-bound / max(float(X.sum()), 1.0)))
+        return float(bound / max(float(X.sum()), 1.0))
 
     def partial_fit(self, X, y=None):
         """One step of online variational Bayes on a batch of documents (eq. :eq:`lda-svi`).
@@ -705,9 +739,18 @@ class LDA(EMMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
+_MAX_TOKENS = 1e9  # a topic, a document and a word index per token: 24 GB of int64
+
+
 def _tokens(X):
     """One entry per word token: (doc, word) arrays, documents in order."""
     docs, words, counts = _nonzeros(X)
+    n_tokens = float(counts.sum())
+    if n_tokens > _MAX_TOKENS:
+        raise ValueError(
+            f"X holds {n_tokens:.3g} word tokens; Gibbs sampling keeps a topic per token, so at "
+            f"most {_MAX_TOKENS:.0e} are supported. Use LDA (variational EM) or fewer documents"
+        )
     reps = counts.astype(np.int64)
     return np.repeat(docs, reps), np.repeat(words, reps)
 
@@ -802,7 +845,7 @@ def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
     return delta
 
 
-class GibbsLDA(BaseEstimator):
+class GibbsLDA(TransformerMixin, BaseEstimator):
     """LDA by collapsed Gibbs sampling (Griffiths & Steyvers 2004).
 
     θ and β are integrated out analytically; the sampler visits the topic assignment z_i of
@@ -837,6 +880,8 @@ class GibbsLDA(BaseEstimator):
     log_joint_ : (n_iter + 1,)
         log p(w, z) of the initial state and after every sweep, kept up to date incrementally.
     """
+
+    _declared = {"positive_only": True, "sparse": True, "non_deterministic": True}
 
     def __init__(self, n_topics=10, *, alpha=None, eta=None, n_iter=200, burn_in=None, random_state=None):
         self.n_topics = n_topics
@@ -891,6 +936,7 @@ class GibbsLDA(BaseEstimator):
         """
         check_is_fitted(self, "components_")
         X = check_n_features(_check_X(X), self.n_features_in_)
+        n_iter = check_positive_int(n_iter, "n_iter", minimum=2)  # the second half is averaged
         rng = check_random_state(random_state)
         K = self.components_.shape[0]
         N = X.shape[0]

@@ -15,12 +15,10 @@ mini-batch. Every gradient is written out (see :mod:`lvmteach.nn`).
 Shapes: ``X`` (N, D), latent codes ``Z`` (N, L) with ``L = latent_dim``.
 """
 
-import numbers
-
 import numpy as np
 
 from . import nn
-from .base import BaseEstimator, check_is_fitted
+from .base import BaseEstimator, TransformerMixin, check_is_fitted
 from .numerics import logsumexp
 from .validation import (
     check_array,
@@ -74,19 +72,7 @@ def gaussian_log_lik(X, mean, log_var):
     return -0.5 * (D * (_LOG_2PI + log_var) + np.sum((X - mean) ** 2, axis=1) * np.exp(-log_var))
 
 
-def _check_hidden_sizes(hidden_sizes):
-    if isinstance(hidden_sizes, numbers.Integral):
-        hidden_sizes = (hidden_sizes,)
-    try:
-        sizes = tuple(hidden_sizes)
-    except TypeError:
-        raise ValueError(f"hidden_sizes must be a tuple of positive integers, got {hidden_sizes!r}") from None
-    for h in sizes:
-        check_positive_int(h, "each entry of hidden_sizes")
-    return sizes
-
-
-class VAE(BaseEstimator):
+class VAE(TransformerMixin, BaseEstimator):
     """Variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
 
     Parameters
@@ -165,7 +151,7 @@ class VAE(BaseEstimator):
     def initialize(self, D, random_state=None):
         """Create the encoder and decoder for D features (``fit`` calls this); returns self."""
         L = check_positive_int(self.latent_dim, "latent_dim")
-        hidden = _check_hidden_sizes(self.hidden_sizes)
+        hidden = nn.check_hidden_sizes(self.hidden_sizes)
         check_in(self.activation, "activation", tuple(nn.ACTIVATIONS))
         check_in(self.likelihood, "likelihood", ("bernoulli", "gaussian"))
         rng = check_random_state(random_state)
@@ -274,7 +260,7 @@ class VAE(BaseEstimator):
 
         Raises :class:`lvmteach.nn.TrainingDivergedError` if the loss becomes NaN or infinite.
         """
-        X = self._validate_data(X, reset=True)
+        X = nn.check_data_scale(self._validate_data(X, reset=True))
         batch_size = check_positive_int(self.batch_size, "batch_size")
         n_epochs = check_positive_int(self.n_epochs, "n_epochs")
         lr = check_positive_scalar(self.learning_rate, "learning_rate")
@@ -351,11 +337,15 @@ class VAE(BaseEstimator):
             total += self._log_lik(X, self.decoder_.forward(Z))
         return total / n_samples - kl
 
-    def score_samples(self, X, n_importance=100, random_state=None):
+    def score_samples(self, X, n_importance=100, random_state=0):
         """Importance-weighted estimate of log p(x) per row (eq. :eq:`vae-iw`) {cite}`burda2016`.
 
         log p(x) ≈ log (1/K) Σ_k p(x | z_k) p(z_k) / q(z_k | x), z_k ~ q(z | x). It is a lower
         bound in expectation that tightens as K grows (K = 1 gives the ELBO).
+
+        The K standard-normal draws ε_k are seeded (``random_state``, 0 by default) and shared
+        by all rows (z_nk = μ_n + σ_n ε_k), so the estimate for a row is reproducible and does
+        not depend on which other rows are in the batch, or their order.
         """
         check_is_fitted(self, "encoder_")
         X = self._validate_data(X)
@@ -364,14 +354,14 @@ class VAE(BaseEstimator):
         mu, log_var = self.encode(X)
         log_w = np.empty((K, X.shape[0]))
         for k in range(K):
-            eps = rng.standard_normal(mu.shape)
+            eps = np.broadcast_to(rng.standard_normal(mu.shape[1]), mu.shape)
             Z = reparameterize(mu, log_var, eps)
             log_prior = -0.5 * np.sum(Z**2 + _LOG_2PI, axis=1)
             log_q = -0.5 * np.sum(eps**2 + _LOG_2PI + log_var, axis=1)
             log_w[k] = self._log_lik(X, self.decoder_.forward(Z)) + log_prior - log_q
         return logsumexp(log_w, axis=0) - np.log(K)
 
-    def score(self, X, y=None, n_importance=100, random_state=None):
+    def score(self, X, y=None, n_importance=100, random_state=0):
         """Mean importance-weighted log-likelihood per sample."""
         return float(np.mean(self.score_samples(X, n_importance, random_state)))
 

@@ -9,6 +9,8 @@ import numbers
 
 import numpy as np
 
+from .exceptions import DataTypeError
+
 __all__ = [
     "check_array",
     "check_binary",
@@ -18,7 +20,9 @@ __all__ = [
     "check_positive_int",
     "check_positive_scalar",
     "check_random_state",
+    "check_scale",
     "check_in",
+    "check_option",
 ]
 
 
@@ -45,16 +49,13 @@ def check_array(X, *, name="X", allow_nan=False, ensure_2d=True, min_samples=1, 
         For a wrong number of dimensions, too few samples or features, NaN (unless
         ``allow_nan``), infinity, or values that are not numbers.
     """
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of numbers; converting it failed: {exc}") from None
+    X = _as_float_array(X, name)
     if ensure_2d:
         if X.ndim == 1:
             raise ValueError(
                 f"{name} must be 2-D of shape (n_samples, n_features), got a 1-D array of shape "
-                f"{X.shape}; use X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
-                "single sample"
+                f"{X.shape}. Reshape your data: X.reshape(-1, 1) for a single feature or "
+                "X.reshape(1, -1) for a single sample"
             )
         if X.ndim != 2:
             raise ValueError(
@@ -67,7 +68,10 @@ def check_array(X, *, name="X", allow_nan=False, ensure_2d=True, min_samples=1, 
                 "pass more samples or use a smaller model"
             )
         if X.shape[1] < min_features:
-            raise ValueError(f"{name} has {X.shape[1]} feature(s) but at least {min_features} are needed")
+            raise ValueError(
+                f"{name} has {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
+                f"{min_features} is required; pass data with at least {min_features} column(s)"
+            )
     if np.isinf(X).any():
         raise ValueError(f"{name} contains infinity; remove or clip those entries first")
     if not allow_nan and np.isnan(X).any():
@@ -79,12 +83,76 @@ def check_array(X, *, name="X", allow_nan=False, ensure_2d=True, min_samples=1, 
     return X
 
 
+def _as_float_array(X, name):
+    """Convert ``X`` to float64, refusing what a silent conversion would get wrong.
+
+    ``np.asarray(X, dtype=float)`` alone would drop the imaginary part of complex numbers
+    (with only a warning), parse numeric strings such as ``"3"`` as numbers, and turn a
+    ``scipy.sparse`` matrix into a 0-d object array ("setting an array element with a
+    sequence"). Each of these is refused here with a message that says what to do.
+    """
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):  # scipy.sparse, without importing scipy
+        raise ValueError(
+            f"{name} is a scipy.sparse matrix, but this model needs dense input (sparse input "
+            "is not supported); convert it with X.toarray()"
+        )
+    if not isinstance(X, np.ndarray):
+        X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {X.dtype}; pass X.real or np.abs(X) "
+            "explicitly if that is what you mean"
+        )
+    if X.dtype.kind in "USV" or (X.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in X.flat)):
+        raise ValueError(
+            f"{name} must be an array of numbers but contains strings (dtype {X.dtype}). If they are "
+            "numbers, convert them explicitly, e.g. np.asarray(X, dtype=float)"
+        )
+    if X.dtype.kind == "O":
+        bad = [v for v in X.flat if not isinstance(v, (numbers.Real, np.number))]
+        if bad:
+            if isinstance(bad[0], numbers.Complex):
+                raise ValueError(f"Complex data not supported: {name} contains {bad[0]!r}")
+            raise DataTypeError(
+                f"{name} must be an array of numbers; float() argument must be a string or a real "
+                f"number, not {type(bad[0]).__name__!r} (found {bad[0]!r})"
+            )
+    try:
+        return np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataTypeError(
+            f"{name} must be an array of numbers; converting it failed (argument must be a "
+            f"string or a number): {exc}"
+        ) from None
+
+
+def check_scale(X, *, name="X"):
+    """Raise unless the sum of squares of ``X`` is a normal float64 with all its digits.
+
+    Models whose objective is a sum of squares (NMF, sparse coding) cannot represent it when
+    the entries reach ~1e150 (the squares overflow to infinity, then inf − inf = NaN) or when
+    every non-zero entry is below ~1e-146 (the squares underflow and lose their digits). The
+    models are equivariant to rescaling, so the fix is to rescale the data.
+    """
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big == 0.0:
+        return X
+    info = np.finfo(np.float64)
+    log_sq = 2.0 * np.log(big)  # in logs: the squares themselves may overflow
+    if log_sq + np.log(X.size) > np.log(info.max / 1e4) or log_sq < np.log(info.tiny / info.eps):
+        raise ValueError(
+            f"{name} has entries up to {big:.3g} in magnitude; the squared loss of such data "
+            "cannot be represented in float64. Rescale it, e.g. X / np.abs(X).max()"
+        )
+    return X
+
+
 def check_n_features(X, n_features, *, name="X"):
     """Raise unless ``X`` has the number of columns the model was fitted with."""
     if X.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}; "
-            "pass data with the same columns as in fit"
+            f"{name} has {X.shape[1]} features, but it is expecting {n_features} features as input "
+            f"(the model was fitted with {n_features}); pass data with the same columns as in fit"
         )
     return X
 
@@ -93,8 +161,8 @@ def check_nonnegative(X, *, name="X"):
     """Raise unless every entry of ``X`` is >= 0 (NaN entries are ignored)."""
     if np.nanmin(X) < 0 if X.size else False:
         raise ValueError(
-            f"{name} has negative entries (smallest {np.nanmin(X):.4g}); this model needs "
-            "non-negative data such as counts or intensities"
+            f"Negative values in data passed to this model: {name} has negative entries (smallest "
+            f"{np.nanmin(X):.4g}); it needs non-negative data such as counts or intensities"
         )
     return X
 
@@ -124,22 +192,27 @@ def check_count_matrix(X, *, name="X"):
     import scipy.sparse as sp
 
     if sp.issparse(X):
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold numbers (counts), got a sparse matrix of dtype {X.dtype}")
         X = sp.csr_matrix(X, dtype=np.float64)
         values = X.data
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D (documents x words)")
     else:
-        X = np.asarray(X, dtype=np.float64) if not isinstance(X, np.ndarray) else X
-        if X.ndim == 2 and X.shape[1] == 0:
-            raise ValueError(f"{name} has an empty vocabulary (0 columns)")
-        X = check_array(X, name=name)
+        X = check_array(X, name=name, min_features=0)
         values = X.ravel()
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has an empty vocabulary (0 columns)")
+        raise ValueError(
+            f"{name} has an empty vocabulary: 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required; pass at least one word column"
+        )
     if not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinity; counts must be finite")
     if values.size and values.min() < 0:
-        raise ValueError(f"{name} contains negative counts (smallest {values.min():.4g}); counts must be >= 0")
+        raise ValueError(
+            f"Negative values in data: {name} contains negative counts (smallest {values.min():.4g}); "
+            "counts must be >= 0"
+        )
     if not np.array_equal(values, np.round(values)):
         raise ValueError(f"{name} contains non-integer counts; pass word counts, not frequencies")
     return X
@@ -166,9 +239,21 @@ def check_positive_scalar(value, name, *, strict=True, allow_zero=False):
 def check_in(value, name, options):
     """Raise unless ``value`` is one of ``options``."""
     if isinstance(value, str) or not isinstance(value, np.ndarray):
-        if value in options:
-            return value
+        try:
+            if value in options:
+                return value
+        except TypeError:  # unhashable value looked up in a dict or set
+            pass
     raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
+
+
+def check_option(value, name, options):
+    """Return ``options[value]`` for a dict of named choices (``activation="tanh"`` -> a class).
+
+    Unknown names raise ``ValueError("activation must be one of [...], got 'banana'")``
+    instead of a bare ``KeyError``, or a silent fallback to some default.
+    """
+    return options[check_in(value, name, options)]
 
 
 def check_random_state(random_state):
@@ -177,8 +262,12 @@ def check_random_state(random_state):
     The whole package draws random numbers only from a Generator passed around as ``rng``;
     nothing touches numpy's global random state. An int gives a reproducible stream.
     """
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
+    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be None, an int >= 0 or a numpy.random.Generator, got {random_state!r}")
         return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):

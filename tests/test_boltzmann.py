@@ -403,8 +403,6 @@ def test_rejects_values_outside_unit_interval():
 def test_rejects_non_binary_where_a_likelihood_is_computed():
     rbm = RBM.from_parameters(np.zeros((2, 3)), np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match="binary"):
-        rbm.score_samples(np.full((2, 3), 0.5))
-    with pytest.raises(ValueError, match="binary"):
         rbm.log_likelihood_exact(np.full((2, 3), 0.5))
     with pytest.raises(ValueError, match="binary"):
         BoltzmannMachine().fit(np.full((4, 3), 0.5))

@@ -40,7 +40,7 @@ def test_matches_sklearn_mu_from_same_start(beta_loss, n_iter):
     sk = SkNMF(5, solver="mu", beta_loss=beta_loss, init="custom", tol=0, max_iter=n_iter)
     W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
     model = NMF(5, beta_loss=beta_loss, init="custom", tol=0, max_iter=n_iter)
-    W = model.fit_transform(X, W=W0, H=H0)
+    W = model.fit(X, W=W0, H=H0).activations_
     assert rel(W, W_sk) < 1e-9
     assert rel(model.components_, sk.components_) < 1e-9
     assert model.reconstruction_err_ == pytest.approx(sk.reconstruction_err_, rel=1e-9)
@@ -57,7 +57,7 @@ def test_matches_sklearn_when_the_kl_updates_work_in_several_row_blocks(beta_los
     sk = SkNMF(8, solver="mu", beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
     W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
     model = NMF(8, beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
-    W = model.fit_transform(X, W=W0, H=H0)
+    W = model.fit(X, W=W0, H=H0).activations_
     assert rel(W, W_sk) < 1e-9 and rel(model.components_, sk.components_) < 1e-9
 
 
@@ -143,7 +143,7 @@ def test_history_is_the_loss_after_each_iteration(beta_loss):
     assert len(full.history_) == 13
     for t in (1, 5, 12):
         m = NMF(3, beta_loss=beta_loss, init="custom", tol=0, max_iter=t)
-        W = m.fit_transform(X, W=W0, H=H0)
+        W = m.fit(X, W=W0, H=H0).activations_
         assert full.history_[t] == pytest.approx(beta_divergence(X, W, m.components_, beta_loss), rel=1e-10)
     assert full.history_[0] == pytest.approx(beta_divergence(X, W0, H0, beta_loss), rel=1e-10)
 
@@ -196,7 +196,7 @@ def test_a_broken_update_is_caught_by_the_monotonicity_test():
 def test_inverse_transform_and_reconstruction_error():
     X = counts(seed=22)
     model = NMF(4, init="nndsvda", tol=0, max_iter=50)
-    W = model.fit_transform(X)
+    W = model.fit(X).activations_
     assert np.allclose(model.inverse_transform(W), W @ model.components_)
     assert model.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ model.components_), rel=1e-10)
 
@@ -233,7 +233,7 @@ def test_sklearn_clone_works():
     [
         ({}, -counts(), "negative"),
         ({}, np.zeros((5, 4)), "all zeros"),
-        ({"n_components": 7}, counts(N=6, D=10), "larger than the data allow"),
+        ({"n_components": 7, "init": "nndsvd"}, counts(N=6, D=10), "init='nndsvd' needs n_components <= min"),
         ({"n_components": 0}, counts(), "n_components"),
         ({"beta_loss": "itakura-saito"}, counts(), "beta_loss"),
         ({"init": "svd"}, counts(), "init"),

@@ -223,7 +223,7 @@ def test_lda_elbo_never_decreases(seed, K, sparse, alpha):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = LDA(K, alpha=alpha, eta=0.1, max_iter=30, random_state=seed).fit(X)
     assert np.all(np.isfinite(model.history_))
-    np.testing.assert_allclose(model.doc_topic_[0], alpha)  # the empty document keeps its prior
+    np.testing.assert_allclose(model.gamma_[0], alpha)  # the empty document keeps its prior
     assert np.all(np.isfinite(model.transform(X)))
 
 

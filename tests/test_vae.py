@@ -164,9 +164,11 @@ def test_wrong_width_after_fit_raises():
 
 
 def test_diverging_run_stops_with_an_error_that_says_so(rng):
-    X = 1e200 * rng.normal(size=(50, 3))  # squared errors overflow to inf
+    X = 1e7 * rng.normal(size=(50, 3))  # with a huge step the loss overflows to inf
     with pytest.raises(nn.TrainingDivergedError, match="diverged"):
-        vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, random_state=0).fit(X)
+        vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, learning_rate=1e3, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="Standardise it first"):  # far beyond unit scale: refused
+        vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, random_state=0).fit(1e200 * X)
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
