@@ -3,7 +3,7 @@
 Each fix replaces one exact piece of a markdown cell's source by another: a display equation
 broken over lines so that it fits the desktop column, a display given the blank lines MyST needs
 inside a directive, an inline formula rejoined so that no source line starts with ``+ `` or ``- ``
-(which Markdown reads as a list item). Code cells and outputs are never touched, so the chapters
+(which Markdown reads as a list item), a figure caption's formula written as math. Code cells and outputs are never touched, so the chapters
 need no re-execution.
 
 The script is idempotent: a fix whose new text is already there is skipped, a fix whose old text
@@ -27,6 +27,10 @@ def fix(notebook, old, new):
     FIXES.append((notebook, old, new))
 
 
+def _text(cell):
+    return cell["caption"] if "caption" in cell else "".join(cell["source"])
+
+
 def _what(old):
     last = old.strip().splitlines()[-1]
     return last if last.startswith("$$ (") else old.splitlines()[0][:60]
@@ -42,17 +46,23 @@ def apply(check=False):
         raw = path.read_text(encoding="utf-8")
         data = json.loads(raw)
         cells = [c for c in data["cells"] if c["cell_type"] == "markdown"]
+        # figure captions (code cells' metadata mystnb.figure.caption) are MyST markdown too
+        cells += [c["metadata"]["mystnb"]["figure"] for c in data["cells"]
+                  if "caption" in c.get("metadata", {}).get("mystnb", {}).get("figure", {})]
         dirty = False
         for old, new in fixes:
-            hits = [c for c in cells if old in "".join(c["source"])]
+            hits = [c for c in cells if old in _text(c)]
             if not hits:
-                if not any(new in "".join(c["source"]) for c in cells):
+                if not any(new in _text(c) for c in cells):
                     missing.append((nb, _what(old)))
                 continue
-            if len(hits) > 1 or "".join(hits[0]["source"]).count(old) > 1:
+            if len(hits) > 1 or _text(hits[0]).count(old) > 1:
                 raise SystemExit(f"{nb}: ambiguous fix, old text occurs more than once: {old[:60]!r}")
-            text = "".join(hits[0]["source"]).replace(old, new)
-            hits[0]["source"] = text.splitlines(keepends=True)
+            text = _text(hits[0]).replace(old, new)
+            if "caption" in hits[0]:
+                hits[0]["caption"] = text
+            else:
+                hits[0]["source"] = text.splitlines(keepends=True)
             changed.append((nb, _what(old)))
             dirty = True
         if dirty and not check:
@@ -180,6 +190,10 @@ $$ (vi-kl-gw)""", r"""$$
 $$ (vi-kl-gw)""")
 
 FA = "book/factor/factor_models.ipynb"
+# A caption with TeX-like text outside math (the browser test reads "_{" as unparsed TeX).
+fix(FA, "the fraction of the total variance in the discarded directions, Σ_{j>q} λ_j / Σ_j λ_j.",
+    r"the fraction of the total variance in the discarded directions, "
+    r"$\sum_{j>q} \lambda_j / \sum_j \lambda_j$.")
 fix(FA, r"""$$
 \mathbf{P}_n = \I + \load_O^\T\noise_O^{-1}\load_O, \qquad
 \E[\z_n \given \x_{n,O}] = \mathbf{P}_n^{-1}\load_O^\T\noise_O^{-1}(\x_{n,O} - \mean_O), \qquad
