@@ -17,11 +17,10 @@ Without Chromium this is skipped, unless LVM_REQUIRE_BROWSER=1 (set by .ci/run),
 """
 
 import os
-import shutil
 
 import pytest
 
-from test_html import HTML, pages
+from test_html import HTML, chromium, pages
 
 pytestmark = [pytest.mark.built_book, pytest.mark.browser]
 
@@ -91,14 +90,6 @@ MEASURE = r"""
   return out;
 }
 """
-
-
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="module")
