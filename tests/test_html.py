@@ -3,6 +3,8 @@
 * every page in _toc.yml was built;
 * nothing loads from the network: no external script, stylesheet or image;
 * every image has alt text;
+* no page uses an HTML id twice; MathJax is loaded only by pages with math; the index of
+  theorems, definitions and algorithms is titled, lists titles and is linked from the notation page;
 * in headless Chromium, every page with math shows typeset formulas (<mjx-container>) and no
   MathJax error (<mjx-merror>). Without Chromium this is skipped, unless LVM_REQUIRE_BROWSER=1
   (set by .ci/run), where it fails.
@@ -112,3 +114,40 @@ def test_math_is_typeset_offline_in_chromium(page):
     dom = result.stdout
     assert "<mjx-container" in dom, f"{page.name}: no typeset math in the rendered page (MathJax did not run?)"
     assert "<mjx-merror" not in dom, f"{page.name}: MathJax reports an error: " + dom[dom.find("<mjx-merror"):][:300]
+
+
+class Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+
+    def handle_starttag(self, tag, attrs):
+        ident = dict(attrs).get("id")
+        if ident:
+            self.ids.append(ident)
+
+
+@pytest.mark.parametrize("page", pages() + [HTML / "prf-prf.html"], ids=lambda p: p.stem)
+def test_no_page_has_a_duplicate_id(page):
+    parser = Ids()
+    parser.feed(page.read_text())
+    seen, twice = set(), set()
+    for ident in parser.ids:
+        (twice if ident in seen else seen).add(ident)
+    assert not twice, f"{page.name} uses these ids more than once: {sorted(twice)[:10]}"
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.stem)
+def test_mathjax_is_loaded_only_by_pages_with_math(page):
+    text = page.read_text()
+    has_math = 'class="math' in text
+    loads = "mathjax" in " ".join(re.findall(r'<script[^>]*src="([^"]*)"', text)).lower()
+    assert loads == has_math, f"{page.name}: math on the page {has_math}, MathJax loaded {loads}"
+
+
+def test_index_of_results_is_linked_and_titled():
+    index = (HTML / "prf-prf.html").read_text()
+    assert "Index of theorems, definitions and algorithms" in index
+    assert "PLSA is KL-NMF" in index  # a result's title, not only its label
+    assert "Theorems" in index and "Definitions" in index and "Algorithms" in index
+    assert "prf-prf.html" in (HTML / "book" / "notation.html").read_text()

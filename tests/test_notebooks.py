@@ -194,3 +194,46 @@ def test_execution_statistics_page_lists_every_chapter():
     for path in toc_notebooks():
         name = path.relative_to(ROOT / "book").as_posix()
         assert f"`{name}`" in page, f"{name} is missing from book/execution_statistics.md; re-run python -m lvmteach._notebooks"
+
+
+def markdown_math_slips(source):
+    """Markdown that MyST reads differently from what the author meant, in one cell's source.
+
+    * A source line starting with ``+ ``, ``- `` or ``* `` while an inline formula is still
+      open: Markdown starts a list item there, and the formula's both halves show as raw TeX.
+    * A ``$$`` display that follows a text line without a blank line: inside a directive
+      (``prf:theorem``, ``exercise``) MyST then reads the ``$$`` as inline text.
+    """
+    slips, in_display, in_inline, previous = [], False, False, ""
+    for number, line in enumerate(source.split("\n"), 1):
+        stripped = line.strip()
+        if in_display:
+            in_display = "$$" not in stripped
+        elif stripped.startswith("$$"):
+            if previous.strip() and not previous.strip().startswith((":", "```")):
+                slips.append(f"line {number}: $$ display without a blank line before it")
+            in_display = not (len(stripped) > 2 and "$$" in stripped[2:])
+        elif not stripped:
+            in_inline = False
+        else:
+            if in_inline and re.match(r"[-+*] ", stripped):
+                slips.append(f"line {number}: starts with {stripped[:2]!r} inside an inline formula (a list item)")
+            if line.replace("\\$", "").replace("$$", "").count("$") % 2:
+                in_inline = not in_inline
+        previous = line
+    return slips
+
+
+def test_markdown_math_slips_are_found():
+    assert markdown_math_slips("Then\n$$\nx\n$$\n")
+    assert markdown_math_slips("so $a\n+ b$ holds")
+    assert not markdown_math_slips("Then\n\n$$\nx\n+ y\n$$\n\n- a list $x$\n- item $y$")
+    assert not markdown_math_slips("so $a + b$\n- a list item")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_markdown_math_slips(path):
+    cells = json.loads(path.read_text())["cells"]
+    slips = [f"markdown cell {i}, {slip}" for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+             for slip in markdown_math_slips("".join(c["source"]))]
+    assert not slips, f"{path.name}: {slips}"

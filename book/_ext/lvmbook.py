@@ -13,11 +13,20 @@ year,    so a reader finds the entry by the same words the text uses.
 3. No sphinx-thebe on the pages. Jupyter Book 1 always loads it, even with thebe off, and injects
    its inline configuration twice (every page then logs "Identifier 'THEBE_JS_URL' has already
    been declared"); the book has no live-code buttons, so its script and stylesheet go.
+4. Unique HTML ids. sphinx-exercise and sphinx-proof give the body of every exercise, solution,
+   theorem and definition the same id (``exercise-content``, ``solution-content``,
+   ``proof-content``) and every unlabelled proof the id ``proof``: a page had up to 15 duplicate
+   ids. The constant body ids (nothing links to them) are dropped; any other id used again on a
+   page gets a numbered suffix on its later uses, so links to the first one are unchanged.
+5. MathJax (1 MB and a typesetting pass) only on pages with math, the preface included.
+6. The index of results (``prf-prf.html``, linked from the notation page) lists each theorem,
+   definition and algorithm by its kind and title with its chapter, not by its raw label.
 """
 
 import re
 
 from docutils import nodes
+from sphinx.domains import Index
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
@@ -70,6 +79,20 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if keep(asset)]
 
 
+def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
+    """No MathJax on a page without math. Sphinx already leaves it off most such pages, but not
+    off a page whose toctree includes pages with math (the preface, the root of the book)."""
+    if 'class="math' in (context.get("body") or ""):
+        return
+
+    def keep(asset):
+        text = str(getattr(asset, "filename", "") or "") + str(getattr(asset, "attributes", {}).get("body", ""))
+        return "mathjax" not in text.lower()
+
+    if "script_files" in context:
+        context["script_files"] = [asset for asset in context["script_files"] if keep(asset)]
+
+
 def _macros(config):
     return config.mathjax3_config.get("tex", {}).get("macros", {}) if config.mathjax3_config else {}
 
@@ -98,7 +121,68 @@ def _rename_macros(app, doctree, docname):
             node += nodes.Text(renamed)
 
 
+_CONSTANT_IDS = re.compile(r'\s+id="(?:exercise|solution|proof)-content"')
+_ID = re.compile(r'(\sid=")([^"]+)(")')
+
+
+def _unique_ids(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if not body:
+        return
+    uses = {}
+
+    def rename(match):
+        ident = match.group(2)
+        uses[ident] = uses.get(ident, 0) + 1
+        if uses[ident] == 1:
+            return match.group(0)
+        return f"{match.group(1)}{ident}-{uses[ident]}{match.group(3)}"
+
+    context["body"] = _ID.sub(rename, _CONSTANT_IDS.sub("", body))
+
+
+def _note_proof_titles(app, doctree):
+    """Record each result's title and kind beside sphinx-proof's label list (env.proof_list)."""
+    proofs = getattr(app.env, "proof_list", {})
+    for node in doctree.findall(nodes.Element):
+        label = node.get("label") if "realtype" in node else None
+        if label in proofs:
+            title = (node.get("title") or "").strip()  # proof_title_format wraps it: " (%t)"
+            if title.startswith("(") and title.endswith(")"):
+                title = title[1:-1]
+            # the index is plain text: "$\\log Z$" -> "log Z", "CD-$k$" -> "CD-k"
+            proofs[label]["title"] = re.sub(r"\\([A-Za-z]+)", r"\1", title.replace("$", ""))
+
+
+class ResultIndex(Index):
+    """sphinx-proof's index, by kind (Algorithms, Definitions, ...) and title, with the chapter."""
+
+    name = "prf"
+    localname = "Index of theorems, definitions and algorithms"
+    shortname = "Results"
+
+    def generate(self, docnames=None):
+        content = {}
+        env = self.domain.env
+        for label, values in getattr(env, "proof_list", {}).items():
+            kind = values["realtype"].title()
+            title = values.get("title") or label
+            chapter = env.titles.get(values["docname"])
+            chapter = chapter.astext() if chapter is not None else values["docname"]
+            # name, subtype, docname, anchor, extra, qualifier, description
+            content.setdefault(kind + "s", []).append(
+                (title, 0, values["docname"], label, chapter, "", label))
+        result = [(kind, sorted(entries, key=lambda e: e[0].lower())) for kind, entries in sorted(content.items())]
+        return result, True
+
+
 def setup(app):
+    from sphinx_proof.domain import ProofDomain
+
+    ProofDomain.indices = {ResultIndex}
+    app.connect("doctree-read", _note_proof_titles)
+    app.connect("html-page-context", _unique_ids, priority=950)
+    app.connect("html-page-context", _drop_unused_mathjax, priority=900)
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     app.connect("config-inited", _latex_preamble)
     app.connect("doctree-resolved", _rename_macros)
