@@ -12,7 +12,7 @@ and its parameters are stored under scikit-learn's ``BernoulliRBM`` names, so th
 be built from given values and the two compared: ``components_`` is W (n_hidden × n_visible),
 ``intercept_visible_`` is b and ``intercept_hidden_`` is c.
 
-A general :class:`BoltzmannMachine` has units s = (v, h) with symmetric weights between
+A general ``BoltzmannMachine`` has units s = (v, h) with symmetric weights between
 *every* pair, E(s) = −½ sᵀ 𝐖 s − 𝐛ᵀ s (eq. bm-energy); it is kept small enough (at most
 ``MAX_ENUMERATE`` units) that its partition function, log-likelihood and gradient are computed
 exactly by enumerating all 2^(D+K) states.
@@ -89,7 +89,7 @@ def all_binary_states(n):
 
 
 def bm_energy(S, W, b):
-    """Energy of each row of ``S`` (M, n) (eq. :eq:`bm-energy`): E(s) = −½ sᵀ W s − bᵀ s.
+    """Energy of each row of ``S`` (M, n) (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"): E(s) = −½ sᵀ W s − bᵀ s.
 
     ``W`` (n, n) is symmetric with a zero diagonal (no self-connections), so ½ sᵀ W s sums
     each pair's weight once.
@@ -98,7 +98,7 @@ def bm_energy(S, W, b):
 
 
 def bm_log_partition(W, b):
-    """log Z = log Σ_s exp(−E(s)) over all 2ⁿ states (eq. :eq:`bm-partition`), by enumeration."""
+    """log Z = log Σ_s exp(−E(s)) over all 2ⁿ states (eq. (bm-partition) in the chapter "Boltzmann machines, RBMs and deep belief nets"), by enumeration."""
     return float(logsumexp(-bm_energy(all_binary_states(len(b)), W, b)))
 
 
@@ -118,7 +118,7 @@ def _bm_hidden_posterior(V, W, b, n_hidden):
 
 
 def bm_log_likelihood(V, W, b, n_hidden=0):
-    """Mean exact log-likelihood (1/N) Σ_n log p(v_n) (eq. :eq:`bm-loglik`).
+    """Mean exact log-likelihood (1/N) Σ_n log p(v_n) (eq. (bm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     p(v) = Σ_h exp(−E(v, h)) / Z; the first D units are visible, the last ``n_hidden`` hidden.
     """
@@ -127,7 +127,7 @@ def bm_log_likelihood(V, W, b, n_hidden=0):
 
 
 def bm_gradient(V, W, b, n_hidden=0):
-    """Exact gradient of the mean log-likelihood: data minus model statistics (eq. :eq:`bm-grad`).
+    """Exact gradient of the mean log-likelihood: data minus model statistics (eq. (bm-grad) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     ∂ℓ/∂W_ij = ⟨s_i s_j⟩_data − ⟨s_i s_j⟩_model and ∂ℓ/∂b_i = ⟨s_i⟩_data − ⟨s_i⟩_model, where
     "data" averages over the training vectors with the hidden units drawn from p(h | v) and
@@ -155,7 +155,7 @@ def bm_gradient(V, W, b, n_hidden=0):
 
 
 def bm_gibbs_sweep(S, W, b, rng, units=None):
-    """One sweep of sequential Gibbs sampling (eq. :eq:`bm-conditional`), in place on ``S`` (M, n).
+    """One sweep of sequential Gibbs sampling (eq. (bm-conditional) in the chapter "Boltzmann machines, RBMs and deep belief nets"), in place on ``S`` (M, n).
 
     Each unit i in ``units`` (all by default) in turn is redrawn from
     p(s_i = 1 | s_−i) = σ(Σ_j W_ij s_j + b_i); the M chains are updated together. Passing only
@@ -171,7 +171,7 @@ class BoltzmannMachine(BaseEstimator):
     """A small Boltzmann machine (Ackley, Hinton & Sejnowski 1985), with exact computations.
 
     Units s = (v, h): D visible (the data's columns) and ``n_hidden`` hidden, every pair
-    connected by a symmetric weight (eq. :eq:`bm-energy`). With at most ``MAX_ENUMERATE``
+    connected by a symmetric weight (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"). With at most ``MAX_ENUMERATE``
     units in all, log Z, the log-likelihood and its gradient are exact sums over states.
 
     Parameters
@@ -179,7 +179,7 @@ class BoltzmannMachine(BaseEstimator):
     n_hidden : int
         K ≥ 0 hidden units (0 gives a fully visible Boltzmann machine, an Ising model).
     method : {'exact', 'gibbs'}
-        How ``fit`` estimates the gradient (eq. :eq:`bm-grad`): exactly by enumeration, or from
+        How ``fit`` estimates the gradient (eq. (bm-grad)): exactly by enumeration, or from
         sampled statistics: clamped Gibbs sweeps over the hidden units for the data term and
         persistent free-running chains for the model term (Ackley et al. 1985).
     learning_rate : float
@@ -280,14 +280,14 @@ class BoltzmannMachine(BaseEstimator):
         return check_n_features(_check_visible(X, binary=True), self.n_features_in_)
 
     def energy(self, S):
-        """Energy E(s) of full states ``S`` (M, D + n_hidden) (eq. :eq:`bm-energy`)."""
+        """Energy E(s) of full states ``S`` (M, D + n_hidden) (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         check_is_fitted(self, "weights_")
         S = check_binary(check_array(S, name="S"), name="S")
         check_n_features(S, len(self.biases_), name="S")
         return bm_energy(S, self.weights_, self.biases_)
 
     def log_partition(self):
-        """Exact log Z (eq. :eq:`bm-partition`)."""
+        """Exact log Z (eq. (bm-partition) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         check_is_fitted(self, "weights_")
         return bm_log_partition(self.weights_, self.biases_)
 
@@ -298,11 +298,11 @@ class BoltzmannMachine(BaseEstimator):
         return log_p_star - self.log_partition()
 
     def score(self, X, y=None):
-        """Mean exact log-likelihood of ``X`` (eq. :eq:`bm-loglik`)."""
+        """Mean exact log-likelihood of ``X`` (eq. (bm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         return float(self.score_samples(X).mean())
 
     def gradient(self, X):
-        """Exact gradient ``(grad_W, grad_b)`` of :meth:`score` at the current parameters."""
+        """Exact gradient ``(grad_W, grad_b)`` of ``score`` at the current parameters."""
         X = self._check_X(X)
         return bm_gradient(X, self.weights_, self.biases_, len(self.biases_) - X.shape[1])
 
@@ -324,12 +324,12 @@ class BoltzmannMachine(BaseEstimator):
 
 
 def rbm_energy(V, H, W, b, c):
-    """E(v, h) = −bᵀv − cᵀh − hᵀWv for paired rows of ``V`` (N, D) and ``H`` (N, K) (eq. :eq:`rbm-energy`)."""
+    """E(v, h) = −bᵀv − cᵀh − hᵀWv for paired rows of ``V`` (N, D) and ``H`` (N, K) (eq. (rbm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
     return -(V @ b) - (H @ c) - np.einsum("nk,kd,nd->n", H, W, V)
 
 
 def free_energy(V, W, b, c):
-    """Free energy F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)) (eq. :eq:`rbm-free-energy`).
+    """Free energy F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)) (eq. (rbm-free-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     p(v) = exp(−F(v)) / Z: summing exp(−E(v, h)) over h factorises over the hidden units
     because E is linear in each h_j. Shape (N,).
@@ -352,14 +352,14 @@ def sigmoid(a):
 
 
 def hidden_probs(V, W, c):
-    """P(h_j = 1 | v) = σ(c_j + Σ_d W_jd v_d) for every row of ``V`` (eq. :eq:`rbm-cond-h`), shape (N, K)."""
+    """P(h_j = 1 | v) = σ(c_j + Σ_d W_jd v_d) for every row of ``V`` (eq. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, K)."""
     A = V @ W.T
     A += c
     return sigmoid(A)
 
 
 def visible_probs(H, W, b):
-    """P(v_d = 1 | h) = σ(b_d + Σ_j h_j W_jd) for every row of ``H`` (eq. :eq:`rbm-cond-v`), shape (N, D)."""
+    """P(v_d = 1 | h) = σ(b_d + Σ_j h_j W_jd) for every row of ``H`` (eq. (rbm-cond-v) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, D)."""
     A = H @ W
     A += b
     return sigmoid(A)
@@ -371,13 +371,13 @@ def sample_bernoulli(P, rng):
 
 
 def gibbs_step(V, W, b, c, rng):
-    """One block-Gibbs step v → h ~ P(h | v) → v' ~ P(v | h) (eqs. :eq:`rbm-cond-h`, :eq:`rbm-cond-v`)."""
+    """One block-Gibbs step v → h ~ P(h | v) → v' ~ P(v | h) (eqs. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets", (rbm-cond-v))."""
     H = sample_bernoulli(hidden_probs(V, W, c), rng)
     return sample_bernoulli(visible_probs(H, W, b), rng)
 
 
 def log_partition_exact(W, b, c):
-    """Exact log Z of an RBM by enumerating the smaller layer (eq. :eq:`rbm-logz-enum`).
+    """Exact log Z of an RBM by enumerating the smaller layer (eq. (rbm-logz-enum) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Summing over the larger layer analytically, as in the free energy: with hidden states
     enumerated, log Z = log Σ_h exp(cᵀh + Σ_d log(1 + exp(b_d + (Wᵀh)_d))); symmetrically with
@@ -392,12 +392,12 @@ def log_partition_exact(W, b, c):
 
 
 def exact_log_likelihood(V, W, b, c):
-    """Mean exact log-likelihood (1/N) Σ_n [−F(v_n)] − log Z (eq. :eq:`rbm-loglik`)."""
+    """Mean exact log-likelihood (1/N) Σ_n [−F(v_n)] − log Z (eq. (rbm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
     return float(-free_energy(V, W, b, c).mean() - log_partition_exact(W, b, c))
 
 
 def exact_gradient(V, W, b, c):
-    """Exact gradient of the mean log-likelihood (eq. :eq:`rbm-grad`): data minus model.
+    """Exact gradient of the mean log-likelihood (eq. (rbm-grad) in the chapter "Boltzmann machines, RBMs and deep belief nets"): data minus model.
 
     ∂ℓ/∂W = ⟨P(h=1|v) vᵀ⟩_data − ⟨h vᵀ⟩_model, ∂ℓ/∂b = ⟨v⟩_data − ⟨v⟩_model,
     ∂ℓ/∂c = ⟨P(h=1|v)⟩_data − ⟨h⟩_model. The model expectations enumerate the smaller layer and
@@ -422,7 +422,7 @@ def exact_gradient(V, W, b, c):
 
 
 def contrastive_divergence(V, W, b, c, rng, k=1, H_chain=None):
-    """CD-k (Hinton 2002) or persistent CD (Tieleman 2008) gradient estimate (eq. :eq:`rbm-cd`).
+    """CD-k (Hinton 2002) or persistent CD (Tieleman 2008) gradient estimate (eq. (rbm-cd) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     The data term is exact given v (it uses P(h = 1 | v)); the model term is replaced by the
     statistics of a Gibbs chain run for ``k`` steps. CD-k starts the chain at the data
@@ -450,7 +450,7 @@ def contrastive_divergence(V, W, b, c, rng, k=1, H_chain=None):
 
 
 def pseudo_log_likelihood(V, W, b, c, flip=None):
-    """Pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each row of binary ``V`` (eq. :eq:`rbm-pll`).
+    """Pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each row of binary ``V`` (eq. (rbm-pll) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Each conditional is a logistic function of a free-energy difference,
     log p(v_d | v_−d) = log σ(F(v̄⁽ᵈ⁾) − F(v)), where v̄⁽ᵈ⁾ is v with bit d flipped. With
@@ -511,13 +511,13 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
 
     Anneals from a base-rate RBM A (no weights, visible biases ``base_bias``, zeros by
     default; log Z_A = K log 2 + Σ_d log(1 + exp(b_A,d))) to the target through
-    p*_β(v) = exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (c_j + W_j v))) (eq. :eq:`ais-path`).
+    p*_β(v) = exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (c_j + W_j v))) (eq. (ais-path) in the chapter "Boltzmann machines, RBMs and deep belief nets").
     Each run starts with an exact draw from A; at every β it adds log p*_β(v) − log p*_β_prev(v)
-    to its log weight (eq. :eq:`ais-weight`) and moves v by one Gibbs step that leaves p_β
+    to its log weight (eq. (ais-weight)) and moves v by one Gibbs step that leaves p_β
     invariant. The mean weight estimates Z_B / Z_A without bias.
 
     ``betas`` is the number of temperatures (spaced as in the paper) or the increasing array
-    from 0 to 1 itself. Returns an :class:`AISResult`.
+    from 0 to 1 itself. Returns an ``AISResult``.
     """
     K, D = W.shape
     betas = _ais_betas(betas)
@@ -551,9 +551,9 @@ class RBM(BaseEstimator):
     """Bernoulli–Bernoulli restricted Boltzmann machine trained by CD-k or persistent CD.
 
     Binary visible units v (D) and hidden units h (K), connected only across layers
-    (eq. :eq:`rbm-energy`), so both conditionals factorise (eqs. :eq:`rbm-cond-h`,
-    :eq:`rbm-cond-v`). Trained by mini-batch stochastic gradient ascent on the log-likelihood
-    with the model term estimated by contrastive divergence (:func:`contrastive_divergence`).
+    (eq. (rbm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"), so both conditionals factorise (eqs. (rbm-cond-h),
+    (rbm-cond-v)). Trained by mini-batch stochastic gradient ascent on the log-likelihood
+    with the model term estimated by contrastive divergence (``contrastive_divergence``).
     With ``persistent=True, k=1`` this is the algorithm of scikit-learn's ``BernoulliRBM``
     (stochastic maximum likelihood, Tieleman 2008).
 
@@ -679,7 +679,7 @@ class RBM(BaseEstimator):
 
     # ---- inference ---------------------------------------------------------------------
     def transform(self, X):
-        """P(h = 1 | v) for each row (eq. :eq:`rbm-cond-h`), shape (N, K): the RBM's features."""
+        """P(h = 1 | v) for each row (eq. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, K): the RBM's features."""
         X = self._validated(X)
         return hidden_probs(X, self.components_, self.intercept_hidden_)
 
@@ -687,16 +687,16 @@ class RBM(BaseEstimator):
         return self.fit(X).transform(X)
 
     def free_energy(self, X):
-        """F(v) for each row (eq. :eq:`rbm-free-energy`); log p(v) = −F(v) − log Z."""
+        """F(v) for each row (eq. (rbm-free-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"); log p(v) = −F(v) − log Z."""
         X = self._validated(X)
         return free_energy(X, *self._params())
 
     def score_samples(self, X):
-        """Exact pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each binary row (eq. :eq:`rbm-pll`).
+        """Exact pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each binary row (eq. (rbm-pll) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
         scikit-learn's ``BernoulliRBM.score_samples`` returns a random one-bit estimate of this
         sum (D times one randomly chosen term); this method computes the sum itself, so it is
-        deterministic (see :func:`pseudo_log_likelihood`).
+        deterministic (see ``pseudo_log_likelihood``).
         """
         X = self._validated(X, binary=True)
         return pseudo_log_likelihood(X, *self._params())
@@ -706,11 +706,11 @@ class RBM(BaseEstimator):
         return float(self.score_samples(X).mean())
 
     def log_partition_exact(self):
-        """Exact log Z by enumerating the smaller layer (eq. :eq:`rbm-logz-enum`)."""
+        """Exact log Z by enumerating the smaller layer (eq. (rbm-logz-enum) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         return log_partition_exact(*self._params())
 
     def log_partition_ais(self, n_runs=100, betas=15000, base_rate=None, random_state=None):
-        """AIS estimate of log Z with its spread (:func:`ais_log_partition`), an :class:`AISResult`.
+        """AIS estimate of log Z with its spread (``ais_log_partition``), an ``AISResult``.
 
         ``base_rate`` (D,) are the pixel means of the base-rate model A (e.g. the training
         data's, as Salakhutdinov & Murray do, which shortens the annealing); uniform by default.
@@ -768,14 +768,14 @@ class DBN(BaseEstimator):
     The first RBM is fitted to the data; each next RBM is fitted to the previous layer's
     P(h = 1 | v) (its "data", probabilities in [0, 1]). As a generative model the top RBM is
     an undirected prior over the top two layers and every lower layer is a directed sigmoid
-    belief net, P(v | h) of its RBM (eq. :eq:`dbn-joint`).
+    belief net, P(v | h) of its RBM (eq. (dbn-joint) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int
         Units per hidden layer, bottom to top.
     learning_rate, batch_size, n_epochs, k, persistent, momentum, weight_decay, random_state
-        Passed to every layer's :class:`RBM`.
+        Passed to every layer's ``RBM``.
 
     Attributes
     ----------
@@ -820,7 +820,7 @@ class DBN(BaseEstimator):
         return data
 
     def sample(self, n_samples=1, n_gibbs=1000, random_state=None, return_probabilities=True):
-        """Generate: Gibbs-sample the top RBM, then one top-down pass (eq. :eq:`dbn-joint`).
+        """Generate: Gibbs-sample the top RBM, then one top-down pass (eq. (dbn-joint) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
         The top RBM's chains run ``n_gibbs`` steps from random states; its visible layer is then
         passed down, each layer drawn from P(v | h) of the RBM below. The bottom layer returns

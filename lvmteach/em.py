@@ -11,7 +11,7 @@ Chapter "The EM algorithm" derives the loop this module runs:
 The theorem "EM never decreases the likelihood" (same chapter) is checked at run time inside
 ``with strict_monotonicity():`` -- the tests run every EM model under it.
 
-A model opts in by inheriting :class:`EMMixin` and writing five short methods::
+A model opts in by inheriting ``EMMixin`` and writing five short methods::
 
     _initialize(X, rng)        set θ⁽⁰⁾ for one restart
     _e_step(X)                 -> (objective at the current θ, statistics for the M-step)
@@ -48,7 +48,7 @@ def strict_monotonicity(rtol=1e-9):
     """Within this block, EM raises if its objective ever decreases by more than round-off.
 
     A decrease larger than ``rtol * max(1, |objective|)`` raises
-    :class:`~lvmteach.exceptions.ObjectiveDecreasedError`. Use it when writing a new E- or
+    ``ObjectiveDecreasedError``. Use it when writing a new E- or
     M-step: a wrong step almost always shows up as a decrease.
 
     >>> from lvmteach.em import strict_monotonicity
@@ -64,9 +64,9 @@ def strict_monotonicity(rtol=1e-9):
 
 
 def check_monotone(history, *, rtol=None, what="objective"):
-    """Raise :class:`ObjectiveDecreasedError` if ``history`` ever decreases beyond round-off.
+    """Raise ``ObjectiveDecreasedError`` if ``history`` ever decreases beyond round-off.
 
-    With ``rtol=None`` this is the check of :func:`strict_monotonicity` and only runs inside it.
+    With ``rtol=None`` this is the check of ``strict_monotonicity`` and only runs inside it.
     """
     rtol = _MONOTONE_RTOL if rtol is None else rtol
     if rtol is None or len(history) < 2:
@@ -103,7 +103,7 @@ def fit_em(model, X):
     """Fit ``model`` by EM with ``model.n_init`` restarts and keep the best.
 
     Sets ``history_``, ``n_iter_``, ``converged_`` and ``lower_bound_`` on the model and warns
-    with :class:`~lvmteach.exceptions.ConvergenceWarning` if the best restart did not converge.
+    with ``ConvergenceWarning`` if the best restart did not converge.
     Returns the model.
     """
     max_iter = check_positive_int(model.max_iter, "max_iter")

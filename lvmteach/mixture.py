@@ -75,7 +75,7 @@ def squared_distances(X, centers):
 
 
 def assign_clusters(X, centers):
-    """k-means assignment step (eq. :eq:`kmeans-assign`): nearest centre for each point.
+    """k-means assignment step (eq. (kmeans-assign) in the chapter "Mixture models and k-means"): nearest centre for each point.
 
     Returns ``(labels, inertia)``: labels (N,) and the sum of squared distances J.
     """
@@ -85,10 +85,10 @@ def assign_clusters(X, centers):
 
 
 def update_centers(X, labels, K, centers_old):
-    """k-means update step (eq. :eq:`kmeans-update`): each centre moves to the mean of its points.
+    """k-means update step (eq. (kmeans-update) in the chapter "Mixture models and k-means"): each centre moves to the mean of its points.
 
     The sums over each cluster's points are one matrix product with the one-hot labels
-    (N, K). A cluster that lost all its points keeps its old centre here; :class:`KMeans`
+    (N, K). A cluster that lost all its points keeps its old centre here; ``KMeans``
     relocates it.
     """
     one_hot = (labels[:, None] == np.arange(K)).astype(X.dtype)
@@ -131,8 +131,8 @@ def kmeans_plusplus(X, K, rng, n_local_trials=None):
 class KMeans(BaseEstimator):
     """k-means clustering by Lloyd's algorithm (chapter "Mixture models and k-means").
 
-    Alternates the assignment step :func:`assign_clusters` and the update step
-    :func:`update_centers` until the labels stop changing or the centres move less than
+    Alternates the assignment step ``assign_clusters`` and the update step
+    ``update_centers`` until the labels stop changing or the centres move less than
     ``tol`` (relative to the data's variance, as scikit-learn does).
 
     Parameters
@@ -156,7 +156,7 @@ class KMeans(BaseEstimator):
     cluster_centers_ : (K, D)
     labels_ : (N,)
     inertia_ : float
-        J, the sum of squared distances to the nearest centre (eq. :eq:`kmeans-objective`).
+        J, the sum of squared distances to the nearest centre (eq. (kmeans-objective)).
     n_iter_ : int
     converged_ : bool
     history_ : (n_iter_,)
@@ -303,7 +303,7 @@ def precision_cholesky(covariances, covariance_type):
 
 
 def sufficient_statistics(X):
-    """A Gaussian's sufficient statistics T(x_n) = (x_n x_nᵀ, x_n) for every row (eq. :eq:`gauss-expfam`).
+    """A Gaussian's sufficient statistics T(x_n) = (x_n x_nᵀ, x_n) for every row (eq. (gauss-expfam) in the chapter "The EM algorithm").
 
     Returns an (N, D(D+1)/2 + D) array: the upper triangle of x_n x_nᵀ (row-major, diagonal
     included; x xᵀ is symmetric, so the other half adds nothing) followed by x_n. The
@@ -323,16 +323,16 @@ def _is_positive_definite(A):
 
 
 def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
-    """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. :eq:`gauss-logpdf`).
+    """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. (gauss-logpdf) in the chapter "The EM algorithm").
 
     With y = (x − μ)ᵀ prec_chol, the Mahalanobis term is ‖y‖² and
     log 𝒩 = −½ (D log 2π + ‖y‖²) + Σ_d log prec_chol_dd.
 
     For ``'full'`` covariances and given ``T = sufficient_statistics(X)``, the Mahalanobis
-    terms of all K components come from one matrix product instead (eq. :eq:`gauss-expfam`):
+    terms of all K components come from one matrix product instead (eq. (gauss-expfam)):
     (x − μ)ᵀΛ(x − μ) = tr(Λ x xᵀ) − 2 (Λμ)ᵀx + μᵀΛμ = T(x)·η + μᵀΛμ. That form adds large
     numbers when the data sit far from the origin, so pass T only for centred data (as
-    :class:`GaussianMixture` does during ``fit``).
+    ``GaussianMixture`` does during ``fit``).
     """
     N, D = X.shape
     K = means.shape[0]
@@ -377,12 +377,12 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
 
 
 def e_step(X, weights, means, prec_chol, covariance_type, T=None):
-    """The E-step for a Gaussian mixture (eq. :eq:`gmm-resp`), in the log domain.
+    """The E-step for a Gaussian mixture (eq. (gmm-resp) in the chapter "The EM algorithm"), in the log domain.
 
     Returns ``(log_lik, log_resp)``: the mean log-likelihood (1/N) Σ_n log p(x_n | θ) of the
     current parameters, and log r_nk = log π_k + log 𝒩(x_n | μ_k, Σ_k) − log p(x_n | θ).
     The normaliser log p(x_n | θ) is a log-sum-exp over k, the only safe way to add
-    densities that can be e⁻¹⁰⁰⁰. ``T``: see :func:`gaussian_log_prob`.
+    densities that can be e⁻¹⁰⁰⁰. ``T``: see ``gaussian_log_prob``.
     """
     log_joint = gaussian_log_prob(X, means, prec_chol, covariance_type, T) + np.log(weights)
     log_px = logsumexp(log_joint, axis=1)
@@ -396,7 +396,7 @@ def e_step(X, weights, means, prec_chol, covariance_type, T=None):
 
 
 def m_step(X, resp, covariance_type, reg_covar, T=None):
-    """The M-step for a Gaussian mixture (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
+    """The M-step for a Gaussian mixture (eqs. (gmm-nk) in the chapter "The EM algorithm"–(gmm-cov)).
 
     N_k = Σ_n r_nk,  π_k = N_k / N,  μ_k = (1/N_k) Σ_n r_nk x_n,
     Σ_k = (1/N_k) Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar·I.
@@ -510,7 +510,7 @@ class _Mixture(EMMixin, BaseEstimator):
         return check_n_features(self._check_X(X), self.n_features_in_)
 
     def score_samples(self, X):
-        """log p(x_n | θ) for each row, shape (N,) (the marginal likelihood, eq. :eq:`lvm-marginal`)."""
+        """log p(x_n | θ) for each row, shape (N,) (the marginal likelihood, eq. (lvm-marginal) in the chapter "Probabilistic latent variable models")."""
         X = self._validate_X(X)
         return logsumexp(self._component_log_prob(X) + np.log(self.weights_), axis=1)
 
@@ -562,8 +562,8 @@ class DegenerateComponentWarning(UserWarning):
 class GaussianMixture(_Mixture):
     """Gaussian mixture fitted by EM (chapters "The EM algorithm", "Mixture models and k-means").
 
-    p(x | θ) = Σ_k π_k 𝒩(x | μ_k, Σ_k). The E-step is :func:`e_step`, the M-step
-    :func:`m_step`; the loop is the shared :func:`lvmteach.em.fit_em`.
+    p(x | θ) = Σ_k π_k 𝒩(x | μ_k, Σ_k). The E-step is ``e_step``, the M-step
+    ``m_step``; the loop is the shared ``lvmteach.em.fit_em``.
 
     Parameters
     ----------
@@ -833,10 +833,10 @@ class BernoulliMixture(_Mixture):
     Parameters
     ----------
     n_components : int
-    tol, max_iter, n_init, init_params, random_state : as in :class:`GaussianMixture`
+    tol, max_iter, n_init, init_params, random_state : as in ``GaussianMixture``
         (``init_params`` defaults to ``'random'``, as in Bishop's experiment).
     eps : float
-        Clip the means to [eps, 1 − eps] (see :func:`bernoulli_m_step`).
+        Clip the means to [eps, 1 − eps] (see ``bernoulli_m_step``).
 
     Attributes
     ----------

@@ -28,7 +28,7 @@ def logsumexp(a, axis=-1):
 
 
 def softmax(a, axis=-1):
-    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see :func:`logsumexp`)."""
+    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see ``logsumexp``)."""
     a = np.asarray(a, dtype=np.float64)
     e = np.exp(a - np.max(a, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)

@@ -1,16 +1,16 @@
 """The variational autoencoder, from scratch in NumPy (chapter "Variational autoencoders").
 
-A VAE {cite}`kingma2014,rezende2014` is a latent variable model p(x, z) = p(z) p(x | z) with a
+A VAE (Kingma and Welling 2014; Rezende et al. 2014) is a latent variable model p(x, z) = p(z) p(x | z) with a
 standard normal prior p(z) = 𝒩(0, I) and a decoder network giving p(x | z), trained together
 with an encoder network giving a Gaussian approximate posterior
 q(z | x) = 𝒩(μ(x), diag σ²(x)) ("amortised inference": one network serves every x). Both are
-fitted by maximising the evidence lower bound (eq. :eq:`vae-elbo`)
+fitted by maximising the evidence lower bound (eq. (vae-elbo))
 
     ELBO(x) = E_q[log p(x | z)] − KL(q(z | x) ‖ p(z)) ≤ log p(x),
 
-estimated with one reparameterised sample z = μ + σ ⊙ ε, ε ~ 𝒩(0, I) (eq. :eq:`vae-reparam`),
-and the KL term in closed form (eq. :eq:`vae-kl`). The loss minimised is −ELBO averaged over a
-mini-batch. Every gradient is written out (see :mod:`lvmteach.nn`).
+estimated with one reparameterised sample z = μ + σ ⊙ ε, ε ~ 𝒩(0, I) (eq. (vae-reparam)),
+and the KL term in closed form (eq. (vae-kl)). The loss minimised is −ELBO averaged over a
+mini-batch. Every gradient is written out (see ``lvmteach.nn``).
 
 Shapes: ``X`` (N, D), latent codes ``Z`` (N, L) with ``L = latent_dim``.
 """
@@ -45,7 +45,7 @@ _LOG_2PI = np.log(2.0 * np.pi)
 
 
 def gaussian_kl(mu, log_var):
-    """KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) per row, shape (N,) (eq. :eq:`vae-kl`).
+    """KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) per row, shape (N,) (eq. (vae-kl) in the chapter "Variational autoencoders").
 
     = ½ Σ_l (μ_l² + σ_l² − log σ_l² − 1); zero exactly when μ = 0 and σ = 1.
     """
@@ -53,7 +53,7 @@ def gaussian_kl(mu, log_var):
 
 
 def reparameterize(mu, log_var, eps):
-    """z = μ + σ ⊙ ε with σ = exp(½ log σ²) (eq. :eq:`vae-reparam`): a sample of q(z | x)
+    """z = μ + σ ⊙ ε with σ = exp(½ log σ²) (eq. (vae-reparam) in the chapter "Variational autoencoders"): a sample of q(z | x)
     that is a differentiable function of (μ, log σ²) for a fixed noise ε ~ 𝒩(0, I)."""
     return mu + np.exp(0.5 * log_var) * eps
 
@@ -61,7 +61,7 @@ def reparameterize(mu, log_var, eps):
 def bernoulli_log_lik(X, logits):
     """log p(x | z) = Σ_d x_d a_d − log(1 + e^{a_d}) for binary x and logits a, shape (N,).
 
-    Written with :func:`lvmteach.nn.softplus` so that large |a| neither overflows nor gives
+    Written with ``lvmteach.nn.softplus`` so that large |a| neither overflows nor gives
     log(0). Its gradient with respect to the logits is x − sigmoid(a).
     """
     return np.sum(X * logits - nn.softplus(logits), axis=1)
@@ -169,7 +169,7 @@ class VAE(BaseEstimator):
         return self.encoder_.parameters() + self.decoder_.parameters() + extra
 
     def gradients(self):
-        """Gradients of the last :meth:`elbo_and_gradients` call, in the order of :meth:`parameters`."""
+        """Gradients of the last ``elbo_and_gradients`` call, in the order of ``parameters``."""
         extra = [self._grad_log_noise_var] if self.likelihood == "gaussian" else []
         return self.encoder_.gradients() + self.decoder_.gradients() + extra
 
@@ -192,11 +192,11 @@ class VAE(BaseEstimator):
 
     def elbo_and_gradients(self, X, eps):
         """The ELBO of each row of X with the noise ``eps`` (N, L), and the gradients of the
-        loss −mean(ELBO) with respect to every parameter (eqs. :eq:`vae-elbo-grad`).
+        loss −mean(ELBO) with respect to every parameter (eqs. (vae-elbo-grad) in the chapter "Variational autoencoders").
 
         Forward: encoder → (μ, log σ²) → z = μ + σ ε → decoder → log p(x | z); the KL term is
         analytic. Backward runs the same path in reverse. Returns the ELBO, shape (N,); the
-        gradients are left in the layers (see :meth:`gradients`).
+        gradients are left in the layers (see ``gradients``).
         """
         N = X.shape[0]
         mu, log_var = self.encode(X)
@@ -225,7 +225,7 @@ class VAE(BaseEstimator):
     def fit(self, X, y=None):
         """Maximise the ELBO on X by Adam over shuffled mini-batches; returns self.
 
-        Raises :class:`lvmteach.nn.TrainingDivergedError` if the loss becomes NaN or infinite.
+        Raises ``lvmteach.nn.TrainingDivergedError`` if the loss becomes NaN or infinite.
         """
         X = self._validate_data(X, reset=True)
         batch_size = check_positive_int(self.batch_size, "batch_size")
@@ -296,7 +296,7 @@ class VAE(BaseEstimator):
         return total / n_samples - kl
 
     def score_samples(self, X, n_importance=100, random_state=None):
-        """Importance-weighted estimate of log p(x) per row (eq. :eq:`vae-iw`) {cite}`burda2016`.
+        """Importance-weighted estimate of log p(x) per row (eq. (vae-iw) in the chapter "Variational autoencoders") (Burda et al. 2016).
 
         log p(x) ≈ log (1/K) Σ_k p(x | z_k) p(z_k) / q(z_k | x), z_k ~ q(z | x). It is a lower
         bound in expectation that tightens as K grows (K = 1 gives the ELBO).
@@ -325,8 +325,8 @@ def gradient_estimates(model, x, n_samples=1000, random_state=None):
 
     With q = 𝒩(μ, diag σ²) from the encoder at ``x`` (shape (D,)):
 
-    * reparameterisation (eq. :eq:`vae-reparam-grad`): ∇_z log p(x | z) at z = μ + σ ε;
-    * score function / REINFORCE (eq. :eq:`vae-score-grad`): log p(x | z) ∇_μ log q(z) =
+    * reparameterisation (eq. (vae-reparam-grad) in the chapter "Variational autoencoders"): ∇_z log p(x | z) at z = μ + σ ε;
+    * score function / REINFORCE (eq. (vae-score-grad)): log p(x | z) ∇_μ log q(z) =
       log p(x | z) (z − μ) / σ².
 
     Both are unbiased; returns ``(reparam, score)``, each (n_samples, L), one estimate per row,
