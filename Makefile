@@ -87,7 +87,8 @@ $(LAB_STAMP): $(STAMP) pyproject.toml
 	touch $@
 
 lab: $(LAB_STAMP)
-	$(ONE_THREAD) $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/book
+	$(ONE_THREAD) $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/book \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # The chapters in a real JupyterLab (headless Chromium): macros, quoted code, exercises,
 # hidden solutions, no raw MyST (tests/test_jupyter.py).
