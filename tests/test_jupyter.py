@@ -31,6 +31,7 @@ import urllib.request
 
 import pytest
 
+from test_browser import chromium
 from test_notebooks import toc_files
 
 pytestmark = [pytest.mark.browser]
@@ -87,14 +88,6 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def _skip_or_fail(reason):
@@ -156,7 +149,7 @@ def lab():
 
 @pytest.fixture(scope="module")
 def page(lab):
-    path = _chromium()
+    path = chromium()
     if path is None:
         _skip_or_fail("headless Chromium not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
