@@ -67,7 +67,8 @@ MEASURE = r"""
   out.errors += (nb.textContent.match(/Undefined control sequence|KaTeX parse error|ParseError/g) || []).length;
   for (const m of macros) {
     const re = new RegExp('\\\\' + m + '(?![A-Za-z])');
-    if (re.test(out.text)) out.macros.push('\\' + m);
+    const hit = re.exec(out.text);
+    if (hit) out.macros.push('\\' + m + ' in "' + out.text.slice(Math.max(0, hit.index - 40), hit.index + 40) + '"');
   }
   for (const r of [':::{', '::::{', ':pyobject:', '{cite}', '{eq}', '{literalinclude}', '{doc}', '{ref}', '{numref}']) {
     if (out.text.includes(r)) out.raw.push(r);
