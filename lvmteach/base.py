@@ -6,8 +6,8 @@ It follows scikit-learn's conventions (without importing scikit-learn), so that
 * ``__init__`` takes keyword parameters and stores each one unchanged under its own name;
   all checking happens in ``fit``;
 * ``fit`` returns ``self``; everything learned from data ends in an underscore (``means_``);
-* :meth:`BaseEstimator.get_params` reads the parameter names from ``__init__``'s signature and
-  :meth:`BaseEstimator.set_params` sets them back.
+* ``BaseEstimator.get_params`` reads the parameter names from ``__init__``'s signature and
+  ``BaseEstimator.set_params`` sets them back.
 
 See the chapter "Probabilistic latent variable models", section "The package".
 """
@@ -157,7 +157,7 @@ def _short_repr(value):
 
 
 def check_is_fitted(estimator, attributes):
-    """Raise :class:`~lvmteach.exceptions.NotFittedError` unless all ``attributes`` exist."""
+    """Raise ``NotFittedError`` unless all ``attributes`` exist."""
     if isinstance(attributes, str):
         attributes = [attributes]
     missing = [a for a in attributes if not hasattr(estimator, a)]

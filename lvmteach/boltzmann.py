@@ -12,7 +12,7 @@ and its parameters are stored under scikit-learn's ``BernoulliRBM`` names, so th
 be built from given values and the two compared: ``components_`` is W (n_hidden × n_visible),
 ``intercept_visible_`` is b and ``intercept_hidden_`` is c.
 
-A general :class:`BoltzmannMachine` has units s = (v, h) with symmetric weights between
+A general ``BoltzmannMachine`` has units s = (v, h) with symmetric weights between
 *every* pair, E(s) = −½ sᵀ 𝐖 s − 𝐛ᵀ s (eq. bm-energy); it is kept small enough (at most
 ``MAX_ENUMERATE`` units) that its partition function, log-likelihood and gradient are computed
 exactly by enumerating all 2^(D+K) states.
@@ -99,7 +99,7 @@ def all_binary_states(n):
 
 
 def bm_energy(S, W, b):
-    """Energy of each row of ``S`` (M, n) (eq. :eq:`bm-energy`): E(s) = −½ sᵀ W s − bᵀ s.
+    """Energy of each row of ``S`` (M, n) (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"): E(s) = −½ sᵀ W s − bᵀ s.
 
     ``W`` (n, n) is symmetric with a zero diagonal (no self-connections), so ½ sᵀ W s sums
     each pair's weight once.
@@ -108,7 +108,7 @@ def bm_energy(S, W, b):
 
 
 def bm_log_partition(W, b):
-    """log Z = log Σ_s exp(−E(s)) over all 2ⁿ states (eq. :eq:`bm-partition`), by enumeration."""
+    """log Z = log Σ_s exp(−E(s)) over all 2ⁿ states (eq. (bm-partition) in the chapter "Boltzmann machines, RBMs and deep belief nets"), by enumeration."""
     return float(logsumexp(-bm_energy(all_binary_states(len(b)), W, b)))
 
 
@@ -128,7 +128,7 @@ def _bm_hidden_posterior(V, W, b, n_hidden):
 
 
 def bm_log_likelihood(V, W, b, n_hidden=0):
-    """Mean exact log-likelihood (1/N) Σ_n log p(v_n) (eq. :eq:`bm-loglik`).
+    """Mean exact log-likelihood (1/N) Σ_n log p(v_n) (eq. (bm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     p(v) = Σ_h exp(−E(v, h)) / Z; the first D units are visible, the last ``n_hidden`` hidden.
     """
@@ -137,7 +137,7 @@ def bm_log_likelihood(V, W, b, n_hidden=0):
 
 
 def bm_gradient(V, W, b, n_hidden=0):
-    """Exact gradient of the mean log-likelihood: data minus model statistics (eq. :eq:`bm-grad`).
+    """Exact gradient of the mean log-likelihood: data minus model statistics (eq. (bm-grad) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     ∂ℓ/∂W_ij = ⟨s_i s_j⟩_data − ⟨s_i s_j⟩_model and ∂ℓ/∂b_i = ⟨s_i⟩_data − ⟨s_i⟩_model, where
     "data" averages over the training vectors with the hidden units drawn from p(h | v) and
@@ -165,7 +165,7 @@ def bm_gradient(V, W, b, n_hidden=0):
 
 
 def bm_gibbs_sweep(S, W, b, rng, units=None):
-    """One sweep of sequential Gibbs sampling (eq. :eq:`bm-conditional`), in place on ``S`` (M, n).
+    """One sweep of sequential Gibbs sampling (eq. (bm-conditional) in the chapter "Boltzmann machines, RBMs and deep belief nets"), in place on ``S`` (M, n).
 
     Each unit i in ``units`` (all by default) in turn is redrawn from
     p(s_i = 1 | s_−i) = σ(Σ_j W_ij s_j + b_i); the M chains are updated together. Passing only
@@ -181,7 +181,7 @@ class BoltzmannMachine(BaseEstimator):
     """A small Boltzmann machine (Ackley, Hinton & Sejnowski 1985), with exact computations.
 
     Units s = (v, h): D visible (the data's columns) and ``n_hidden`` hidden, every pair
-    connected by a symmetric weight (eq. :eq:`bm-energy`). With at most ``MAX_ENUMERATE``
+    connected by a symmetric weight (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"). With at most ``MAX_ENUMERATE``
     units in all, log Z, the log-likelihood and its gradient are exact sums over states.
 
     Parameters
@@ -189,7 +189,7 @@ class BoltzmannMachine(BaseEstimator):
     n_hidden : int
         K ≥ 0 hidden units (0 gives a fully visible Boltzmann machine, an Ising model).
     method : {'exact', 'gibbs'}
-        How ``fit`` estimates the gradient (eq. :eq:`bm-grad`): exactly by enumeration, or from
+        How ``fit`` estimates the gradient (eq. (bm-grad)): exactly by enumeration, or from
         sampled statistics: clamped Gibbs sweeps over the hidden units for the data term and
         persistent free-running chains for the model term (Ackley et al. 1985).
     learning_rate : float
@@ -290,14 +290,14 @@ class BoltzmannMachine(BaseEstimator):
         return check_n_features(_check_visible(X, binary=True), self.n_features_in_)
 
     def energy(self, S):
-        """Energy E(s) of full states ``S`` (M, D + n_hidden) (eq. :eq:`bm-energy`)."""
+        """Energy E(s) of full states ``S`` (M, D + n_hidden) (eq. (bm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         check_is_fitted(self, "weights_")
         S = check_binary(check_array(S, name="S"), name="S")
         check_n_features(S, len(self.biases_), name="S")
         return bm_energy(S, self.weights_, self.biases_)
 
     def log_partition(self):
-        """Exact log Z (eq. :eq:`bm-partition`)."""
+        """Exact log Z (eq. (bm-partition) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         check_is_fitted(self, "weights_")
         return bm_log_partition(self.weights_, self.biases_)
 
@@ -308,11 +308,11 @@ class BoltzmannMachine(BaseEstimator):
         return log_p_star - self.log_partition()
 
     def score(self, X, y=None):
-        """Mean exact log-likelihood of ``X`` (eq. :eq:`bm-loglik`)."""
+        """Mean exact log-likelihood of ``X`` (eq. (bm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         return float(self.score_samples(X).mean())
 
     def gradient(self, X):
-        """Exact gradient ``(grad_W, grad_b)`` of :meth:`score` at the current parameters."""
+        """Exact gradient ``(grad_W, grad_b)`` of ``score`` at the current parameters."""
         X = self._check_X(X)
         return bm_gradient(X, self.weights_, self.biases_, len(self.biases_) - X.shape[1])
 
@@ -334,12 +334,12 @@ class BoltzmannMachine(BaseEstimator):
 
 
 def rbm_energy(V, H, W, b, c):
-    """E(v, h) = −bᵀv − cᵀh − hᵀWv for paired rows of ``V`` (N, D) and ``H`` (N, K) (eq. :eq:`rbm-energy`)."""
+    """E(v, h) = −bᵀv − cᵀh − hᵀWv for paired rows of ``V`` (N, D) and ``H`` (N, K) (eq. (rbm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
     return -(V @ b) - (H @ c) - np.einsum("nk,kd,nd->n", H, W, V)
 
 
 def free_energy(V, W, b, c):
-    """Free energy F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)) (eq. :eq:`rbm-free-energy`).
+    """Free energy F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)) (eq. (rbm-free-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     p(v) = exp(−F(v)) / Z: summing exp(−E(v, h)) over h factorises over the hidden units
     because E is linear in each h_j. Shape (N,).
@@ -362,14 +362,14 @@ def sigmoid(a):
 
 
 def hidden_probs(V, W, c):
-    """P(h_j = 1 | v) = σ(c_j + Σ_d W_jd v_d) for every row of ``V`` (eq. :eq:`rbm-cond-h`), shape (N, K)."""
+    """P(h_j = 1 | v) = σ(c_j + Σ_d W_jd v_d) for every row of ``V`` (eq. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, K)."""
     A = V @ W.T
     A += c
     return sigmoid(A)
 
 
 def visible_probs(H, W, b):
-    """P(v_d = 1 | h) = σ(b_d + Σ_j h_j W_jd) for every row of ``H`` (eq. :eq:`rbm-cond-v`), shape (N, D)."""
+    """P(v_d = 1 | h) = σ(b_d + Σ_j h_j W_jd) for every row of ``H`` (eq. (rbm-cond-v) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, D)."""
     A = H @ W
     A += b
     return sigmoid(A)
@@ -381,13 +381,13 @@ def sample_bernoulli(P, rng):
 
 
 def gibbs_step(V, W, b, c, rng):
-    """One block-Gibbs step v → h ~ P(h | v) → v' ~ P(v | h) (eqs. :eq:`rbm-cond-h`, :eq:`rbm-cond-v`)."""
+    """One block-Gibbs step v → h ~ P(h | v) → v' ~ P(v | h) (eqs. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets", (rbm-cond-v))."""
     H = sample_bernoulli(hidden_probs(V, W, c), rng)
     return sample_bernoulli(visible_probs(H, W, b), rng)
 
 
 def log_partition_exact(W, b, c):
-    """Exact log Z of an RBM by enumerating the smaller layer (eq. :eq:`rbm-logz-enum`).
+    """Exact log Z of an RBM by enumerating the smaller layer (eq. (rbm-logz-enum) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Summing over the larger layer analytically, as in the free energy: with hidden states
     enumerated, log Z = log Σ_h exp(cᵀh + Σ_d log(1 + exp(b_d + (Wᵀh)_d))); symmetrically with
@@ -402,12 +402,12 @@ def log_partition_exact(W, b, c):
 
 
 def exact_log_likelihood(V, W, b, c):
-    """Mean exact log-likelihood (1/N) Σ_n [−F(v_n)] − log Z (eq. :eq:`rbm-loglik`)."""
+    """Mean exact log-likelihood (1/N) Σ_n [−F(v_n)] − log Z (eq. (rbm-loglik) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
     return float(-free_energy(V, W, b, c).mean() - log_partition_exact(W, b, c))
 
 
 def exact_gradient(V, W, b, c):
-    """Exact gradient of the mean log-likelihood (eq. :eq:`rbm-grad`): data minus model.
+    """Exact gradient of the mean log-likelihood (eq. (rbm-grad) in the chapter "Boltzmann machines, RBMs and deep belief nets"): data minus model.
 
     ∂ℓ/∂W = ⟨P(h=1|v) vᵀ⟩_data − ⟨h vᵀ⟩_model, ∂ℓ/∂b = ⟨v⟩_data − ⟨v⟩_model,
     ∂ℓ/∂c = ⟨P(h=1|v)⟩_data − ⟨h⟩_model. The model expectations enumerate the smaller layer and
@@ -432,7 +432,7 @@ def exact_gradient(V, W, b, c):
 
 
 def contrastive_divergence(V, W, b, c, rng, k=1, H_chain=None):
-    """CD-k (Hinton 2002) or persistent CD (Tieleman 2008) gradient estimate (eq. :eq:`rbm-cd`).
+    """CD-k (Hinton 2002) or persistent CD (Tieleman 2008) gradient estimate (eq. (rbm-cd) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     The data term is exact given v (it uses P(h = 1 | v)); the model term is replaced by the
     statistics of a Gibbs chain run for ``k`` steps. CD-k starts the chain at the data
@@ -461,7 +461,7 @@ def contrastive_divergence(V, W, b, c, rng, k=1, H_chain=None):
 
 
 def pseudo_log_likelihood(V, W, b, c, flip=None):
-    """Pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each row of binary ``V`` (eq. :eq:`rbm-pll`).
+    """Pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each row of binary ``V`` (eq. (rbm-pll) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Each conditional is a logistic function of a free-energy difference,
     log p(v_d | v_−d) = log σ(F(v̄⁽ᵈ⁾) − F(v)), where v̄⁽ᵈ⁾ is v with bit d flipped. With
@@ -498,7 +498,7 @@ AISResult.__doc__ = """Annealed importance sampling estimate of log Z.
 
 ``log_Z`` = log Z_A + log w̄, with w̄ the mean importance weight (an unbiased estimate of
 Z_B / Z_A). ``log_Z_low`` and ``log_Z_high`` are log Ẑ ∓ 3 ŝ with ŝ = se(w̄) / w̄, the
-standard error of log Ẑ by the delta method (eq. :eq:`ais-error-bar`): se(w̄) is the standard
+standard error of log Ẑ by the delta method (eq. (ais-error-bar) in the chapter "Boltzmann machines, RBMs and deep belief nets"): se(w̄) is the standard
 error of the mean weight, and dividing by w̄ puts it on the log scale (the factor Z_A cancels).
 ``log_weights`` (n_runs,) are the runs' log weights, whose spread says how reliable the
 estimate is.
@@ -524,13 +524,13 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
 
     Anneals from a base-rate RBM A (no weights, visible biases ``base_bias``, zeros by
     default; log Z_A = K log 2 + Σ_d log(1 + exp(b_A,d))) to the target through
-    p*_β(v) = exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (c_j + W_j v))) (eq. :eq:`ais-path`).
+    p*_β(v) = exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (c_j + W_j v))) (eq. (ais-path) in the chapter "Boltzmann machines, RBMs and deep belief nets").
     Each run starts with an exact draw from A; at every β it adds log p*_β(v) − log p*_β_prev(v)
-    to its log weight (eq. :eq:`ais-weight`) and moves v by one Gibbs step that leaves p_β
+    to its log weight (eq. (ais-weight)) and moves v by one Gibbs step that leaves p_β
     invariant. The mean weight estimates Z_B / Z_A without bias.
 
     ``betas`` is the number of temperatures (spaced as in the paper) or the increasing array
-    from 0 to 1 itself. Returns an :class:`AISResult`.
+    from 0 to 1 itself. Returns an ``AISResult``.
     """
     K, D = W.shape
     betas = _ais_betas(betas)
@@ -553,7 +553,7 @@ def ais_log_partition(W, b, c, rng, n_runs=100, betas=15000, base_bias=None):
 
 
 def ais_log_standard_error(log_w):
-    """Standard error of log w̄ from the runs' log weights, by the delta method (eq. :eq:`ais-error-bar`).
+    """Standard error of log w̄ from the runs' log weights, by the delta method (eq. (ais-error-bar) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     w̄ = (1/M) Σ_m w_m has standard error se(w̄) = sd(w) / √M (sample standard deviation), and
     d log w̄ = dw̄ / w̄, so se(log w̄) ≈ se(w̄) / w̄: the relative standard error of the mean
@@ -577,9 +577,9 @@ class RBM(BaseEstimator):
     """Bernoulli–Bernoulli restricted Boltzmann machine trained by CD-k or persistent CD.
 
     Binary visible units v (D) and hidden units h (K), connected only across layers
-    (eq. :eq:`rbm-energy`), so both conditionals factorise (eqs. :eq:`rbm-cond-h`,
-    :eq:`rbm-cond-v`). Trained by mini-batch stochastic gradient ascent on the log-likelihood
-    with the model term estimated by contrastive divergence (:func:`contrastive_divergence`).
+    (eq. (rbm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"), so both conditionals factorise (eqs. (rbm-cond-h),
+    (rbm-cond-v)). Trained by mini-batch stochastic gradient ascent on the log-likelihood
+    with the model term estimated by contrastive divergence (``contrastive_divergence``).
     With ``persistent=True, k=1`` this is the algorithm of scikit-learn's ``BernoulliRBM``
     (stochastic maximum likelihood, Tieleman 2008).
 
@@ -705,7 +705,7 @@ class RBM(BaseEstimator):
 
     # ---- inference ---------------------------------------------------------------------
     def transform(self, X):
-        """P(h = 1 | v) for each row (eq. :eq:`rbm-cond-h`), shape (N, K): the RBM's features."""
+        """P(h = 1 | v) for each row (eq. (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief nets"), shape (N, K): the RBM's features."""
         X = self._validated(X)
         return hidden_probs(X, self.components_, self.intercept_hidden_)
 
@@ -713,16 +713,16 @@ class RBM(BaseEstimator):
         return self.fit(X).transform(X)
 
     def free_energy(self, X):
-        """F(v) for each row (eq. :eq:`rbm-free-energy`); log p(v) = −F(v) − log Z."""
+        """F(v) for each row (eq. (rbm-free-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"); log p(v) = −F(v) − log Z."""
         X = self._validated(X)
         return free_energy(X, *self._params())
 
     def score_samples(self, X):
-        """Exact pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each binary row (eq. :eq:`rbm-pll`).
+        """Exact pseudo-log-likelihood Σ_d log p(v_d | v_−d) of each binary row (eq. (rbm-pll) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
         scikit-learn's ``BernoulliRBM.score_samples`` returns a random one-bit estimate of this
         sum (D times one randomly chosen term); this method computes the sum itself, so it is
-        deterministic (see :func:`pseudo_log_likelihood`). Like ``fit``, it accepts rows in
+        deterministic (see ``pseudo_log_likelihood``). Like ``fit``, it accepts rows in
         [0, 1]; for those the flipped unit is 1 − v_d (as in scikit-learn), and the sum is the
         pseudo-log-likelihood proper only for binary rows.
         """
@@ -730,15 +730,15 @@ class RBM(BaseEstimator):
         return pseudo_log_likelihood(X, *self._params())
 
     def score(self, X, y=None):
-        """Mean pseudo-log-likelihood of ``X`` (see :meth:`score_samples`)."""
+        """Mean pseudo-log-likelihood of ``X`` (see ``score_samples``)."""
         return float(self.score_samples(X).mean())
 
     def log_partition_exact(self):
-        """Exact log Z by enumerating the smaller layer (eq. :eq:`rbm-logz-enum`)."""
+        """Exact log Z by enumerating the smaller layer (eq. (rbm-logz-enum) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
         return log_partition_exact(*self._params())
 
     def log_partition_ais(self, n_runs=100, betas=15000, base_rate=None, random_state=None):
-        """AIS estimate of log Z with its spread (:func:`ais_log_partition`), an :class:`AISResult`.
+        """AIS estimate of log Z with its spread (``ais_log_partition``), an ``AISResult``.
 
         ``base_rate`` (D,) are the pixel means of the base-rate model A (e.g. the training
         data's, as Salakhutdinov & Murray do, which shortens the annealing); uniform by default.
@@ -796,19 +796,19 @@ class DBN(TransformerMixin, BaseEstimator):
     The first RBM is fitted to the data; each next RBM is fitted to the previous layer's
     P(h = 1 | v) (its "data", probabilities in [0, 1]). As a generative model the top RBM is
     an undirected prior over the top two layers and every lower layer is a directed sigmoid
-    belief net, P(v | h) of its RBM (eq. :eq:`dbn-joint`).
+    belief net, P(v | h) of its RBM (eq. (dbn-joint) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int
         Units per hidden layer, bottom to top.
     learning_rate, batch_size, n_epochs, k, persistent, momentum, weight_decay, random_state
-        Passed to every layer's :class:`RBM`.
+        Passed to every layer's ``RBM``.
     init : {'random', 'transpose'}
         How each layer above the first starts. ``'random'``: small random weights, as every
         RBM. ``'transpose'``: at the transpose of the layer below (W = W_belowᵀ, visible and
         hidden biases swapped), the initialisation under which each added layer provably
-        raises the variational bound (eq. :eq:`dbn-bound`) of Hinton et al. (2006); it
+        raises the variational bound (eq. (dbn-bound)) of Hinton et al. (2006); it
         needs each layer to have as many units as the layer two below
         (``hidden_layer_sizes[l] == n_visible`` of layer l − 1).
 
@@ -869,7 +869,7 @@ class DBN(TransformerMixin, BaseEstimator):
         return data
 
     def sample(self, n_samples=1, n_gibbs=1000, random_state=None, return_probabilities=True):
-        """Generate: Gibbs-sample the top RBM, then one top-down pass (eq. :eq:`dbn-joint`).
+        """Generate: Gibbs-sample the top RBM, then one top-down pass (eq. (dbn-joint) in the chapter "Boltzmann machines, RBMs and deep belief nets").
 
         The top RBM's chains run ``n_gibbs`` steps from random states; its visible layer is then
         passed down, each layer drawn from P(v | h) of the RBM below. The bottom layer returns
@@ -904,11 +904,11 @@ def reconstruction_error(V, W, b, c):
 
 
 def rbm_training_curves(X, n_hidden, *, learning_rate=0.05, batch_size=10, n_epochs=10, k=1, persistent=False, momentum=0.0, weight_decay=0.0, random_state=None):
-    """Train an RBM by CD-k / PCD-k (eq. :eq:`rbm-cd`) and record, after every epoch, the
-    reconstruction error (:func:`reconstruction_error`) and the exact mean log-likelihood
-    (eq. :eq:`rbm-loglik`, with log Z by enumeration, so ``n_hidden`` ≤ 20).
+    """Train an RBM by CD-k / PCD-k (eq. (rbm-cd) in the chapter "Boltzmann machines, RBMs and deep belief nets") and record, after every epoch, the
+    reconstruction error (``reconstruction_error``) and the exact mean log-likelihood
+    (eq. (rbm-loglik), with log Z by enumeration, so ``n_hidden`` ≤ 20).
 
-    The updates are those of :class:`RBM` (same initialisation, mini-batches, momentum and
+    The updates are those of ``RBM`` (same initialisation, mini-batches, momentum and
     weight decay), written out here so that the model can be scored between epochs. Returns
     ``(W, b, c, curves)`` with ``curves`` a dict of arrays of length ``n_epochs + 1`` (entry 0
     is the initial model): ``'reconstruction_error'`` and ``'log_likelihood'``.
@@ -930,8 +930,8 @@ def rbm_training_curves(X, n_hidden, *, learning_rate=0.05, batch_size=10, n_epo
 
 
 def _cd_train(X, W, b, c, rng, *, learning_rate, batch_size, n_epochs, k, persistent, momentum, weight_decay, callback=None):
-    """CD-k / PCD-k training of (W, b, c) in place, with the updates of :class:`RBM` (eq.
-    :eq:`rbm-cd`), from the given starting values; ``callback(W, b, c)`` runs before the first
+    """CD-k / PCD-k training of (W, b, c) in place, with the updates of ``RBM`` (eq.
+    (rbm-cd) in the chapter "Boltzmann machines, RBMs and deep belief nets"), from the given starting values; ``callback(W, b, c)`` runs before the first
     epoch and after every epoch."""
     B = check_positive_int(batch_size, "batch_size")
     n_epochs = check_positive_int(n_epochs, "n_epochs")
@@ -957,12 +957,12 @@ def _cd_train(X, W, b, c, rng, *, learning_rate, batch_size, n_epochs, k, persis
 
 
 def dbn_bound_exact(V, lower, upper):
-    """The greedy DBN bound (eq. :eq:`dbn-bound`) for each binary row of ``V``, exactly.
+    """The greedy DBN bound (eq. (dbn-bound) in the chapter "Boltzmann machines, RBMs and deep belief nets") for each binary row of ``V``, exactly.
 
     ``lower`` = (W¹, b¹, c¹) is the first RBM, ``upper`` = (W², b², c²) the second, whose
-    visible layer is h¹. With Q(h¹ | v) = Π_j σ(c¹_j + W¹_j v) (eq. :eq:`rbm-cond-h`),
-    P(v | h¹) of the first RBM (eq. :eq:`rbm-cond-v`) and the second RBM's marginal
-    p(h¹) = exp(−F²(h¹)) / Z² (eq. :eq:`rbm-free-energy`), returns
+    visible layer is h¹. With Q(h¹ | v) = Π_j σ(c¹_j + W¹_j v) (eq. (rbm-cond-h)),
+    P(v | h¹) of the first RBM (eq. (rbm-cond-v)) and the second RBM's marginal
+    p(h¹) = exp(−F²(h¹)) / Z² (eq. (rbm-free-energy)), returns
     Σ_h¹ Q(h¹ | v) [log p(h¹) + log P(v | h¹) − log Q(h¹ | v)] by enumerating all 2^K¹
     states h¹ (and the smaller layer of the second RBM for log Z²).
     """
@@ -983,13 +983,13 @@ def dbn_bound_exact(V, lower, upper):
 
 
 def gb_energy(V, H, W, b, c, sigma):
-    """E(v, h) = Σ_d (v_d − b_d)² / 2σ_d² − cᵀh − Σ_{j,d} h_j W_jd v_d / σ_d (eq. :eq:`gbrbm-energy`)."""
+    """E(v, h) = Σ_d (v_d − b_d)² / 2σ_d² − cᵀh − Σ_{j,d} h_j W_jd v_d / σ_d (eq. (gbrbm-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets")."""
     return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - H @ c - np.sum((H @ W) * (V / sigma), axis=1)
 
 
 def gb_free_energy(V, W, b, c, sigma):
     """F(v) = Σ_d (v_d − b_d)² / 2σ_d² − Σ_j log(1 + exp(c_j + Σ_d W_jd v_d / σ_d)), summing out
-    the binary hidden units as in eq. :eq:`rbm-free-energy`; p(v) = exp(−F(v)) / Z."""
+    the binary hidden units as in eq. (rbm-free-energy) in the chapter "Boltzmann machines, RBMs and deep belief nets"; p(v) = exp(−F(v)) / Z."""
     return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - softplus((V / sigma) @ W.T + c).sum(axis=1)
 
 

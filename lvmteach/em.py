@@ -12,7 +12,7 @@ Chapter "The EM algorithm" derives the loop this module runs:
 The theorem "EM never decreases the likelihood" (same chapter) is checked at run time inside
 ``with strict_monotonicity():`` -- the tests run every EM model under it.
 
-A model opts in by inheriting :class:`EMMixin` and writing five short methods::
+A model opts in by inheriting ``EMMixin`` and writing five short methods::
 
     _initialize(X, rng)        set θ⁽⁰⁾ for one restart
     _e_step(X)                 -> (objective at the current θ, statistics for the M-step)
@@ -60,7 +60,7 @@ def strict_monotonicity(rtol=1e-9):
     """Within this block, EM raises if its objective ever decreases by more than round-off.
 
     A decrease larger than ``rtol * max(1, |objective|)`` raises
-    :class:`~lvmteach.exceptions.ObjectiveDecreasedError`. Use it when writing a new E- or
+    ``ObjectiveDecreasedError``. Use it when writing a new E- or
     M-step: a wrong step almost always shows up as a decrease.
 
     >>> from lvmteach.em import strict_monotonicity
@@ -76,9 +76,9 @@ def strict_monotonicity(rtol=1e-9):
 
 
 def check_monotone(history, *, rtol=None, what="objective"):
-    """Raise :class:`ObjectiveDecreasedError` if ``history`` ever decreases beyond round-off.
+    """Raise ``ObjectiveDecreasedError`` if ``history`` ever decreases beyond round-off.
 
-    With ``rtol=None`` this is the check of :func:`strict_monotonicity` and only runs inside it.
+    With ``rtol=None`` this is the check of ``strict_monotonicity`` and only runs inside it.
     """
     rtol = _MONOTONE_RTOL if rtol is None else rtol
     if rtol is None or len(history) < 2:
@@ -127,7 +127,7 @@ def fit_em(model, X):
     """Fit ``model`` by EM with ``model.n_init`` restarts and keep the best.
 
     Sets ``history_``, ``n_iter_``, ``converged_`` and ``lower_bound_`` on the model and warns
-    with :class:`~lvmteach.exceptions.ConvergenceWarning` if the best restart did not converge.
+    with ``ConvergenceWarning`` if the best restart did not converge.
     Returns the model.
     """
     max_iter, n_init, tol, rng = check_em_settings(model)
@@ -175,7 +175,7 @@ class EMMixin:
 def em_rate_matrix(em_map, theta, h=1e-6):
     """The Jacobian J = ∂M/∂θ of one EM iteration θ ↦ M(θ) at θ, by central differences.
 
-    Near a fixed point θ*, θ⁽ᵗ⁺¹⁾ − θ* ≈ J (θ⁽ᵗ⁾ − θ*) (eq. :eq:`em-rate`): EM converges
+    Near a fixed point θ*, θ⁽ᵗ⁺¹⁾ − θ* ≈ J (θ⁽ᵗ⁾ − θ*) (eq. (em-rate) in the chapter "The EM algorithm"): EM converges
     linearly, and its rate is the largest eigenvalue of J. ``em_map`` takes and returns a
     1-D parameter vector (one E-step and one M-step).
     """
@@ -194,7 +194,7 @@ def fraction_missing_information(complete_info, observed_info):
     ``complete_info`` is I_c = −∂²Q(θ′ | θ*)/∂θ′² (the expected complete-data information) and
     ``observed_info`` is I_o = −∂²ℓ/∂θ² at a fixed point θ*; I_m = I_c − I_o is the
     information lost because Z is not observed. Dempster, Laird and Rubin's result, eq.
-    :eq:`em-rate`, is J = I_c⁻¹ I_m, so these are the eigenvalues of EM's rate matrix. They are
+    (em-rate) in the chapter "The EM algorithm", is J = I_c⁻¹ I_m, so these are the eigenvalues of EM's rate matrix. They are
     real and in [0, 1) at a strict local maximum, as the solutions of the symmetric-definite
     problem I_m v = λ I_c v.
     """
@@ -229,7 +229,7 @@ def squarem_step(em_map, theta):
 def gaussian_missing_em(X, *, max_iter=1000, tol=1e-12):
     """Maximum-likelihood mean and covariance of a Gaussian from data with NaN entries, by EM.
 
-    Under MAR the missingness mechanism drops out of the likelihood (eq. :eq:`em-mar`), and EM
+    Under MAR the missingness mechanism drops out of the likelihood (eq. (em-mar) in the chapter "The EM algorithm"), and EM
     treats the missing entries as latent variables. For a row with observed set O and missing
     set M, the E-step needs the conditional moments
 

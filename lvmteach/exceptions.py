@@ -1,9 +1,9 @@
 """Warnings and errors raised by lvmteach.
 
 These are deliberately few: a fit that stops before its tolerance is met warns with
-:class:`ConvergenceWarning`; an EM or VI run checked for monotonicity raises
-:class:`ObjectiveDecreasedError` (see :func:`lvmteach.em.strict_monotonicity`); gradient
-training whose loss becomes NaN raises :class:`TrainingDivergedError`.
+``ConvergenceWarning``; an EM or VI run checked for monotonicity raises
+``ObjectiveDecreasedError`` (see ``lvmteach.em.strict_monotonicity``); gradient
+training whose loss becomes NaN raises ``TrainingDivergedError``.
 """
 
 
@@ -19,7 +19,7 @@ class ObjectiveDecreasedError(ArithmeticError):
 
     The EM chapter proves that each EM iteration never decreases the log-likelihood (and each
     CAVI update never decreases the ELBO); a decrease beyond round-off means an E- or M-step
-    is wrong. Raised only in checking mode (:func:`lvmteach.em.strict_monotonicity`).
+    is wrong. Raised only in checking mode (``lvmteach.em.strict_monotonicity``).
     """
 
 

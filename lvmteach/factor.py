@@ -13,7 +13,7 @@ functions below take ``psi`` as a vector and serve both models.
 Variance conventions (tested in tests/test_factor.py):
 
 * every estimate here is a maximum-likelihood estimate, so the sample covariance is
-  S = (1/N) Σ_n (x_n − x̄)(x_n − x̄)ᵀ, **divided by N**; :class:`PCA`'s ``explained_variance_``
+  S = (1/N) Σ_n (x_n − x̄)(x_n − x̄)ᵀ, **divided by N**; ``PCA``'s ``explained_variance_``
   holds the eigenvalues of this S;
 * scikit-learn's ``PCA`` divides by N − 1, so its ``explained_variance_`` (and its
   ``noise_variance_``) are ours times N / (N − 1); ``explained_variance_ratio_`` is the same;
@@ -23,8 +23,8 @@ Sign convention: a principal axis is defined up to sign; as in scikit-learn (≥
 of ``components_`` is flipped so that its entry of largest absolute value is positive.
 
 Numerics: the D × D model covariance C = W Wᵀ + Ψ is never inverted or factorised. The
-Woodbury identity and the matrix determinant lemma (eqs. :eq:`fa-woodbury`,
-:eq:`fa-det-lemma`) move all the work to the q × q matrix P = I + Wᵀ Ψ⁻¹ W, whose Cholesky
+Woodbury identity and the matrix determinant lemma (eqs. (fa-woodbury),
+(fa-det-lemma)) move all the work to the q × q matrix P = I + Wᵀ Ψ⁻¹ W, whose Cholesky
 factor gives both the log-determinant and the solves.
 """
 
@@ -80,7 +80,7 @@ def _flip_signs(components):
 
 
 def principal_components(X, q):
-    """PCA of ``X`` (eqs. :eq:`pca-maxvar` and :eq:`pca-eig`) by the SVD of the centred data.
+    """PCA of ``X`` (eqs. (pca-maxvar) in the chapter "PCA, probabilistic PCA and factor analysis" and (pca-eig)) by the SVD of the centred data.
 
     The principal axes are the leading eigenvectors of S = X_cᵀ X_c / N. With the thin SVD
     X_c = U diag(s) Vᵀ, S = V diag(s² / N) Vᵀ: the rows of Vᵀ are the axes and s² / N the
@@ -110,7 +110,7 @@ def principal_components(X, q):
 
 
 def ppca_closed_form(X, q):
-    """Tipping and Bishop's maximum-likelihood PPCA (eqs. :eq:`ppca-mle-sigma`, :eq:`ppca-mle-W`).
+    """Tipping and Bishop's maximum-likelihood PPCA (eqs. (ppca-mle-sigma) in the chapter "PCA, probabilistic PCA and factor analysis", (ppca-mle-W)).
 
     σ² = (1 / (D − q)) Σ_{j>q} λ_j, the average variance lost, and
     W = U_q (Λ_q − σ² I)^{1/2}, taking the rotation R = I. Bishop eqs. (12.45)-(12.46).
@@ -125,12 +125,12 @@ def ppca_closed_form(X, q):
 
 
 def minka_log_evidence(eigenvalues, q, n_samples):
-    """Minka's Laplace approximation to log p(X | q) for PPCA with q latent dimensions (eq. :eq:`minka-evidence`).
+    """Minka's Laplace approximation to log p(X | q) for PPCA with q latent dimensions (eq. (minka-evidence) in the chapter "PCA, probabilistic PCA and factor analysis").
 
     Minka (2000) integrates the PPCA likelihood over W (through its eigenvectors U, with a
     uniform prior on the Stiefel manifold, and its eigenvalues), the noise variance and the
-    mean, by Laplace's method around the maximum-likelihood solution (eqs. :eq:`ppca-mle-sigma`,
-    :eq:`ppca-mle-W`). With λ_1 ≥ … ≥ λ_D the eigenvalues of the sample covariance,
+    mean, by Laplace's method around the maximum-likelihood solution (eqs. (ppca-mle-sigma),
+    (ppca-mle-W)). With λ_1 ≥ … ≥ λ_D the eigenvalues of the sample covariance,
     v = Σ_{j>q} λ_j / (D − q) and m = Dq − q(q+1)/2 the dimension of the Stiefel manifold,
 
         log p(X | q) ≈ log p(U) − (N/2) Σ_{j≤q} log λ_j − (N(D − q)/2) log v
@@ -187,11 +187,11 @@ def _precision_factor(W, psi):
 
 
 def log_likelihood(X, mean, W, psi):
-    """log p(x_n | μ, W, Ψ) = log 𝒩(x_n | μ, W Wᵀ + Ψ) for each row, shape (N,) (eq. :eq:`fa-marginal`).
+    """log p(x_n | μ, W, Ψ) = log 𝒩(x_n | μ, W Wᵀ + Ψ) for each row, shape (N,) (eq. (fa-marginal) in the chapter "PCA, probabilistic PCA and factor analysis").
 
-    With P = I + Wᵀ Ψ⁻¹ W = L Lᵀ, the Woodbury identity (eq. :eq:`fa-woodbury`) gives
+    With P = I + Wᵀ Ψ⁻¹ W = L Lᵀ, the Woodbury identity (eq. (fa-woodbury)) gives
     (x − μ)ᵀ C⁻¹ (x − μ) = Σ_d r_d² / ψ_d − ‖L⁻¹ Wᵀ Ψ⁻¹ r‖² and the determinant lemma
-    (eq. :eq:`fa-det-lemma`) log det C = Σ_d log ψ_d + 2 Σ_j log L_jj: O(N D q), no D × D
+    (eq. (fa-det-lemma)) log det C = Σ_d log ψ_d + 2 Σ_j log L_jj: O(N D q), no D × D
     matrix. ``psi`` may be a scalar (σ², PPCA) or a (D,) vector (factor analysis).
     """
     D = X.shape[1]
@@ -205,7 +205,7 @@ def log_likelihood(X, mean, W, psi):
 
 
 def posterior(X, mean, W, psi):
-    """The posterior p(z_n | x_n) = 𝒩(G Wᵀ Ψ⁻¹ (x_n − μ), G), G = (I + Wᵀ Ψ⁻¹ W)⁻¹ (eq. :eq:`fa-posterior`).
+    """The posterior p(z_n | x_n) = 𝒩(G Wᵀ Ψ⁻¹ (x_n − μ), G), G = (I + Wᵀ Ψ⁻¹ W)⁻¹ (eq. (fa-posterior) in the chapter "PCA, probabilistic PCA and factor analysis").
 
     For PPCA (Ψ = σ² I) this is Bishop eq. (12.42): G = σ² M⁻¹ with M = Wᵀ W + σ² I, and
     the mean M⁻¹ Wᵀ (x − μ). Returns ``(Ez, cov_z)`` of shapes (N, q) and (q, q); the
@@ -225,7 +225,7 @@ def posterior(X, mean, W, psi):
 
 
 def e_step(Xc, var_x, W, psi):
-    """E-step for PPCA / factor analysis on centred data (eqs. :eq:`fa-posterior`, :eq:`fa-em-stats`).
+    """E-step for PPCA / factor analysis on centred data (eqs. (fa-posterior) in the chapter "PCA, probabilistic PCA and factor analysis", (fa-em-stats)).
 
     ``Xc`` is X minus its mean x̄ (the MLE of μ, fixed during EM) and ``var_x`` the (D,)
     diagonal of S. Returns ``(log_lik, Ez, Szz)``: the mean log-likelihood of the current
@@ -248,7 +248,7 @@ def e_step(Xc, var_x, W, psi):
 
 
 def m_step(Xc, var_x, Ez, Szz):
-    """M-step for factor analysis (eqs. :eq:`fa-em-W`, :eq:`fa-psi`); PPCA averages ψ (eq. :eq:`ppca-em-sigma`).
+    """M-step for factor analysis (eqs. (fa-em-W) in the chapter "PCA, probabilistic PCA and factor analysis", (fa-psi)); PPCA averages ψ (eq. (ppca-em-sigma)).
 
     W_new = [Σ_n x_n E[z_n]ᵀ] [Σ_n E[z_n z_nᵀ]]⁻¹ (Bishop 12.56 / 12.69) and
     Ψ_new = diag(S − W_new (1/N) Σ_n E[z_n] x_nᵀ) (Bishop 12.70). For PPCA the same
@@ -267,7 +267,7 @@ def m_step(Xc, var_x, Ez, Szz):
 
 
 def e_step_missing(X, observed, mean, W, psi):
-    """E-step with missing entries (eq. :eq:`miss-posterior`); also the observed-data log-likelihood.
+    """E-step with missing entries (eq. (miss-posterior) in the chapter "PCA, probabilistic PCA and factor analysis"); also the observed-data log-likelihood.
 
     ``observed`` is the (N, D) boolean mask of observed entries (``X`` may hold anything,
     e.g. 0, where it is False). Row n sees only its observed block O_n, so its posterior uses
@@ -298,7 +298,7 @@ def e_step_missing(X, observed, mean, W, psi):
 
 
 def m_step_missing(X, observed, mean, W, psi, Ez, cov_z, isotropic=False):
-    """Exact M-step with missing entries (eqs. :eq:`miss-beta` and :eq:`miss-psi`).
+    """Exact M-step with missing entries (eqs. (miss-beta) in the chapter "PCA, probabilistic PCA and factor analysis" and (miss-psi)).
 
     Both z_n and the missing x_nd are latent. Writing z̃ = (z, 1) and β_d = (w_d, μ_d), each
     feature d is a linear regression of y_nd on z̃_n whose target is x_nd where observed and,
@@ -309,7 +309,7 @@ def m_step_missing(X, observed, mean, W, psi, Ez, cov_z, isotropic=False):
         ψ_d = (1/N) (Σ_n E[y_nd²] − β_dᵀ b_d).
 
     With ``isotropic=True`` (PPCA) ψ is replaced by its average over d. With nothing
-    missing this is exactly :func:`m_step` (with μ = x̄). Returns ``(mean, W, psi)``.
+    missing this is exactly ``m_step`` (with μ = x̄). Returns ``(mean, W, psi)``.
     """
     N, D = X.shape
     q = W.shape[1]
@@ -334,7 +334,7 @@ def m_step_missing(X, observed, mean, W, psi, Ez, cov_z, isotropic=False):
 
 
 def impute_missing(X, observed, mean, W, psi):
-    """Fill the missing entries with E[x_M | x_O] = μ_M + W_M E[z | x_O] (eq. :eq:`miss-impute`)."""
+    """Fill the missing entries with E[x_M | x_O] = μ_M + W_M E[z | x_O] (eq. (miss-impute) in the chapter "PCA, probabilistic PCA and factor analysis")."""
     _, Ez, _ = e_step_missing(X, observed, mean, W, psi)
     return np.where(observed, X, mean + Ez @ W.T)
 
@@ -386,7 +386,7 @@ class PCA(BaseEstimator):
     def fit(self, X, y=None):
         """Find the principal axes of ``X`` (N, D); returns self.
 
-        With ``batch_size`` set: one pass of incremental PCA (:meth:`partial_fit`) over ``X``
+        With ``batch_size`` set: one pass of incremental PCA (``partial_fit``) over ``X``
         (an array, memory map or ``.npy`` path); ``eigenvalues_`` is then not available.
         """
         if self.batch_size is not None:  # chapter "Learning at scale"
@@ -418,7 +418,7 @@ class PCA(BaseEstimator):
         """log p(x_n) under the probabilistic PCA these axes imply, shape (N,) (as scikit-learn).
 
         The model is 𝒩(x̄, C) with C = U_q (Λ_q − σ² I) U_qᵀ + σ² I and σ² the mean of the
-        discarded eigenvalues (:func:`ppca_closed_form`; σ² = 0 when q = D).
+        discarded eigenvalues (``ppca_closed_form``; σ² = 0 when q = D).
         """
         check_is_fitted(self, "components_")
         X = check_n_features(check_array(X), self.n_features_in_)
@@ -430,11 +430,11 @@ class PCA(BaseEstimator):
         return -0.5 * (D * np.log(2 * np.pi) + np.einsum("dn,dn->n", R, R) + log_det_from_cholesky(L))
 
     def score(self, X, y=None):
-        """Mean log-likelihood per sample (see :meth:`score_samples`)."""
+        """Mean log-likelihood per sample (see ``score_samples``)."""
         return float(np.mean(self.score_samples(X)))
 
     def inverse_transform(self, Z):
-        """Reconstruction x̂ = x̄ + U_q z from coordinates ``Z`` (N, q) (eq. :eq:`pca-recon`)."""
+        """Reconstruction x̂ = x̄ + U_q z from coordinates ``Z`` (N, q) (eq. (pca-recon) in the chapter "PCA, probabilistic PCA and factor analysis")."""
         check_is_fitted(self, "components_")
         Z = check_array(Z, name="Z")
         if Z.shape[1] != len(self.components_):
@@ -442,7 +442,7 @@ class PCA(BaseEstimator):
         return Z @ self.components_ + self.mean_
 
     def partial_fit(self, X, y=None):
-        """Update the principal axes with a batch of rows: incremental PCA (eq. :eq:`ipca-stack`).
+        """Update the principal axes with a batch of rows: incremental PCA (eq. (ipca-stack) in the chapter "Learning at scale: stochastic and online inference").
 
         Ross et al. (2008), as scikit-learn's ``IncrementalPCA``: with n rows seen, mean x̄ and
         the q leading singular pairs (s, U_q) of the centred data so far, the SVD of
@@ -452,7 +452,7 @@ class PCA(BaseEstimator):
         gives those of all n + b rows (the last row corrects for the shift of the mean), if
         the data beyond the first q axes are kept exactly; keeping only q per step makes it an
         approximation that is exact when the data have rank ≤ q. Memory O((q + b) D).
-        ``explained_variance_`` is s² / n (the MLE convention of :meth:`fit`), its ratio
+        ``explained_variance_`` is s² / n (the MLE convention of ``fit``), its ratio
         uses the running total variance; ``eigenvalues_`` (all D) is not available. The first
         batch needs at least ``n_components`` rows. Returns self.
         """
@@ -501,7 +501,7 @@ class _LinearGaussian(EMMixin, BaseEstimator):
         return self.W_.T
 
     def get_covariance(self):
-        """The model covariance C = W Wᵀ + Ψ, (D, D) (eq. :eq:`fa-marginal`)."""
+        """The model covariance C = W Wᵀ + Ψ, (D, D) (eq. (fa-marginal) in the chapter "PCA, probabilistic PCA and factor analysis")."""
         check_is_fitted(self, "W_")
         return self.W_ @ self.W_.T + np.diag(self._psi())
 
@@ -524,7 +524,7 @@ class _LinearGaussian(EMMixin, BaseEstimator):
         return float(np.mean(self.score_samples(X)))
 
     def transform(self, X):
-        """Posterior means E[z_n | x_n], shape (N, q) (eq. :eq:`fa-posterior`)."""
+        """Posterior means E[z_n | x_n], shape (N, q) (eq. (fa-posterior) in the chapter "PCA, probabilistic PCA and factor analysis")."""
         X = self._validate_X(X)
         observed = ~np.isnan(X)
         if observed.all():
@@ -603,13 +603,13 @@ class PPCA(_LinearGaussian):
     n_components : int
         q < D.
     method : {'closed_form', 'em'}
-        The exact MLE from the eigendecomposition (:func:`ppca_closed_form`), or EM
-        (:func:`e_step` / :func:`m_step`, O(N D q) per iteration). Only ``'em'`` accepts NaN
+        The exact MLE from the eigendecomposition (``ppca_closed_form``), or EM
+        (``e_step`` / ``m_step``, O(N D q) per iteration). Only ``'em'`` accepts NaN
         (missing values) in X: it then maximises the observed-data likelihood with
-        :func:`e_step_missing` / :func:`m_step_missing`.
+        ``e_step_missing`` / ``m_step_missing``.
     max_iter, tol, n_init : EM iterations, stopping threshold on the mean log-likelihood, restarts.
     random_state : None, int or numpy.random.Generator
-        For EM's random start and for :meth:`sample`.
+        For EM's random start and for ``sample``.
 
     Attributes
     ----------
@@ -712,7 +712,7 @@ class PPCA(_LinearGaussian):
         self.mean_, self.W_, self.sigma2_ = params
 
     def impute(self, X):
-        """Return a copy of ``X`` with each NaN replaced by E[x_M | x_O] (eq. :eq:`miss-impute`).
+        """Return a copy of ``X`` with each NaN replaced by E[x_M | x_O] (eq. (miss-impute) in the chapter "PCA, probabilistic PCA and factor analysis").
 
         A row with every entry missing gets the mean μ (its conditional expectation).
         """
@@ -743,7 +743,7 @@ def heywood_features(psi, var_x, threshold=1e-3):
     exact linear function of the factors (its "communality" is 1). EM then approaches the
     boundary slowly, and the M-step's floor ``_PSI_FLOOR`` keeps ψ_d > 0 (the clipped value is
     still the constrained maximiser, so EM stays monotone). A fitted
-    :class:`FactorAnalysis` stores the result as ``heywood_features_``; when it is not empty,
+    ``FactorAnalysis`` stores the result as ``heywood_features_``; when it is not empty,
     consider fewer factors, dropping or merging those features, or a prior on ψ.
     """
     return np.flatnonzero(np.asarray(psi) / np.asarray(var_x) < threshold)
@@ -766,7 +766,7 @@ class FactorAnalysis(_LinearGaussian):
     mean_ (D,), W_ (D, q), components_ = W_ᵀ (q, D), noise_variance_ (D,) the diagonal of Ψ,
     history_, n_iter_, converged_, lower_bound_;
     heywood_features_ : indices d with ψ_d below 10⁻³ of var(x_d), a Heywood case
-    (:func:`heywood_features`).
+    (``heywood_features``).
     """
 
     def __init__(self, n_components=2, *, max_iter=1000, tol=1e-8, n_init=1, random_state=None):

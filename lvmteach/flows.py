@@ -2,7 +2,7 @@
 
 Chapter "Normalizing flows" derives everything here. A flow is an invertible, differentiable
 map between a simple base variable u ~ 𝒩(0, I) and the variable of interest; by the change of
-variables formula (eq. :eq:`flow-cov`) its density is
+variables formula (eq. (flow-cov)) its density is
 
     log p(x) = log 𝒩(f(x) | 0, I) + log |det ∂f/∂x|.
 
@@ -11,11 +11,11 @@ Every layer here has
 * ``forward(X) -> (Y, log_det)`` with ``log_det`` (N,) = log |det ∂Y/∂X| for each row,
 * ``inverse(Y) -> (X, log_det)`` with the log-determinant of the inverse map (= −forward's),
 * ``backward(grad_Y, grad_log_det) -> grad_X``, the chain rule for a loss that depends on both
-  outputs of ``forward``; parameter gradients go to ``layer.grads`` (see :mod:`lvmteach.nn`).
+  outputs of ``forward``; parameter gradients go to ``layer.grads`` (see ``lvmteach.nn``).
 
-Directions follow the papers: in :class:`RealNVP` (density estimation, {cite}`dinh2017`)
+Directions follow the papers: in ``RealNVP`` (density estimation, (Dinh et al. 2017))
 ``forward`` maps data to the base (x → u), so log p(x) needs only the forward pass and
-sampling runs the inverse. In :class:`PlanarFlow` (variational inference, {cite}`rezende2015`)
+sampling runs the inverse. In ``PlanarFlow`` (variational inference, (Rezende and Mohamed 2015))
 ``forward`` maps base samples to the target (u → z), so sampling and the reverse KL need only
 the forward pass.
 """
@@ -65,7 +65,7 @@ def standard_normal_log_prob(U):
 
 
 def planar_constrain_u(u, w):
-    """Rezende and Mohamed's û (their Appendix A.1, eq. :eq:`flow-planar-constraint`).
+    """Rezende and Mohamed's û (their Appendix A.1, eq. (flow-planar-constraint) in the chapter "Normalizing flows").
 
     û = u + (m(wᵀu) − wᵀu) w / ‖w‖², m(a) = −1 + log(1 + e^a), so that wᵀû = m(wᵀu) > −1;
     this makes f(z) = z + û tanh(wᵀz + b) invertible.
@@ -75,11 +75,11 @@ def planar_constrain_u(u, w):
 
 
 class PlanarLayer(nn.Layer):
-    """f(z) = z + û h(wᵀz + b), h = tanh (eq. :eq:`flow-planar`), with û from :func:`planar_constrain_u`.
+    """f(z) = z + û h(wᵀz + b), h = tanh (eq. (flow-planar) in the chapter "Normalizing flows"), with û from ``planar_constrain_u``.
 
-    log |det ∂f/∂z| = log |1 + h'(wᵀz + b) wᵀû| (eq. :eq:`flow-planar-logdet`), by the matrix
+    log |det ∂f/∂z| = log |1 + h'(wᵀz + b) wᵀû| (eq. (flow-planar-logdet)), by the matrix
     determinant lemma. The inverse has no closed form, but it reduces to one monotone scalar
-    equation, solved by bisection in :meth:`inverse`.
+    equation, solved by bisection in ``inverse``.
     """
 
     def __init__(self, D, *, random_state=None, scale=0.1):
@@ -144,12 +144,12 @@ class PlanarLayer(nn.Layer):
 
 
 class AffineCoupling(nn.Layer):
-    """RealNVP's affine coupling layer (eq. :eq:`flow-coupling`) {cite}`dinh2017`.
+    """RealNVP's affine coupling layer (eq. (flow-coupling) in the chapter "Normalizing flows") (Dinh et al. 2017).
 
     The first ``d`` coordinates pass unchanged and parameterise an elementwise affine map of
     the rest: y_{1:d} = x_{1:d}, y_{d+1:D} = x_{d+1:D} ⊙ exp(s) + t with
     (s̃, t) = NN(x_{1:d}) and s = tanh(s̃) (bounded scales keep training stable). The Jacobian
-    is triangular, so log |det| = Σ s (eq. :eq:`flow-coupling-logdet`), and the inverse is
+    is triangular, so log |det| = Σ s (eq. (flow-coupling-logdet)), and the inverse is
     x_{d+1:D} = (y_{d+1:D} − t) ⊙ exp(−s): neither needs to invert the network.
     """
 
@@ -209,9 +209,9 @@ class Permutation(nn.Layer):
 
 
 class InvertibleLinear(nn.Layer):
-    """Glow's learned "1×1 convolution" {cite}`kingma2018` on vectors: y = x W, log |det| = log |det W|.
+    """Glow's learned "1×1 convolution" (Kingma and Dhariwal 2018) on vectors: y = x W, log |det| = log |det W|.
 
-    A learned generalisation of :class:`Permutation`. Initialised at a random rotation. Glow
+    A learned generalisation of ``Permutation``. Initialised at a random rotation. Glow
     stores W = P L (U + diag(s)) so that log |det W| = Σ log |s_i| costs O(D); here D is small
     and ``numpy.linalg.slogdet`` (an LU factorisation) is used directly. ∂ log|det W| / ∂W = W⁻ᵀ.
     """
@@ -239,7 +239,7 @@ class InvertibleLinear(nn.Layer):
 
 
 class Flow(nn.Layer):
-    """A composition of flow layers: log-determinants add up (eq. :eq:`flow-compose`)."""
+    """A composition of flow layers: log-determinants add up (eq. (flow-compose) in the chapter "Normalizing flows")."""
 
     def __init__(self, layers):
         super().__init__()
@@ -298,7 +298,7 @@ class RealNVP(TransformerMixin, BaseEstimator):
     """A stack of affine couplings separated by permutations (or Glow's invertible linear maps).
 
     Fitted by maximum likelihood: the loss is −(1/N) Σ_n [log 𝒩(f(x_n)) + log |det ∂f/∂x_n|]
-    (eq. :eq:`flow-ml`). ``forward`` = :meth:`transform` maps data to the base; :meth:`sample`
+    (eq. (flow-ml) in the chapter "Normalizing flows"). ``forward`` = ``transform`` maps data to the base; ``sample``
     runs the inverse.
 
     Parameters
@@ -390,7 +390,7 @@ class RealNVP(TransformerMixin, BaseEstimator):
         return self.flow_.inverse(U)[0]
 
     def score_samples(self, X):
-        """log p(x) per row (eq. :eq:`flow-cov`), shape (N,)."""
+        """log p(x) per row (eq. (flow-cov) in the chapter "Normalizing flows"), shape (N,)."""
         X = self._check(X)
         U, log_det = self.flow_.forward(X)
         return standard_normal_log_prob(U) + log_det
@@ -414,8 +414,8 @@ class RealNVP(TransformerMixin, BaseEstimator):
 class PlanarFlow(BaseEstimator):
     """q_K: the density of z_K = f_K ∘ … ∘ f_1(z_0), z_0 ~ 𝒩(0, I), with planar layers f_k.
 
-    :meth:`fit` minimises the reverse KL to an unnormalised target p(z) ∝ exp(−U(z))
-    (eq. :eq:`flow-reverse-kl`), up to the constant log Z:
+    ``fit`` minimises the reverse KL to an unnormalised target p(z) ∝ exp(−U(z))
+    (eq. (flow-reverse-kl) in the chapter "Normalizing flows"), up to the constant log Z:
 
         F = E_{z_0}[log 𝒩(z_0) − Σ_k log |det ∂f_k/∂z_{k−1}| + β U(z_K)],
 
@@ -470,7 +470,7 @@ class PlanarFlow(BaseEstimator):
     def fit(self, target="U1"):
         """Fit q_K to exp(−U) with ``target`` in 'U1'..'U4' or a callable Z -> (U, ∇U); returns self.
 
-        A name means :func:`lvmteach.datasets.toy2d.energy` with ``confine=True`` (U2-U4 are
+        A name means ``lvmteach.datasets.toy2d.energy`` with ``confine=True`` (U2-U4 are
         improper without the soft wall at |z₁| = 4).
         """
         if isinstance(target, str):
@@ -543,8 +543,8 @@ class MaskedDense(nn.Dense):
 
 
 def made(D, hidden_sizes=(32, 32), n_outputs_per_input=2, *, activation="tanh", random_state=None, last_scale=0.0):
-    """MADE {cite}`germain2015`: an MLP from D inputs to ``n_outputs_per_input`` × D outputs in
-    which output block k, coordinate d depends only on inputs 1, ..., d − 1 (eq. :eq:`flow-made`).
+    """MADE (Germain et al. 2015): an MLP from D inputs to ``n_outputs_per_input`` × D outputs in
+    which output block k, coordinate d depends only on inputs 1, ..., d − 1 (eq. (flow-made) in the chapter "Normalizing flows").
 
     Inputs have degrees m(i) = i (1..D); hidden unit j of every layer has degree
     1 + (j mod (D − 1)) (all of 1..D−1 are used); a connection from degree m to degree m' is
@@ -566,9 +566,9 @@ def made(D, hidden_sizes=(32, 32), n_outputs_per_input=2, *, activation="tanh", 
 
 
 class MaskedAutoregressive(nn.Layer):
-    """An affine autoregressive layer (MAF {cite}`papamakarios2017`; IAF {cite}`kingma2016iaf`).
+    """An affine autoregressive layer (MAF (Papamakarios et al. 2017); IAF (Kingma et al. 2016)).
 
-    y_d = x_d exp(s_d(x_<d)) + t_d(x_<d) for every d at once (eq. :eq:`flow-autoregressive`),
+    y_d = x_d exp(s_d(x_<d)) + t_d(x_<d) for every d at once (eq. (flow-autoregressive) in the chapter "Normalizing flows"),
     with (s̃, t) from a MADE network of x and s = tanh(s̃). The Jacobian ∂y/∂x is lower
     triangular with diagonal exp(s), so log |det| = Σ_d s_d. ``forward`` is one pass of the
     network; ``inverse`` must recover x_1, x_2, ... in turn (x_d needs x_<d), D passes.
@@ -622,10 +622,10 @@ def _autoregressive_stack(D, n_layers, hidden_sizes, activation, rng, last_scale
 
 
 class MAF(RealNVP):
-    """Masked autoregressive flow {cite}`papamakarios2017`: :class:`MaskedAutoregressive`
-    layers with reversals between them, fitted by maximum likelihood like :class:`RealNVP`
+    """Masked autoregressive flow (Papamakarios et al. 2017): ``MaskedAutoregressive``
+    layers with reversals between them, fitted by maximum likelihood like ``RealNVP``
     (``n_couplings`` is the number of autoregressive layers). ``forward`` maps data to the base
-    in one pass per layer; :meth:`sample` inverts each layer in D passes.
+    in one pass per layer; ``sample`` inverts each layer in D passes.
     """
 
     def __init__(self, n_couplings=5, hidden_sizes=(32, 32), *, activation="tanh", learning_rate=3e-3, batch_size=128, n_epochs=100, random_state=None):
@@ -644,10 +644,10 @@ class MAF(RealNVP):
 
 
 class IAF(PlanarFlow):
-    """Inverse autoregressive flow {cite}`kingma2016iaf` as a variational family: q_K is the
-    density of z_K = f_K ∘ … ∘ f_1(z_0), z_0 ~ 𝒩(0, I), with :class:`MaskedAutoregressive`
-    layers f_k used base → sample, fitted by the reverse KL exactly as :class:`PlanarFlow`.
-    :meth:`sample` returns z_K and log q_K(z_K) in one pass per layer; :meth:`score_samples`
+    """Inverse autoregressive flow (Kingma et al. 2016) as a variational family: q_K is the
+    density of z_K = f_K ∘ … ∘ f_1(z_0), z_0 ~ 𝒩(0, I), with ``MaskedAutoregressive``
+    layers f_k used base → sample, fitted by the reverse KL exactly as ``PlanarFlow``.
+    ``sample`` returns z_K and log q_K(z_K) in one pass per layer; ``score_samples``
     at other points inverts every layer (D passes each).
     """
 

@@ -8,7 +8,7 @@ and emission densities p(x_t | z_t = k) (Gaussian, categorical or Poisson).
 Several sequences are passed as in hmmlearn: their rows concatenated into one X of shape
 (sum(lengths), D) with ``lengths`` giving each sequence's length. The recursions run over
 time, so they cannot be vectorised along it; they are vectorised *across sequences* instead:
-:func:`pad_sequences` turns X into a batch of shape (S, T_max, ...) with a ``mask`` that is
+``pad_sequences`` turns X into a batch of shape (S, T_max, ...) with a ``mask`` that is
 True at real time steps, and each time step of the recursion is one small matrix product for
 all S sequences at once. The per-time-step Python loop then costs T_max (not sum(lengths))
 iterations of a handful of NumPy calls.
@@ -150,7 +150,7 @@ def log_forward(log_startprob, log_transmat, log_frame, mask):
 
     log α_t(j) = log p(x_t | j) + logsumexp_i (log α_{t−1}(i) + log A_ij): the unnormalised
     α_t(j) = p(x_1, …, x_t, z_t = j), kept as logarithms. It costs a K × K log-sum-exp per
-    step where the scaled :func:`forward` needs one matrix product. Returns ``(log_alpha,
+    step where the scaled ``forward`` needs one matrix product. Returns ``(log_alpha,
     log_lik)`` with log_alpha (S, T, K) and log_lik (S,) = log p(x_1, …, x_T) per sequence.
     """
     S, T, K = log_frame.shape
@@ -172,7 +172,7 @@ def pairwise_marginals(alpha, beta, transmat, frame, scale, mask):
 
     ξ_t(i, j) = α̂_{t−1}(i) A_ij p(x_t | j) β̂_t(j) / c_t. Shape (S, T − 1, K, K), zero where
     the step t is padding. Memory grows as T K²: the M-step needs only the sum over t,
-    which :func:`expected_transitions` computes as one matrix product.
+    which ``expected_transitions`` computes as one matrix product.
     """
     right = frame[:, 1:] * beta[:, 1:] / scale[:, 1:, None] * mask[:, 1:, None]
     return alpha[:, :-1, :, None] * transmat * right[:, :, None, :]
@@ -278,9 +278,9 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
     """Hidden Markov model fitted by Baum-Welch (EM) (chapter "Latent variable models for sequences").
 
     p(x_1..x_T, z_1..z_T) = π_{z_1} Π_t A_{z_{t−1} z_t} Π_t p(x_t | z_t): a mixture whose
-    labels form a Markov chain. The E-step is forward-backward (:func:`forward`,
-    :func:`backward`), the M-step :func:`transition_m_step` plus the emission's own; the loop
-    is the shared :func:`lvmteach.em.fit_em`.
+    labels form a Markov chain. The E-step is forward-backward (``forward``,
+    ``backward``), the M-step ``transition_m_step`` plus the emission's own; the loop
+    is the shared ``lvmteach.em.fit_em``.
 
     Parameters
     ----------
@@ -290,15 +290,15 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
         Gaussian (``means_``, ``covars_``), categorical symbols 0..M−1 (``emissionprob_``),
         or independent Poisson counts per feature (``lambdas_``).
     covariance_type : {'full', 'diag'}
-        For Gaussian emissions; shapes as in :class:`lvmteach.mixture.GaussianMixture`.
+        For Gaussian emissions; shapes as in ``lvmteach.mixture.GaussianMixture``.
     n_symbols : int, optional
         M for categorical emissions (default: largest symbol in X plus one).
     reg_covar : float
         Added to every Gaussian variance (a floor against a state collapsing on one point).
-        As for :class:`lvmteach.mixture.GaussianMixture`, the floored M-step is no longer the
+        As for ``lvmteach.mixture.GaussianMixture``, the floored M-step is no longer the
         exact maximiser, so near a collapse the log-likelihood can drop by a hair; with
         ``reg_covar=0`` Baum-Welch is exactly monotone.
-    tol, max_iter, n_init : as in :class:`lvmteach.mixture.GaussianMixture`
+    tol, max_iter, n_init : as in ``lvmteach.mixture.GaussianMixture``
         ``tol`` applies to the total log-likelihood (as in hmmlearn).
     init : dict, optional
         Starting parameters by name (``startprob``, ``transmat``, ``means``, ``covars``,

@@ -67,7 +67,7 @@ ALGORITHMS = ("parallel", "deflation")
 
 
 def whitening_matrix(X, K):
-    """Mean, whitening and de-whitening matrices of ``X`` (N, D) onto K dimensions (eq. :eq:`ica-whiten`).
+    """Mean, whitening and de-whitening matrices of ``X`` (N, D) onto K dimensions (eq. (ica-whiten) in the chapter "Independent component analysis").
 
     With the sample covariance C = (1/N) Σ_n (x_n − x̄)(x_n − x̄)ᵀ = U Λ Uᵀ (eigenvalues in
     decreasing order), the whitening matrix is V = Λ_K^{-1/2} U_Kᵀ (K, D): the whitened data
@@ -106,7 +106,7 @@ def whitening_matrix(X, K):
 
 
 def symmetric_decorrelation(W):
-    """W ← (W Wᵀ)^{-1/2} W, the orthogonal matrix closest to W (eq. :eq:`ica-symdecor`).
+    """W ← (W Wᵀ)^{-1/2} W, the orthogonal matrix closest to W (eq. (ica-symdecor) in the chapter "Independent component analysis").
 
     Computed from the eigendecomposition W Wᵀ = E diag(s) Eᵀ, clipping s at the smallest
     positive float so that round-off cannot produce a square root of a negative number.
@@ -159,7 +159,7 @@ _GAUSS_MEAN = {"logcosh": 0.374567207491438, "exp": -1.0 / np.sqrt(2.0), "cube":
 
 
 def negentropy(Y, fun="logcosh"):
-    """Approximate negentropy J(y) ∝ (E G(y) − E G(ν))² of each row of ``Y`` (eq. :eq:`ica-negentropy-approx`).
+    """Approximate negentropy J(y) ∝ (E G(y) − E G(ν))² of each row of ``Y`` (eq. (ica-negentropy-approx) in the chapter "Independent component analysis").
 
     ``Y`` is (K, N) with rows of zero mean and unit variance; ν is a standard normal. Larger
     means further from Gaussian; it is 0 (up to sampling error) for Gaussian rows.
@@ -175,10 +175,10 @@ def negentropy(Y, fun="logcosh"):
 
 
 def fastica_update(W, Z, fun="logcosh"):
-    """One parallel FastICA step (eq. :eq:`ica-fixed-point`), then symmetric decorrelation.
+    """One parallel FastICA step (eq. (ica-fixed-point) in the chapter "Independent component analysis"), then symmetric decorrelation.
 
     For every row w_k of ``W`` (K, K) at once, with y = w_kᵀ z:
-    w_k⁺ = E[z g(y)] − E[g'(y)] w_k; then W⁺ ← (W⁺ W⁺ᵀ)^{-1/2} W⁺ (eq. :eq:`ica-symdecor`).
+    w_k⁺ = E[z g(y)] − E[g'(y)] w_k; then W⁺ ← (W⁺ W⁺ᵀ)^{-1/2} W⁺ (eq. (ica-symdecor)).
     ``Z`` is the whitened data, shape (K, N).
     """
     N = Z.shape[1]
@@ -204,7 +204,7 @@ def _check_w_init(w_init, K, full_rank=False):
 def fastica_parallel(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
     """Parallel (symmetric) FastICA on whitened ``Z`` (K, N) from ``w_init`` (K, K) (algorithm alg-fastica).
 
-    Iterates :func:`fastica_update` until every row stops turning:
+    Iterates ``fastica_update`` until every row stops turning:
     max_k (1 − |w_k⁺ᵀ w_k|) < tol. Returns ``(W, n_iter, converged, history)`` where
     ``history`` holds that change after each iteration. ``max_iter >= 1``; ``w_init`` must
     have full rank.
@@ -228,8 +228,8 @@ def fastica_parallel(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
 def fastica_deflation(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
     """Deflationary FastICA: one component at a time, each kept orthogonal to the previous ones.
 
-    Component j iterates the one-unit update (eq. :eq:`ica-fixed-point`), then removes its
-    projection on the rows found so far (Gram–Schmidt, eq. :eq:`ica-deflation`) and
+    Component j iterates the one-unit update (eq. (ica-fixed-point) in the chapter "Independent component analysis"), then removes its
+    projection on the rows found so far (Gram–Schmidt, eq. (ica-deflation)) and
     renormalises. Returns ``(W, n_iter, converged, history)``: ``n_iter`` is the largest
     number of iterations any component needed, ``converged`` whether all met ``tol``, and
     ``history[i]`` the largest change among the components still iterating at step i.
@@ -264,7 +264,7 @@ def fastica_deflation(Z, w_init, fun="logcosh", max_iter=200, tol=1e-4):
 
 
 def amari_index(W, A):
-    """Amari's index of P = W A, 0 for a perfect separation (a scaled permutation) (eq. :eq:`ica-amari`).
+    """Amari's index of P = W A, 0 for a perfect separation (a scaled permutation) (eq. (ica-amari) in the chapter "Independent component analysis").
 
     Normalised to lie in [0, 1]: (1 / (2K(K−1))) [Σ_i (Σ_j |p_ij| / max_j |p_ij| − 1)
     + Σ_j (Σ_i |p_ij| / max_i |p_ij| − 1)] (Amari, Cichocki and Yang 1996).
@@ -352,9 +352,9 @@ def _whiten_data(est, X, K):
 class FastICA(BaseEstimator):
     """Independent component analysis by FastICA (Hyvärinen 1999; chapter "Independent component analysis").
 
-    Centres and whitens the data (:func:`whitening_matrix`), then finds the orthogonal W that
-    maximises the non-Gaussianity of W z, by :func:`fastica_parallel` (all rows at once) or
-    :func:`fastica_deflation` (one at a time). Estimated sources have zero mean and unit
+    Centres and whitens the data (``whitening_matrix``), then finds the orthogonal W that
+    maximises the non-Gaussianity of W z, by ``fastica_parallel`` (all rows at once) or
+    ``fastica_deflation`` (one at a time). Estimated sources have zero mean and unit
     variance; their order and signs are arbitrary (the model cannot identify them).
 
     Parameters
@@ -363,7 +363,7 @@ class FastICA(BaseEstimator):
         K, the number of sources; None means min(N, D). Must be at most min(N, D).
     algorithm : {'parallel', 'deflation'}
     fun : {'logcosh', 'exp', 'cube'}
-        The contrast G whose derivative g drives the fixed point (:func:`g_logcosh`, ...).
+        The contrast G whose derivative g drives the fixed point (``g_logcosh``, ...).
     w_init : array of shape (K, K) or None
         Initial unmixing matrix for the whitened data; None draws a standard normal one.
     max_iter : int
@@ -461,7 +461,7 @@ class FastICA(BaseEstimator):
 
 
 def log_sech_density(s):
-    """log p(s) = −log π − log cosh(s), the super-Gaussian "sech" prior (eq. :eq:`ica-sech-prior`).
+    """log p(s) = −log π − log cosh(s), the super-Gaussian "sech" prior (eq. (ica-sech-prior) in the chapter "Independent component analysis").
 
     Written as log cosh s = |s| + log(1 + e^{−2|s|}) − log 2, which cannot overflow.
     Its score is d/ds log p(s) = −tanh(s).
@@ -471,7 +471,7 @@ def log_sech_density(s):
 
 
 def log_likelihood(Z, W):
-    """Mean log-likelihood (1/N) log p(Z | W) of ICA with the sech prior (eq. :eq:`ica-loglik`).
+    """Mean log-likelihood (1/N) log p(Z | W) of ICA with the sech prior (eq. (ica-loglik) in the chapter "Independent component analysis").
 
     x = A s with A = W⁻¹ gives p(x) = |det W| Π_k p(w_kᵀ x), so per sample
     log |det W| + Σ_k log p(w_kᵀ z_n). ``Z`` is (K, N), one column per sample; ``W`` is (K, K).
@@ -483,7 +483,7 @@ def log_likelihood(Z, W):
 
 
 def log_likelihood_grad(Z, W):
-    """Gradient of :func:`log_likelihood` with respect to W (eq. :eq:`ica-loglik-grad`).
+    """Gradient of ``log_likelihood`` with respect to W (eq. (ica-loglik-grad) in the chapter "Independent component analysis").
 
     ∂/∂W [(1/N) log p] = W⁻ᵀ + (1/N) φ(Y) Zᵀ with Y = W Z and the score φ(y) = −tanh(y).
     """
@@ -492,7 +492,7 @@ def log_likelihood_grad(Z, W):
 
 
 def natural_gradient(Z, W):
-    """Natural (relative) gradient (I + (1/N) φ(Y) Yᵀ) W = (∂/∂W) Wᵀ W (eq. :eq:`ica-natgrad`).
+    """Natural (relative) gradient (I + (1/N) φ(Y) Yᵀ) W = (∂/∂W) Wᵀ W (eq. (ica-natgrad) in the chapter "Independent component analysis").
 
     Amari, Cichocki and Yang (1996): multiplying the ordinary gradient by WᵀW on the right
     is steepest ascent for the right-invariant metric ‖dW W⁻¹‖_F, in which W and MW are as
@@ -505,18 +505,18 @@ def natural_gradient(Z, W):
 
 
 def stability_kappa(S):
-    """Cardoso's stability quantity κ_k of the sech prior for each source (eq. :eq:`ica-kappa`).
+    """Cardoso's stability quantity κ_k of the sech prior for each source (eq. (ica-kappa) in the chapter "Independent component analysis").
 
     With the score nonlinearity ψ = tanh (minus the score of the sech prior), the separating
     point is a stationary point of the likelihood once each source is rescaled to
-    y_k = λ_k s_k with E[ψ(y_k) y_k] = 1 (eq. :eq:`ica-scale`; x·tanh x increases in |x|, so
+    y_k = λ_k s_k with E[ψ(y_k) y_k] = 1 (eq. (ica-scale); x·tanh x increases in |x|, so
     λ_k is unique and found by bisection). Then
 
         κ_k = E[ψ'(y_k)] E[y_k²] − E[ψ(y_k) y_k] = E[1 − tanh²(y_k)] E[y_k²] − 1,
 
     and the separating point is a local maximum of the likelihood, hence a stable point of
     the natural-gradient ascent, iff (1 + κ_i)(1 + κ_j) > 1 for every pair i ≠ j
-    (:prf:ref:`thm-ica-stability`). κ = 0 for a Gaussian (Stein's lemma). ``S`` is (N, K),
+    ((thm-ica-stability)). κ = 0 for a Gaussian (Stein's lemma). ``S`` is (N, K),
     one column per source; the expectations are sample means over the centred columns.
     """
     S = check_array(S, name="S")
@@ -540,13 +540,13 @@ def stability_kappa(S):
 class MaximumLikelihoodICA(BaseEstimator):
     """ICA as a latent variable model, fitted by natural-gradient ascent on the likelihood.
 
-    The model (eq. :eq:`ica-loglik`) is z = A s with independent s_k ~ p(s) ∝ 1/cosh(s), a
-    super-Gaussian prior, on the whitened data z (as in :class:`FastICA`). Each step moves W
-    along :func:`natural_gradient` with a step size that is halved until the likelihood does
+    The model (eq. (ica-loglik) in the chapter "Independent component analysis") is z = A s with independent s_k ~ p(s) ∝ 1/cosh(s), a
+    super-Gaussian prior, on the whitened data z (as in ``FastICA``). Each step moves W
+    along ``natural_gradient`` with a step size that is halved until the likelihood does
     not decrease (and grown by 1.5 after a successful step), so ``history_`` never
     decreases. With this fixed prior the separating point is a maximum of the likelihood
     iff every pair of sources meets the stability condition (1 + κ_i)(1 + κ_j) > 1 of
-    :func:`stability_kappa`: sub-Gaussian sources (κ < 0) are recovered when paired with
+    ``stability_kappa``: sub-Gaussian sources (κ < 0) are recovered when paired with
     sources super-Gaussian enough, and never two of them together.
 
     Parameters
@@ -563,7 +563,7 @@ class MaximumLikelihoodICA(BaseEstimator):
 
     Attributes
     ----------
-    components_, mixing_, mean_, whitening_ : as in :class:`FastICA`
+    components_, mixing_, mean_, whitening_ : as in ``FastICA``
     n_iter_ : int
     converged_ : bool
     history_ : (n_iter_ + 1,)

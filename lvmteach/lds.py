@@ -183,8 +183,8 @@ def lds_m_step(stats, params, em_vars=PARAMETERS):
 class LinearDynamicalSystem(EMMixin, BaseEstimator):
     """Linear-Gaussian state-space model fitted by EM (chapter "Latent variable models for sequences").
 
-    The E-step is the Kalman filter and RTS smoother (:func:`lds_e_step`), the M-step
-    :func:`lds_m_step`; the loop is the shared :func:`lvmteach.em.fit_em`.
+    The E-step is the Kalman filter and RTS smoother (``lds_e_step``), the M-step
+    ``lds_m_step``; the loop is the shared ``lvmteach.em.fit_em``.
 
     Parameters
     ----------
@@ -199,7 +199,7 @@ class LinearDynamicalSystem(EMMixin, BaseEstimator):
         principal components of X, A = 0.9 I plus a random perturbation, Q = 0.19 I (so that
         the state's stationary variance is about I), R the residual variances, mu0 = 0,
         V0 = I.
-    tol, max_iter, n_init, random_state : as in :class:`lvmteach.hmm.HiddenMarkovModel`
+    tol, max_iter, n_init, random_state : as in ``lvmteach.hmm.HiddenMarkovModel``
         (``tol`` on the total log-likelihood).
 
     Attributes
@@ -343,7 +343,7 @@ class LinearDynamicalSystem(EMMixin, BaseEstimator):
     def forecast(self, X, steps):
         """Means (steps, D) and covariances (steps, D, D) of p(x_{T+h} | x_1..x_T), h = 1..steps.
 
-        Filters X, then applies the prediction step :func:`kalman_predict` ``steps`` times
+        Filters X, then applies the prediction step ``kalman_predict`` ``steps`` times
         without updates (as if the future were missing).
         """
         steps = check_positive_int(steps, "steps")

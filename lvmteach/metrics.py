@@ -4,13 +4,13 @@ The chapters "Dimensionality reduction", "Imputation", "Anomaly detection" and "
 generation" compare the book's models on the same data. What they compare with lives here,
 so a reader can reuse it without copying code from a notebook:
 
-* :func:`roc_curve` and :func:`roc_auc` turn anomaly scores into a ROC curve and its area
-  (eqs. :eq:`anom-roc` and :eq:`anom-auc`);
-* :func:`mask_missing` hides entries completely at random or in blocks, and
-  :func:`imputation_rmse` scores an imputation on the hidden entries only (eq. :eq:`imp-rmse`);
-* :func:`nearest_neighbor_accuracy` measures how well a latent space keeps the labels
-  together (eq. :eq:`dr-knn`), and :func:`nearest_neighbor_distance` how far generated samples
-  lie from the training set (eq. :eq:`gen-nn`).
+* ``roc_curve`` and ``roc_auc`` turn anomaly scores into a ROC curve and its area
+  (eqs. (anom-roc) in the chapter "Anomaly detection with density models" and (anom-auc));
+* ``mask_missing`` hides entries completely at random or in blocks, and
+  ``imputation_rmse`` scores an imputation on the hidden entries only (eq. (imp-rmse) in the chapter "Imputing missing values");
+* ``nearest_neighbor_accuracy`` measures how well a latent space keeps the labels
+  together (eq. (dr-knn) in the chapter "Dimensionality reduction: one data set, seven models"), and ``nearest_neighbor_distance`` how far generated samples
+  lie from the training set (eq. (gen-nn) in the chapter "Generating data: samples side by side").
 
 Everything is vectorised NumPy; scikit-learn is used only in the tests, as the reference.
 """
@@ -62,7 +62,7 @@ def _check_labels_scores(y_true, scores):
 
 
 def roc_curve(y_true, scores):
-    """ROC curve of an anomaly score (eq. :eq:`anom-roc`).
+    """ROC curve of an anomaly score (eq. (anom-roc) in the chapter "Anomaly detection with density models").
 
     A point is flagged as an anomaly when its score is ``>= t``. Sweeping the threshold ``t``
     down through every distinct score traces the false-positive rate (normal points flagged)
@@ -94,7 +94,7 @@ def roc_curve(y_true, scores):
 
 
 def roc_auc(y_true, scores):
-    """Area under the ROC curve (eq. :eq:`anom-auc`), by the trapezoidal rule.
+    """Area under the ROC curve (eq. (anom-auc) in the chapter "Anomaly detection with density models"), by the trapezoidal rule.
 
     Equals the probability that a random anomaly scores higher than a random normal point,
     counting ties as one half (the Mann-Whitney statistic): 0.5 is chance, 1 is perfect.
@@ -158,7 +158,7 @@ def mask_missing(X, fraction, *, mode="mcar", random_state=None):
 
 
 def imputation_rmse(X_true, X_imputed, missing):
-    """Root-mean-square error over the hidden entries only (eq. :eq:`imp-rmse`).
+    """Root-mean-square error over the hidden entries only (eq. (imp-rmse) in the chapter "Imputing missing values").
 
     ``sqrt(mean over (n, d) with missing[n, d] of (X_imputed[n, d] - X_true[n, d])^2)``. The
     observed entries are not counted: an imputer that copies them back would otherwise look
@@ -208,7 +208,7 @@ def _nearest(Z_query, Z_ref, exclude_self, chunk=1024):
 
 
 def nearest_neighbor_accuracy(Z, y, *, Z_test=None, y_test=None):
-    """Share of points whose nearest neighbour in a latent space has the same label (eq. :eq:`dr-knn`).
+    """Share of points whose nearest neighbour in a latent space has the same label (eq. (dr-knn) in the chapter "Dimensionality reduction: one data set, seven models").
 
     With ``Z_test`` and ``y_test``, each test point is classified by its nearest neighbour in
     ``(Z, y)``. Without them the score is leave-one-out on ``Z``: each point's neighbour is
@@ -234,7 +234,7 @@ def nearest_neighbor_accuracy(Z, y, *, Z_test=None, y_test=None):
 
 
 def nearest_neighbor_distance(X, X_ref, *, exclude_self=False):
-    """Euclidean distance from each row of ``X`` to its nearest row of ``X_ref``, shape (N,) (eq. :eq:`gen-nn`).
+    """Euclidean distance from each row of ``X`` to its nearest row of ``X_ref``, shape (N,) (eq. (gen-nn) in the chapter "Generating data: samples side by side").
 
     For generated samples ``X`` and training data ``X_ref``, distances near 0 mean the model
     reproduces training points (memorisation); much larger distances than between real

@@ -77,7 +77,7 @@ def squared_distances(X, centers):
 
 
 def assign_clusters(X, centers):
-    """k-means assignment step (eq. :eq:`kmeans-assign`): nearest centre for each point.
+    """k-means assignment step (eq. (kmeans-assign) in the chapter "Mixture models and k-means"): nearest centre for each point.
 
     Returns ``(labels, inertia)``: labels (N,) and the sum of squared distances J.
     """
@@ -87,10 +87,10 @@ def assign_clusters(X, centers):
 
 
 def update_centers(X, labels, K, centers_old):
-    """k-means update step (eq. :eq:`kmeans-update`): each centre moves to the mean of its points.
+    """k-means update step (eq. (kmeans-update) in the chapter "Mixture models and k-means"): each centre moves to the mean of its points.
 
     The sums over each cluster's points are one matrix product with the one-hot labels
-    (N, K). A cluster that lost all its points keeps its old centre here; :class:`KMeans`
+    (N, K). A cluster that lost all its points keeps its old centre here; ``KMeans``
     relocates it.
     """
     one_hot = (labels[:, None] == np.arange(K)).astype(X.dtype)
@@ -136,8 +136,8 @@ def kmeans_plusplus(X, K, rng, n_local_trials=None):
 class KMeans(BaseEstimator):
     """k-means clustering by Lloyd's algorithm (chapter "Mixture models and k-means").
 
-    Alternates the assignment step :func:`assign_clusters` and the update step
-    :func:`update_centers` until the labels stop changing or the centres move less than
+    Alternates the assignment step ``assign_clusters`` and the update step
+    ``update_centers`` until the labels stop changing or the centres move less than
     ``tol`` (relative to the data's variance, as scikit-learn does).
 
     Parameters
@@ -161,7 +161,7 @@ class KMeans(BaseEstimator):
     cluster_centers_ : (K, D)
     labels_ : (N,)
     inertia_ : float
-        J, the sum of squared distances to the nearest centre (eq. :eq:`kmeans-objective`).
+        J, the sum of squared distances to the nearest centre (eq. (kmeans-objective)).
     n_iter_ : int
     converged_ : bool
     history_ : (n_iter_,)
@@ -193,7 +193,7 @@ class KMeans(BaseEstimator):
     def fit(self, X, y=None):
         """Cluster ``X`` (N, D); returns self.
 
-        With ``batch_size`` set: mini-batch k-means (:meth:`partial_fit`) streamed over ``X``
+        With ``batch_size`` set: mini-batch k-means (``partial_fit``) streamed over ``X``
         (an array, memory map or ``.npy`` path), ``max_iter`` passes at most.
         """
         if self.batch_size is not None:  # chapter "Learning at scale"
@@ -296,7 +296,7 @@ class KMeans(BaseEstimator):
         return -assign_clusters(X, self.cluster_centers_)[1]
 
     def partial_fit(self, X, y=None):
-        """One mini-batch k-means step on the batch ``X`` (Sculley 2010; eq. :eq:`minibatch-kmeans`).
+        """One mini-batch k-means step on the batch ``X`` (Sculley 2010; eq. (minibatch-kmeans) in the chapter "Learning at scale: stochastic and online inference").
 
         Each point of the batch is assigned to its nearest centre; then every centre moves
         towards the mean of its new points with its own step ρ_k = b_k / n_k, where b_k points
@@ -373,7 +373,7 @@ def precision_cholesky(covariances, covariance_type):
 
 
 def sufficient_statistics(X):
-    """A Gaussian's sufficient statistics T(x_n) = (x_n x_nᵀ, x_n) for every row (eq. :eq:`gauss-expfam`).
+    """A Gaussian's sufficient statistics T(x_n) = (x_n x_nᵀ, x_n) for every row (eq. (gauss-expfam) in the chapter "The EM algorithm").
 
     Returns an (N, D(D+1)/2 + D) array: the upper triangle of x_n x_nᵀ (row-major, diagonal
     included; x xᵀ is symmetric, so the other half adds nothing) followed by x_n. The
@@ -393,16 +393,16 @@ def _is_positive_definite(A):
 
 
 def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
-    """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. :eq:`gauss-logpdf`).
+    """log 𝒩(x_n | μ_k, Σ_k) for all n and k, shape (N, K) (eq. (gauss-logpdf) in the chapter "The EM algorithm").
 
     With y = (x − μ)ᵀ prec_chol, the Mahalanobis term is ‖y‖² and
     log 𝒩 = −½ (D log 2π + ‖y‖²) + Σ_d log prec_chol_dd.
 
     For ``'full'`` covariances and given ``T = sufficient_statistics(X)``, the Mahalanobis
-    terms of all K components come from one matrix product instead (eq. :eq:`gauss-expfam`):
+    terms of all K components come from one matrix product instead (eq. (gauss-expfam)):
     (x − μ)ᵀΛ(x − μ) = tr(Λ x xᵀ) − 2 (Λμ)ᵀx + μᵀΛμ = T(x)·η + μᵀΛμ. That form adds large
     numbers when the data sit far from the origin, so pass T only for centred data (as
-    :class:`GaussianMixture` does during ``fit``).
+    ``GaussianMixture`` does during ``fit``).
     """
     check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     N, D = X.shape
@@ -448,12 +448,12 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
 
 
 def e_step(X, weights, means, prec_chol, covariance_type, T=None):
-    """The E-step for a Gaussian mixture (eq. :eq:`gmm-resp`), in the log domain.
+    """The E-step for a Gaussian mixture (eq. (gmm-resp) in the chapter "The EM algorithm"), in the log domain.
 
     Returns ``(log_lik, log_resp)``: the mean log-likelihood (1/N) Σ_n log p(x_n | θ) of the
     current parameters, and log r_nk = log π_k + log 𝒩(x_n | μ_k, Σ_k) − log p(x_n | θ).
     The normaliser log p(x_n | θ) is a log-sum-exp over k, the only safe way to add
-    densities that can be e⁻¹⁰⁰⁰. ``T``: see :func:`gaussian_log_prob`.
+    densities that can be e⁻¹⁰⁰⁰. ``T``: see ``gaussian_log_prob``.
     """
     log_joint = gaussian_log_prob(X, means, prec_chol, covariance_type, T) + np.log(weights)
     log_px = logsumexp(log_joint, axis=1)
@@ -467,7 +467,7 @@ def e_step(X, weights, means, prec_chol, covariance_type, T=None):
 
 
 def m_step(X, resp, covariance_type, reg_covar, T=None):
-    """The M-step for a Gaussian mixture (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
+    """The M-step for a Gaussian mixture (eqs. (gmm-nk) in the chapter "The EM algorithm"–(gmm-cov)).
 
     N_k = Σ_n r_nk,  π_k = N_k / N,  μ_k = (1/N_k) Σ_n r_nk x_n,
     Σ_k = (1/N_k) Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar·I.
@@ -524,11 +524,11 @@ def map_m_step(X, resp, prior_scale, prior_dof):
     """The MAP M-step with an inverse-Wishart prior IW(Σ_k | Ψ, ν) on every full covariance.
 
     MAP-EM maximises ℓ(θ) + log p(θ); its E-step is unchanged and its M-step maximises
-    Q(θ) + Σ_k log IW(Σ_k | Ψ, ν). Only the covariances change (eq. :eq:`em-map-cov`):
+    Q(θ) + Σ_k log IW(Σ_k | Ψ, ν). Only the covariances change (eq. (em-map-cov) in the chapter "The EM algorithm"):
 
         Σ_k = (S_k + Ψ) / (N_k + ν + D + 1),   S_k = Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ,
 
-    with weights and means as in :func:`m_step` (flat priors on them). Ψ (``prior_scale``,
+    with weights and means as in ``m_step`` (flat priors on them). Ψ (``prior_scale``,
     D × D, positive definite) keeps every Σ_k positive definite, however few points a component
     has. ``reg_covar`` is *not* this update for any fixed prior: S_k/N_k + εI equals it only
     with ν = −D − 1 and Ψ = N_k ε I, a "prior" that moves with N_k at every iteration, which is
@@ -544,7 +544,7 @@ def map_m_step(X, resp, prior_scale, prior_dof):
 
 
 def inv_wishart_log_pdf(covariances, prior_scale, prior_dof):
-    """Σ_k log IW(Σ_k | Ψ, ν), the log prior that MAP-EM adds to ℓ (eq. :eq:`em-map-cov`).
+    """Σ_k log IW(Σ_k | Ψ, ν), the log prior that MAP-EM adds to ℓ (eq. (em-map-cov) in the chapter "The EM algorithm").
 
     log IW(Σ | Ψ, ν) = (ν/2) log|Ψ| − (νD/2) log 2 − log Γ_D(ν/2) − ((ν + D + 1)/2) log|Σ|
     − ½ tr(Ψ Σ⁻¹), with log-determinants and the trace from Cholesky factors.
@@ -624,7 +624,7 @@ class _Mixture(EMMixin, BaseEstimator):
         return check_n_features(self._check_X(X), self.n_features_in_)
 
     def score_samples(self, X):
-        """log p(x_n | θ) for each row, shape (N,) (the marginal likelihood, eq. :eq:`lvm-marginal`)."""
+        """log p(x_n | θ) for each row, shape (N,) (the marginal likelihood, eq. (lvm-marginal) in the chapter "Probabilistic latent variable models")."""
         X = self._validate_X(X)
         return logsumexp(self._component_log_prob(X) + np.log(self.weights_), axis=1)
 
@@ -650,7 +650,7 @@ class _Mixture(EMMixin, BaseEstimator):
         return -2.0 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
 
     def icl(self, X):
-        """Integrated completed likelihood criterion BIC + 2 EN (lower is better; eq. :eq:`icl`).
+        """Integrated completed likelihood criterion BIC + 2 EN (lower is better; eq. (icl) in the chapter "Mixture models and k-means").
 
         EN = −Σ_n Σ_k r_nk log r_nk is the entropy of the responsibilities (the soft form of
         Biernacki, Celeux and Govaert 2000, who put the MAP labels in place of the first r_nk;
@@ -685,12 +685,12 @@ class _Mixture(EMMixin, BaseEstimator):
         return X, z
 
     def partial_fit(self, X, y=None):
-        """One step of stepwise EM on the batch ``X`` (eq. :eq:`stepwise-em`).
+        """One step of stepwise EM on the batch ``X`` (eq. (stepwise-em) in the chapter "Learning at scale: stochastic and online inference").
 
         Cappé & Moulines (2009), Liang & Klein (2009): the E-step runs on the batch alone and
         gives ŝ, the batch average of the expected sufficient statistics; the running average
         moves towards it, s ← (1 − ρ_t) s + ρ_t ŝ with ρ_t = (τ + t)^(−κ)
-        (:func:`lvmteach.online.step_size`), and the M-step maps s to parameters exactly as
+        (``lvmteach.online.step_size``), and the M-step maps s to parameters exactly as
         batch EM maps the full-data average. With κ in (0.5, 1] this is stochastic
         approximation (Robbins–Monro) for the fixed point of batch EM. The first call starts
         from ``init_params`` on the batch (or from the fitted parameters). Returns self;
@@ -737,8 +737,8 @@ class DegenerateComponentWarning(UserWarning):
 class GaussianMixture(_Mixture):
     """Gaussian mixture fitted by EM (chapters "The EM algorithm", "Mixture models and k-means").
 
-    p(x | θ) = Σ_k π_k 𝒩(x | μ_k, Σ_k). The E-step is :func:`e_step`, the M-step
-    :func:`m_step`; the loop is the shared :func:`lvmteach.em.fit_em`.
+    p(x | θ) = Σ_k π_k 𝒩(x | μ_k, Σ_k). The E-step is ``e_step``, the M-step
+    ``m_step``; the loop is the shared ``lvmteach.em.fit_em``.
 
     Parameters
     ----------
@@ -809,7 +809,7 @@ class GaussianMixture(_Mixture):
     def fit(self, X, y=None):
         """Fit by EM; returns self.
 
-        With ``batch_size`` set: stepwise EM (:meth:`partial_fit`) streamed over ``X`` (an
+        With ``batch_size`` set: stepwise EM (``partial_fit``) streamed over ``X`` (an
         array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
         mean batch log-likelihood of a pass changes by less than ``tol``.
         """
@@ -986,7 +986,7 @@ class GaussianMixture(_Mixture):
         check_positive_scalar(self.reg_covar, "reg_covar", allow_zero=True)
 
     def _batch_statistics(self, Xc, resp):
-        """ŝ: batch averages (1/B) Σ_n r_nk T(x_n) of the sufficient statistics (eq. :eq:`gmm-sstats`).
+        """ŝ: batch averages (1/B) Σ_n r_nk T(x_n) of the sufficient statistics (eq. (gmm-sstats) in the chapter "Learning at scale: stochastic and online inference").
 
         ``(s0, s1, s2)``: s0_k = mean r_nk, s1_k = mean r_nk x_n, and the second moments in the
         shape the covariance type needs: mean r_nk x_n x_nᵀ (full, (K, D, D)), the pooled
@@ -1005,10 +1005,10 @@ class GaussianMixture(_Mixture):
         return s0, s1, s2
 
     def _m_step_from_statistics(self, stats, shift):
-        """The M-step as a function of averaged statistics (eqs. :eq:`gmm-nk`–:eq:`gmm-cov`).
+        """The M-step as a function of averaged statistics (eqs. (gmm-nk) in the chapter "The EM algorithm"–(gmm-cov)).
 
         π_k = s0_k, μ_k = s1_k / s0_k, Σ_k = s2_k / s0_k − μ_k μ_kᵀ (+ reg_covar); with s the
-        full-data average this is exactly :func:`m_step`.
+        full-data average this is exactly ``m_step``.
         """
         s0, s1, s2 = stats
         nk = s0 + _TINY
@@ -1084,10 +1084,10 @@ class BernoulliMixture(_Mixture):
     Parameters
     ----------
     n_components : int
-    tol, max_iter, n_init, init_params, random_state : as in :class:`GaussianMixture`
+    tol, max_iter, n_init, init_params, random_state : as in ``GaussianMixture``
         (``init_params`` defaults to ``'random'``, as in Bishop's experiment).
     eps : float
-        Clip the means to [eps, 1 − eps] (see :func:`bernoulli_m_step`).
+        Clip the means to [eps, 1 − eps] (see ``bernoulli_m_step``).
 
     Attributes
     ----------
@@ -1111,7 +1111,7 @@ class BernoulliMixture(_Mixture):
 
     def fit(self, X, y=None):
         """Fit by EM; returns self (with ``batch_size`` set: streamed stepwise EM, as in
-        :meth:`GaussianMixture.fit`)."""
+        ``GaussianMixture.fit``)."""
         if self.batch_size is not None:  # chapter "Learning at scale"
             from .online import stream_fit
 
@@ -1154,7 +1154,7 @@ class BernoulliMixture(_Mixture):
         return resp.mean(axis=0), resp.T @ Xc / Xc.shape[0]
 
     def _m_step_from_statistics(self, stats, shift):
-        """π_k = s0_k, μ_k = s1_k / s0_k clipped to [eps, 1 − eps] (see :func:`bernoulli_m_step`)."""
+        """π_k = s0_k, μ_k = s1_k / s0_k clipped to [eps, 1 − eps] (see ``bernoulli_m_step``)."""
         s0, s1 = stats
         nk = s0 + _TINY
         self.weights_ = nk / nk.sum()

@@ -68,11 +68,11 @@ _EPS64 = np.finfo(np.float64).eps
 def beta_divergence(X, W, H, beta_loss="frobenius"):
     """The loss of the factorisation ``W H`` of ``X``.
 
-    ``'frobenius'`` (β = 2): ``½ ‖X − W H‖²_F`` (eq. :eq:`nmf-frob-loss`);
-    ``'kullback-leibler'`` (β = 1): ``Σ x log(x / (WH)) − x + (WH)`` (eq. :eq:`nmf-kl-loss`),
+    ``'frobenius'`` (β = 2): ``½ ‖X − W H‖²_F`` (eq. (nmf-frob-loss) in the chapter "Non-negative matrix factorisation");
+    ``'kullback-leibler'`` (β = 1): ``Σ x log(x / (WH)) − x + (WH)`` (eq. (nmf-kl-loss)),
     with ``0 log 0 = 0`` and ``WH`` floored at ``EPSILON`` inside the logarithm (as
     scikit-learn). Any other number β, or ``'itakura-saito'`` (β = 0), gives the
-    β-divergence (eq. :eq:`nmf-beta-div`), summed over the entries,
+    β-divergence (eq. (nmf-beta-div)), summed over the entries,
 
         d_β(x | y) = (x^β + (β − 1) y^β − β x y^(β−1)) / (β (β − 1)),
         d_0(x | y) = x / y − log(x / y) − 1,
@@ -106,7 +106,7 @@ def _beta_to_float(beta_loss):
 
 
 def _general_beta_divergence(X, WH, beta):
-    """Σ d_β(x | y) over the entries, y = WH, β ∉ {1, 2} (see :func:`beta_divergence`)."""
+    """Σ d_β(x | y) over the entries, y = WH, β ∉ {1, 2} (see ``beta_divergence``)."""
     keep = X > EPSILON
     x, y = X[keep], np.maximum(WH[keep], EPSILON)
     if beta == 0.0:
@@ -138,8 +138,8 @@ def _data_term(X, beta_loss):
 def multiplicative_update_W(X, W, H, beta_loss="frobenius", *, return_loss=False, data_term=None):
     """One multiplicative update of W with H fixed; returns the new W.
 
-    Frobenius (eq. :eq:`nmf-mu-frob-W`): ``W ← W ∘ (X Hᵀ) / (W H Hᵀ)``.
-    Kullback-Leibler (eq. :eq:`nmf-mu-kl-W`): ``W ← W ∘ ((X / WH) Hᵀ) / (1 Hᵀ)``.
+    Frobenius (eq. (nmf-mu-frob-W) in the chapter "Non-negative matrix factorisation"): ``W ← W ∘ (X Hᵀ) / (W H Hᵀ)``.
+    Kullback-Leibler (eq. (nmf-mu-kl-W)): ``W ← W ∘ ((X / WH) Hᵀ) / (1 Hᵀ)``.
 
     Each is the exact minimiser of a majoriser of the loss that touches it at the current W
     (theorem "The updates never increase the loss"), so the loss never increases.
@@ -148,7 +148,7 @@ def multiplicative_update_W(X, W, H, beta_loss="frobenius", *, return_loss=False
     cost, because the update forms what the loss needs anyway: ``X Hᵀ`` and ``H Hᵀ`` for
     Frobenius, ``½‖X‖² − ⟨W, XHᵀ⟩ + ½⟨WᵀW, HHᵀ⟩``, and ``W H`` for KL,
     ``Σ (x log x − x) − Σ x log(WH) + Σ WH``. ``data_term`` is the part that depends on X alone
-    (:func:`_data_term`); pass it to save a pass over X in a loop.
+    (``_data_term``); pass it to save a pass over X in a loop.
     """
     if return_loss and data_term is None:
         data_term = _data_term(X, beta_loss)
@@ -185,8 +185,8 @@ def multiplicative_update_W(X, W, H, beta_loss="frobenius", *, return_loss=False
 def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
     """One multiplicative update of H with W fixed; returns the new H.
 
-    Frobenius (eq. :eq:`nmf-mu-frob-H`): ``H ← H ∘ (Wᵀ X) / (Wᵀ W H)``.
-    Kullback-Leibler (eq. :eq:`nmf-mu-kl-H`): ``H ← H ∘ (Wᵀ (X / WH)) / (Wᵀ 1)``; entries below
+    Frobenius (eq. (nmf-mu-frob-H) in the chapter "Non-negative matrix factorisation"): ``H ← H ∘ (Wᵀ X) / (Wᵀ W H)``.
+    Kullback-Leibler (eq. (nmf-mu-kl-H)): ``H ← H ∘ (Wᵀ (X / WH)) / (Wᵀ 1)``; entries below
     float64's epsilon are then set to 0 (scikit-learn's safeguard).
     """
     if beta_loss == "frobenius":
@@ -215,7 +215,7 @@ def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
 
 
 def _mm_exponent(beta):
-    """γ(β) of Févotte and Idier's majorise-minimise update (eq. :eq:`nmf-mu-beta`)."""
+    """γ(β) of Févotte and Idier's majorise-minimise update (eq. (nmf-mu-beta) in the chapter "Non-negative matrix factorisation")."""
     if beta < 1:
         return 1.0 / (2.0 - beta)
     if beta > 2:
@@ -233,12 +233,12 @@ def _beta_ratio_terms(X, WH, beta):
 
 
 def beta_update_W(X, W, H, beta_loss):
-    """One majorise-minimise update of W for the β-divergence (eq. :eq:`nmf-mu-beta`).
+    """One majorise-minimise update of W for the β-divergence (eq. (nmf-mu-beta) in the chapter "Non-negative matrix factorisation").
 
     ``W ← W ∘ [((WH)^(β−2) ∘ X) Hᵀ / ((WH)^(β−1) Hᵀ)]^γ(β)`` with γ = 1/(2 − β) for β < 1,
     1 for 1 ≤ β ≤ 2 and 1/(β − 1) for β > 2 (Févotte and Idier 2011): the exact minimiser of
     a majoriser, so the loss never increases. β = 2 and β = 1 are
-    :func:`multiplicative_update_W`. For β < 1, entries below float64's epsilon are set to
+    ``multiplicative_update_W``. For β < 1, entries below float64's epsilon are set to
     0 (scikit-learn's safeguard).
     """
     beta = _beta_to_float(beta_loss)
@@ -254,10 +254,10 @@ def beta_update_W(X, W, H, beta_loss):
 
 
 def beta_update_H(X, W, H, beta_loss):
-    """One majorise-minimise update of H for the β-divergence (eq. :eq:`nmf-mu-beta`).
+    """One majorise-minimise update of H for the β-divergence (eq. (nmf-mu-beta) in the chapter "Non-negative matrix factorisation").
 
     ``H ← H ∘ [Wᵀ((WH)^(β−2) ∘ X) / Wᵀ(WH)^(β−1)]^γ(β)``, the transpose of
-    :func:`beta_update_W`. For β ≤ 1, entries below float64's epsilon are set to 0.
+    ``beta_update_W``. For β ≤ 1, entries below float64's epsilon are set to 0.
     """
     beta = _beta_to_float(beta_loss)
     if beta in (1.0, 2.0):
@@ -274,7 +274,7 @@ def beta_update_H(X, W, H, beta_loss):
 def fit_beta_multiplicative(X, W, H, beta_loss, n_iter):
     """``n_iter`` iterations (W, then H) of the β-divergence updates from ``(W, H)``.
 
-    Returns ``(W, H, history)`` with ``history[t]`` the loss :func:`beta_divergence` after t
+    Returns ``(W, H, history)`` with ``history[t]`` the loss ``beta_divergence`` after t
     iterations; it never increases (the updates are majorise-minimise steps).
     """
     history = [beta_divergence(X, W, H, beta_loss)]
@@ -286,7 +286,7 @@ def fit_beta_multiplicative(X, W, H, beta_loss, n_iter):
 
 
 def beta_divergence_grad(X, W, H, beta_loss="frobenius"):
-    """Gradients of :func:`beta_divergence` with respect to W and H (no floors: WH > 0).
+    """Gradients of ``beta_divergence`` with respect to W and H (no floors: WH > 0).
 
     With Y = WH, ∂d_β(x | y)/∂y = y^(β−1) − x y^(β−2), so ∇_W = (Y^(β−1) − X ∘ Y^(β−2)) Hᵀ and
     ∇_H = Wᵀ (Y^(β−1) − X ∘ Y^(β−2)): the denominator minus the numerator of the updates.
@@ -298,7 +298,7 @@ def beta_divergence_grad(X, W, H, beta_loss="frobenius"):
 
 
 def kkt_residual(X, W, H, beta_loss="frobenius"):
-    """‖min(W, ∇_W F)‖_F and ‖min(H, ∇_H F)‖_F, the KKT residual (eq. :eq:`nmf-kkt`).
+    """‖min(W, ∇_W F)‖_F and ‖min(H, ∇_H F)‖_F, the KKT residual (eq. (nmf-kkt) in the chapter "Non-negative matrix factorisation").
 
     (W, H) satisfies the Karush-Kuhn-Tucker conditions of min F over W, H ≥ 0 (W ≥ 0,
     ∇_W F ≥ 0, W ∘ ∇_W F = 0, the same for H) iff both are 0: each entry of min(W, ∇_W F)
@@ -309,7 +309,7 @@ def kkt_residual(X, W, H, beta_loss="frobenius"):
 
 
 def nmf_to_plsa(W, H):
-    """Read KL-NMF factors ``X ≈ W H`` as PLSA probabilities (eq. :eq:`nmf-plsa`).
+    """Read KL-NMF factors ``X ≈ W H`` as PLSA probabilities (eq. (nmf-plsa) in the chapter "Non-negative matrix factorisation").
 
     Rescaling ``W → W S⁻¹``, ``H → S H`` with a positive diagonal S leaves W H unchanged; with the
     column sums of W and the row sums of H divided out, ``(W H)_dw / Σ W H = Σ_z P(z) P(d|z) P(w|z)``.
@@ -412,8 +412,8 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
 class NMF(BaseEstimator):
     """Non-negative matrix factorisation ``X ≈ W H`` by multiplicative updates.
 
-    Chapter "Non-negative matrix factorisation". Alternates :func:`multiplicative_update_W` and
-    :func:`multiplicative_update_H`, which never increase the loss.
+    Chapter "Non-negative matrix factorisation". Alternates ``multiplicative_update_W`` and
+    ``multiplicative_update_H``, which never increase the loss.
 
     Parameters
     ----------
@@ -423,8 +423,8 @@ class NMF(BaseEstimator):
     beta_loss : {'frobenius', 'kullback-leibler'}
         The loss: ``½‖X − WH‖²`` (Gaussian noise) or the generalised KL divergence (Poisson).
     init : {'random', 'nndsvd', 'nndsvda', 'custom'}
-        Starting point (:func:`initialize_nmf`); ``'custom'`` uses the ``W`` and ``H`` passed to
-        :meth:`fit_transform`.
+        Starting point (``initialize_nmf``); ``'custom'`` uses the ``W`` and ``H`` passed to
+        ``fit_transform``.
     max_iter : int
         Maximum number of iterations (one iteration updates W, then H).
     tol : float
@@ -478,10 +478,10 @@ class NMF(BaseEstimator):
     def fit(self, X, y=None, W=None, H=None):
         """Fit the model to ``X`` (N, D); returns self.
 
-        With ``batch_size`` set: online NMF (:meth:`partial_fit`) streamed over ``X`` (an
+        With ``batch_size`` set: online NMF (``partial_fit``) streamed over ``X`` (an
         array, memory map or ``.npy`` path), ``max_iter`` passes at most, stopping when the
         mean loss per row of a pass changes by less than ``tol``; ``init='custom'`` is not
-        available there (call :meth:`partial_fit` with ``H``).
+        available there (call ``partial_fit`` with ``H``).
         """
         if self.batch_size is not None:  # chapter "Learning at scale"
             from .online import stream_fit
@@ -555,14 +555,14 @@ class NMF(BaseEstimator):
         return W @ self.components_
 
     def partial_fit(self, X, y=None, W=None, H=None):
-        """One step of online NMF on a batch of rows (Mairal et al. 2010; eq. :eq:`nmf-online`).
+        """One step of online NMF on a batch of rows (Mairal et al. 2010; eq. (nmf-online) in the chapter "Learning at scale: stochastic and online inference").
 
         The batch's activations W_b are fitted with H fixed (up to ``batch_max_iter``
         multiplicative updates from the constant ``sqrt(mean(X_b) / K)``, stopping when
         ‖ΔW‖ / ‖W‖ ≤ ``tol``). Then the numerator A and denominator B of H's multiplicative
         update are accumulated over batches with the forgetting factor ρ = ``forget_factor``,
         A ← ρ A + H ∘ N_b, B ← ρ B + D_b (N_b, D_b: this batch's numerator and denominator of
-        eq. :eq:`nmf-mu-frob-H` or :eq:`nmf-mu-kl-H`), and H ← A / B: a majorise-minimise step
+        eq. (nmf-mu-frob-H) in the chapter "Non-negative matrix factorisation" or (nmf-mu-kl-H)), and H ← A / B: a majorise-minimise step
         on an exponentially weighted loss over all batches seen. This is scikit-learn's
         ``MiniBatchNMF.partial_fit`` (Lefebvre, Lehmann & Biau 2021). ``H`` starts the first
         call when ``init='custom'``; ``W`` is not used (accepted for scikit-learn's signature).

@@ -4,14 +4,14 @@ Chapter "Variational autoencoders" (section "Networks with explicit gradients") 
 backward passes here; chapter "Normalizing flows" reuses them for the coupling layers. There is
 no automatic differentiation: each layer stores what its forward pass needs and its
 ``backward`` applies the chain rule by hand, so a reader can see every gradient. Because
-hand-written gradients are easy to get wrong, :func:`check_gradients` compares them with
+hand-written gradients are easy to get wrong, ``check_gradients`` compares them with
 central finite differences; the tests run it on every layer and every model.
 
 Conventions (as in the book's notation): a batch ``X`` is (N, D_in), one row per sample; a
 dense layer computes ``Y = X W + b`` with ``W`` of shape (D_in, D_out). A layer's parameters
 live in the dict ``layer.params`` and the gradients of the loss with respect to them, after
 ``backward``, in ``layer.grads`` under the same names: these dicts are the parameter
-containers that :class:`Adam` updates in place.
+containers that ``Adam`` updates in place.
 """
 
 import numbers
@@ -65,12 +65,12 @@ def sigmoid(a):
 
 
 def dense_forward(X, W, b):
-    """Dense (affine) layer ``Y = X W + b`` (eq. :eq:`vae-dense`). X (N, D_in), W (D_in, D_out)."""
+    """Dense (affine) layer ``Y = X W + b`` (eq. (vae-dense) in the chapter "Variational autoencoders"). X (N, D_in), W (D_in, D_out)."""
     return X @ W + b
 
 
 def dense_backward(grad_Y, X, W):
-    """Backward pass of :func:`dense_forward` (eq. :eq:`vae-dense-grad`).
+    """Backward pass of ``dense_forward`` (eq. (vae-dense-grad) in the chapter "Variational autoencoders").
 
     Given ``grad_Y`` = ∂L/∂Y (N, D_out), returns ``(grad_X, grad_W, grad_b)``:
     ∂L/∂X = (∂L/∂Y) Wᵀ, ∂L/∂W = Xᵀ (∂L/∂Y) and ∂L/∂b = Σ_n ∂L/∂Y_n (the bias is added
@@ -207,7 +207,7 @@ class Sequential(Layer):
         return [layer.params[k] for layer in self.layers for k in sorted(layer.params)]
 
     def gradients(self):
-        """The gradients after ``backward``, in the order of :meth:`parameters`."""
+        """The gradients after ``backward``, in the order of ``parameters``."""
         return [layer.grads[k] for layer in self.layers for k in sorted(layer.params)]
 
     def __repr__(self):
@@ -261,7 +261,7 @@ def mlp(sizes, *, activation="tanh", random_state=None, last_scale=1.0):
 
 
 class Adam:
-    """The Adam optimiser {cite}`kingma2015adam` (Algorithm 1 there), eq. :eq:`vae-adam`.
+    """The Adam optimiser (Kingma and Ba 2015) (Algorithm 1 there), eq. (vae-adam) in the chapter "Variational autoencoders".
 
     Keeps running means of the gradient (m) and of its square (v), corrects their bias
     towards 0 at the start, and steps by ``learning_rate · m̂ / (√v̂ + eps)``: roughly the same
@@ -364,7 +364,7 @@ def check_gradients(f, params, grads, eps=1e-6):
 def layer_gradient_error(layer, X, *, random_state=0, eps=1e-6):
     """Check ``layer.backward`` on the loss L = Σ Y ⊙ R for a fixed random R.
 
-    Returns the largest relative error (see :func:`check_gradients`) over the input X and
+    Returns the largest relative error (see ``check_gradients``) over the input X and
     every parameter of the layer.
     """
     rng = check_random_state(random_state)

@@ -28,7 +28,7 @@ def logsumexp(a, axis=-1):
 
 
 def softmax(a, axis=-1):
-    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see :func:`logsumexp`).
+    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (see ``logsumexp``).
 
     Entries may be −inf (probability 0), but not all of a row: its probabilities would be
     0/0, so that is a ``ValueError``, as are NaN and +inf.

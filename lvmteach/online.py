@@ -2,10 +2,10 @@
 
 The chapter "Learning at scale: stochastic and online inference" (book/scale) derives every
 function here; each docstring names its equation. The estimators' ``partial_fit`` methods
-(:class:`~lvmteach.mixture.KMeans`, :class:`~lvmteach.mixture.GaussianMixture`,
-:class:`~lvmteach.mixture.BernoulliMixture`, :class:`~lvmteach.topics.LDA`,
-:class:`~lvmteach.factor.PCA`, :class:`~lvmteach.nmf.NMF`) use these helpers, and
-:func:`fit_batches` drives any of them over data that do not fit in memory: a memory-mapped
+(``KMeans``, ``GaussianMixture``,
+``BernoulliMixture``, ``LDA``,
+``PCA``, ``NMF``) use these helpers, and
+``fit_batches`` drives any of them over data that do not fit in memory: a memory-mapped
 ``.npy`` file (``np.load(path, mmap_mode='r')``) or an iterator of batches. Only one batch is
 ever copied into memory, so the peak memory depends on the batch size, not on N.
 """
@@ -24,7 +24,7 @@ def check_schedule(learning_offset, learning_decay):
     """Validate a Robbins–Monro schedule ρ_t = (τ + t)^(−κ): τ ≥ 0 and κ in (0.5, 1].
 
     κ ≤ 0.5 makes Σ ρ_t² diverge (the noise never averages out); κ > 1 makes Σ ρ_t converge
-    (the iterates stop before they reach the fixed point): eq. :eq:`robbins-monro`.
+    (the iterates stop before they reach the fixed point): eq. (robbins-monro) in the chapter "Learning at scale: stochastic and online inference".
     """
     tau = check_positive_scalar(learning_offset, "learning_offset", allow_zero=True)
     kappa = check_positive_scalar(learning_decay, "learning_decay")
@@ -37,7 +37,7 @@ def check_schedule(learning_offset, learning_decay):
 
 
 def step_size(t, learning_offset=10.0, learning_decay=0.7):
-    """The step ρ_t = (τ + t)^(−κ) of the t-th update (eq. :eq:`rm-schedule`).
+    """The step ρ_t = (τ + t)^(−κ) of the t-th update (eq. (rm-schedule) in the chapter "Learning at scale: stochastic and online inference").
 
     τ = ``learning_offset`` damps the first steps (large τ: early batches count less), κ =
     ``learning_decay`` sets how fast old statistics are forgotten. With τ = 0 and κ = 1,
@@ -47,7 +47,7 @@ def step_size(t, learning_offset=10.0, learning_decay=0.7):
 
 
 def stochastic_average(old, new, rho):
-    """s ← (1 − ρ) s + ρ ŝ for a statistic or a tuple of them (eq. :eq:`stepwise-em`).
+    """s ← (1 − ρ) s + ρ ŝ for a statistic or a tuple of them (eq. (stepwise-em) in the chapter "Learning at scale: stochastic and online inference").
 
     ``new`` is ŝ, the batch's estimate of the full-data average; with ρ = 1 the old value is
     discarded (the first batch). Returns new arrays; ``old`` is not modified.
@@ -109,7 +109,7 @@ def npy_batches(path, batch_size):
 def fit_batches(estimator, X, batch_size, *, n_epochs=1, shuffle=False, random_state=None, **kwargs):
     """Call ``estimator.partial_fit`` on every batch of ``X``, ``n_epochs`` times; returns it.
 
-    ``X``: an array, a memory map, the path of a ``.npy`` file (read by :func:`npy_batches`),
+    ``X``: an array, a memory map, the path of a ``.npy`` file (read by ``npy_batches``),
     or a callable returning a fresh iterator of batches (so that it can be read again in the
     next epoch). Extra keyword arguments go to every
     ``partial_fit`` call.

@@ -3,7 +3,7 @@
 The chapter "Sparse coding" (book/sparse) derives every function here; each docstring names
 its equation. Sparse coding is a latent variable model with a *non-Gaussian* latent: each data
 row x_n (length D) is ``x_n = c_n D + noise`` with a code c_n (length K) whose entries have a
-Laplace prior. The MAP code is the solution of the lasso problem (eq. :eq:`sparse-lasso`)
+Laplace prior. The MAP code is the solution of the lasso problem (eq. (sparse-lasso))
 
     minimise over c:   ½ ‖x − c D‖² + α ‖c‖₁,
 
@@ -48,7 +48,7 @@ ALGORITHMS = ("fista", "ista")
 
 
 def soft_threshold(V, threshold):
-    """The proximal operator of ``threshold · ‖·‖₁`` (eq. :eq:`sparse-soft-threshold`).
+    """The proximal operator of ``threshold · ‖·‖₁`` (eq. (sparse-soft-threshold) in the chapter "Sparse coding").
 
     Shrinks every entry towards 0 by ``threshold`` and sets those within it to exactly 0:
     ``sign(v) · max(|v| − threshold, 0)``.
@@ -57,7 +57,7 @@ def soft_threshold(V, threshold):
 
 
 def lasso_objective(X, codes, dictionary, alpha):
-    """Per-row objective ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. :eq:`sparse-lasso`), shape (N,)."""
+    """Per-row objective ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. (sparse-lasso) in the chapter "Sparse coding"), shape (N,)."""
     R = X - codes @ dictionary
     return 0.5 * np.einsum("nd,nd->n", R, R) + alpha * np.abs(codes).sum(axis=1)
 
@@ -138,11 +138,11 @@ def _proximal_gradient(X, dictionary, alpha, max_iter, tol, init, return_history
 
 
 def ista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return_history=False):
-    """Sparse codes by ISTA, proximal gradient descent (algorithm :ref:`alg-ista`).
+    """Sparse codes by ISTA, proximal gradient descent (algorithm (alg-ista) in the chapter "Sparse coding").
 
-    Minimises ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. :eq:`sparse-lasso`) for every row x_n of
-    ``X`` at once: ``C ← S_{α/L}(C − (C D Dᵀ − X Dᵀ) / L)`` (eq. :eq:`sparse-ista`), where S is
-    :func:`soft_threshold` and L :func:`lipschitz_constant`. The objective never increases and
+    Minimises ``½‖x_n − c_n D‖² + α‖c_n‖₁`` (eq. (sparse-lasso)) for every row x_n of
+    ``X`` at once: ``C ← S_{α/L}(C − (C D Dᵀ − X Dᵀ) / L)`` (eq. (sparse-ista)), where S is
+    ``soft_threshold`` and L ``lipschitz_constant``. The objective never increases and
     its gap to the minimum falls like 1/k.
 
     Parameters
@@ -151,7 +151,7 @@ def ista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return
     dictionary : (K, D)
         One atom per row.
     alpha : float
-        Weight of the L1 penalty (the noise variance over the Laplace scale, eq. :eq:`sparse-map`).
+        Weight of the L1 penalty (the noise variance over the Laplace scale, eq. (sparse-map)).
     max_iter : int
     tol : float
         Stop when no code entry moves by more than ``tol`` in an iteration.
@@ -169,10 +169,10 @@ def ista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return
 
 
 def fista(X, dictionary, alpha=1.0, max_iter=1000, tol=1e-8, *, init=None, return_history=False):
-    """Sparse codes by FISTA (Beck and Teboulle 2009; algorithm :ref:`alg-fista`).
+    """Sparse codes by FISTA (Beck and Teboulle 2009; algorithm (alg-fista) in the chapter "Sparse coding").
 
-    The same problem and arguments as :func:`ista`. Each proximal step is taken from an
-    extrapolated point ``Y = C_k + ((t_k − 1)/t_{k+1}) (C_k − C_{k−1})`` (eq. :eq:`sparse-fista`),
+    The same problem and arguments as ``ista``. Each proximal step is taken from an
+    extrapolated point ``Y = C_k + ((t_k − 1)/t_{k+1}) (C_k − C_{k−1})`` (eq. (sparse-fista)),
     which makes the objective gap fall like 1/k² instead of 1/k; the objective is no longer
     monotone.
     """
@@ -191,7 +191,7 @@ def sparse_encode(X, dictionary, alpha=1.0, algorithm="fista", max_iter=1000, to
 
 
 def orthogonal_matching_pursuit(X, dictionary, n_nonzero_coefs=None, tol=None):
-    """ℓ0 codes (N, K) by orthogonal matching pursuit (:prf:ref:`alg-omp`, eq. :eq:`sparse-l0`).
+    """ℓ0 codes (N, K) by orthogonal matching pursuit ((alg-omp) in the chapter "Sparse coding", eq. (sparse-l0)).
 
     A greedy answer to ``min ‖x − c D‖²`` over codes with at most ``n_nonzero_coefs`` non-zero
     entries, which is NP-hard to solve exactly. From the residual r = x and an empty support,
@@ -240,7 +240,7 @@ def orthogonal_matching_pursuit(X, dictionary, n_nonzero_coefs=None, tol=None):
 
 
 def update_dictionary(X, codes, dictionary, rng=None):
-    """One pass of block coordinate descent over the atoms (eq. :eq:`sparse-dict-update`).
+    """One pass of block coordinate descent over the atoms (eq. (sparse-dict-update) in the chapter "Sparse coding").
 
     For each atom d_k in turn, with the others fixed, ``½‖X − C D‖²`` is the isotropic
     quadratic ``(a_k / 2) ‖d_k − d_k*‖² + const`` with ``a_k = ‖c_k‖²`` (the k-th column of the
@@ -278,8 +278,8 @@ class DictionaryLearning(BaseEstimator):
 
     Chapter "Sparse coding", section "Learning the dictionary". Minimises
     ``½‖X − C D‖²_F + α ‖C‖₁`` over codes C (N, K) and a dictionary D (K, D) with unit-norm
-    atoms, by alternating :func:`fista` (warm-started from the previous codes) and
-    :func:`update_dictionary`. Both steps never increase the objective (the coding step keeps,
+    atoms, by alternating ``fista`` (warm-started from the previous codes) and
+    ``update_dictionary``. Both steps never increase the objective (the coding step keeps,
     row by row, the better of the old and the new codes, since FISTA is not monotone).
 
     Parameters
@@ -296,7 +296,7 @@ class DictionaryLearning(BaseEstimator):
         Maximum FISTA iterations per coding step in ``fit``; the codes are warm-started from
         the previous step, so a few dozen suffice.
     transform_max_iter : int
-        Maximum FISTA iterations in :meth:`transform`.
+        Maximum FISTA iterations in ``transform``.
     random_state : None, int or numpy.random.Generator
         Picks the K data rows that start the dictionary.
 
@@ -383,7 +383,7 @@ class DictionaryLearning(BaseEstimator):
         return new
 
     def transform(self, X):
-        """Sparse codes (N, K) of ``X`` over the learned dictionary (by :func:`fista`)."""
+        """Sparse codes (N, K) of ``X`` over the learned dictionary (by ``fista``)."""
         check_is_fitted(self, "components_")
         X = check_n_features(check_array(X), self.n_features_in_)
         return fista(X, self.components_, self.alpha, self.transform_max_iter, 1e-8)
@@ -427,7 +427,7 @@ def extract_patches(image, patch_size, step=1):
 def reconstruct_from_patches(patches, image_shape, patch_size, step=1):
     """The image whose patches are ``patches``, averaging where patches overlap.
 
-    The inverse of :func:`extract_patches` (same ``patch_size`` and ``step``): each pixel is
+    The inverse of ``extract_patches`` (same ``patch_size`` and ``step``): each pixel is
     the mean of the values that the patches covering it give it. When the patches are edited
     (denoised, say) and no longer agree, this is the least-squares image for them. With
     ``step=1`` this equals scikit-learn's ``reconstruct_from_patches_2d``, sum for sum: the

@@ -10,7 +10,7 @@ calls it ``components_``).
 
 Every computation touches only the non-zero counts: a document-term matrix is mostly zeros,
 and a word that does not occur in a document contributes nothing to any of the sums below.
-:func:`_nonzeros` returns them as three flat arrays (document, word, count), and the
+``_nonzeros`` returns them as three flat arrays (document, word, count), and the
 "sampled" product Σ_k A_dk B_kw is formed only at those (d, w) pairs.
 """
 
@@ -127,14 +127,14 @@ def _check_hyper(value, name, K):
 
 
 def plsa_log_likelihood(X, doc_topic, topic_word):
-    """Log-likelihood Σ_dw x_dw log Σ_k θ_dk β_kw of PLSA (eq. :eq:`plsa-loglik`)."""
+    """Log-likelihood Σ_dw x_dw log Σ_k θ_dk β_kw of PLSA (eq. (plsa-loglik) in the chapter "Topic models")."""
     docs, words, counts = _nonzeros(X)
     p = _sampled_product(doc_topic, topic_word, docs, words)
     return float(counts @ np.log(np.maximum(p, _TINY)))
 
 
 def plsa_e_step(X, doc_topic, topic_word):
-    """PLSA E-step (eq. :eq:`plsa-resp`), returned in the compact form the M-step needs.
+    """PLSA E-step (eq. (plsa-resp) in the chapter "Topic models"), returned in the compact form the M-step needs.
 
     The responsibilities q_dwk = θ_dk β_kw / Σ_j θ_dj β_jw are never stored (that would be
     N×V×K numbers): the M-step needs only Σ_w x_dw q_dwk = θ_dk (R βᵀ)_dk and
@@ -149,7 +149,7 @@ def plsa_e_step(X, doc_topic, topic_word):
 
 
 def plsa_m_step(R, doc_topic, topic_word):
-    """PLSA M-step (eqs. :eq:`plsa-m-theta` and :eq:`plsa-m-beta`) from the E-step's ``R``.
+    """PLSA M-step (eqs. (plsa-m-theta) in the chapter "Topic models" and (plsa-m-beta)) from the E-step's ``R``.
 
     θ_dk ∝ Σ_w x_dw q_dwk and β_kw ∝ Σ_d x_dw q_dwk, both computed from the *old* θ, β.
     An empty document keeps θ_d uniform (it carries no information about its topics).
@@ -262,7 +262,7 @@ class PLSA(TransformerMixin, EMMixin, BaseEstimator):
 
 
 def dirichlet_expectation(a):
-    """E[log θ_k] = ψ(a_k) − ψ(Σ_j a_j) for θ ~ Dirichlet(a), row by row (eq. :eq:`dir-elog`)."""
+    """E[log θ_k] = ψ(a_k) − ψ(Σ_j a_j) for θ ~ Dirichlet(a), row by row (eq. (dir-elog) in the chapter "Topic models")."""
     return digamma(a) - digamma(a.sum(axis=-1, keepdims=True))
 
 
@@ -281,7 +281,7 @@ def _dot_at_nonzeros(a, rows, b_at, chunk=16384):
 
 
 def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
-    """Variational E-step of LDA for all documents at once (eqs. :eq:`lda-phi`, :eq:`lda-gamma`).
+    """Variational E-step of LDA for all documents at once (eqs. (lda-phi) in the chapter "Topic models", (lda-gamma)).
 
     Iterates, for every document d still changing,
 
@@ -307,7 +307,7 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
     sstats : (K, V)
         Σ_d x_dw φ_dwk, computed with the final γ (what the M-step needs).
     log_norm : float
-        Σ_dw x_dw log n_dw, the data term of the ELBO at the final γ (see :func:`lda_elbo`).
+        Σ_dw x_dw log n_dw, the data term of the ELBO at the final γ (see ``lda_elbo``).
     """
     N, V = X.shape
     K = lam.shape[0]
@@ -363,19 +363,19 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
 
 
 def lda_m_step(sstats, eta):
-    """Variational M-step of LDA (eq. :eq:`lda-lambda`): λ_kw = η + Σ_d x_dw φ_dwk."""
+    """Variational M-step of LDA (eq. (lda-lambda) in the chapter "Topic models"): λ_kw = η + Σ_d x_dw φ_dwk."""
     return eta + sstats
 
 
 def lda_elbo(X, gamma, lam, alpha, eta, log_norm=None):
-    """The ELBO of LDA with φ at its optimum given γ and λ (eq. :eq:`lda-elbo`).
+    """The ELBO of LDA with φ at its optimum given γ and λ (eq. (lda-elbo) in the chapter "Topic models").
 
     L = Σ_dw x_dw log Σ_k exp(E[log θ_dk] + E[log β_kw])
         + Σ_d { Σ_k [(α − γ_dk) E[log θ_dk] + log Γ(γ_dk) − log Γ(α)] + log Γ(Kα) − log Γ(Σ_k γ_dk) }
         + Σ_k { Σ_w [(η − λ_kw) E[log β_kw] + log Γ(λ_kw) − log Γ(η)] + log Γ(Vη) − log Γ(Σ_w λ_kw) }
 
     (the data term, then −KL(q(θ_d) ‖ p(θ_d)) and −KL(q(β_k) ‖ p(β_k))). Pass ``log_norm``
-    from :func:`lda_e_step` to skip recomputing the data term.
+    from ``lda_e_step`` to skip recomputing the data term.
     """
     N, K = gamma.shape
     V = lam.shape[1]
@@ -398,7 +398,7 @@ def _dirichlet_logpdf(log_theta, a):
 
 
 def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weight=0.1, random_state=0):
-    """Importance-sampling estimate of log p(w_d | α, β) for every document (eq. :eq:`lda-is`).
+    """Importance-sampling estimate of log p(w_d | α, β) for every document (eq. (lda-is) in the chapter "Topic models").
 
     p(w_d | α, β) = ∫ Π_w (Σ_k θ_k β_kw)^{x_dw} Dir(θ | α) dθ is the probability of the
     document's word sequence with θ integrated out (Blei et al. 2003, eq. 3), the quantity
@@ -421,7 +421,7 @@ def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weigh
     ----------
     X : (N, V) counts
     topic_word : (K, V)
-        β, rows sum to 1 (for a fitted :class:`LDA`, its ``topic_word_`` = E_q[β]).
+        β, rows sum to 1 (for a fitted ``LDA``, its ``topic_word_`` = E_q[β]).
     alpha : float
     gamma : (N, K)
         Variational Dirichlet parameters of the documents (the proposal's centre).
@@ -467,9 +467,9 @@ def lda_log_evidence(X, topic_word, alpha, gamma, *, n_samples=1000, prior_weigh
 
 
 def lda_alpha_newton(e_log_theta_sum, n_docs, alpha0, *, max_iter=100, tol=1e-10):
-    """The M-step for a vector α: Newton's method in linear time (eq. :eq:`lda-alpha-newton`).
+    """The M-step for a vector α: Newton's method in linear time (eq. (lda-alpha-newton) in the chapter "Topic models").
 
-    Maximises the α-terms of the ELBO :eq:`lda-elbo-full`,
+    Maximises the α-terms of the ELBO (lda-elbo-full),
 
         L(α) = N [log Γ(Σ_k α_k) − Σ_k log Γ(α_k)] + Σ_k (α_k − 1) s_k,   s_k = Σ_d E_q[log θ_dk],
 
@@ -519,8 +519,8 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
 
     The "smoothed" LDA: θ_d ~ Dir(α), β_k ~ Dir(η), z_dn ~ θ_d, w_dn ~ β_{z_dn}. The
     variational posterior is q(θ_d) = Dir(γ_d), q(β_k) = Dir(λ_k), q(z_dn) = φ_dn; the
-    E-step (:func:`lda_e_step`) updates γ (and φ) for every document, the M-step
-    (:func:`lda_m_step`) λ. Both are coordinate ascent on the ELBO, so it never decreases.
+    E-step (``lda_e_step``) updates γ (and φ) for every document, the M-step
+    (``lda_m_step``) λ. Both are coordinate ascent on the ELBO, so it never decreases.
     This is scikit-learn's ``LatentDirichletAllocation(learning_method='batch')``, with two
     differences: the E-step is vectorised over documents, and it starts from the previous
     iteration's γ (a warm start, which keeps the ELBO monotone; scikit-learn restarts γ at
@@ -539,7 +539,7 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
     tol : float
         Stop when the ELBO *per word* changes by less than ``tol``.
     max_doc_iter, doc_tol :
-        The E-step's inner loop (see :func:`lda_e_step`).
+        The E-step's inner loop (see ``lda_e_step``).
     components_init : array of shape (K, V), optional
         Starting λ (e.g. to start from the same point as scikit-learn, whose start is
         ``RandomState(seed).gamma(100, 0.01, (K, V))``); default: drawn the same way from
@@ -554,7 +554,7 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
     topic_word_ : (K, V)
         E_q[β_k] = λ_k / Σ_w λ_kw, the topics as distributions (rows sum to 1).
     gamma_ : (N, K)
-        γ of the training documents for the final λ (the E-step of :meth:`transform`).
+        γ of the training documents for the final λ (the E-step of ``transform``).
     doc_topic_ : (N, K)
         E_q[θ_d] = γ_d / Σ_k γ_dk of the training documents: equal to ``transform(X)``.
     history_ : (n_iter_,)
@@ -591,7 +591,7 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit by variational EM on the (N, V) count matrix ``X``; returns self.
 
-        With ``batch_size`` set: online variational Bayes (:meth:`partial_fit`) streamed over
+        With ``batch_size`` set: online variational Bayes (``partial_fit``) streamed over
         ``X`` for ``max_iter`` passes, with D = the number of rows of ``X`` in place of
         ``total_samples`` (as scikit-learn's ``fit`` with ``learning_method='online'``).
         """
@@ -661,7 +661,7 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         return gamma / gamma.sum(axis=1, keepdims=True)
 
     def log_evidence(self, X, *, n_samples=1000, random_state=0):
-        """Estimates of log p(w_d | α, β̂) per document, β̂ = ``topic_word_`` (:func:`lda_log_evidence`).
+        """Estimates of log p(w_d | α, β̂) per document, β̂ = ``topic_word_`` (``lda_log_evidence``).
 
         γ_d from the E-step with λ fixed centres the importance-sampling proposal.
         """
@@ -672,7 +672,7 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         """Perplexity exp(−Σ_d log p(w_d) / Σ_d n_d) of ``X`` (Blei et al. 2003, eq. 19). Lower is better.
 
         ``method="importance"`` (default) estimates each log p(w_d | α, β̂) by importance
-        sampling (:meth:`log_evidence`, eq. :eq:`lda-is`). ``method="bound"`` puts the
+        sampling (``log_evidence``, eq. (lda-is) in the chapter "Topic models"). ``method="bound"`` puts the
         documents' ELBO in its place, with λ fixed and γ fitted, as scikit-learn's
         ``perplexity`` does: since the ELBO is a lower bound, that is an *upper* bound on the
         perplexity, loose by exp(mean KL(q ‖ posterior) per word), a slack that grows with K.
@@ -701,12 +701,12 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         return float(bound / max(float(X.sum()), 1.0))
 
     def partial_fit(self, X, y=None):
-        """One step of online variational Bayes on a batch of documents (eq. :eq:`lda-svi`).
+        """One step of online variational Bayes on a batch of documents (eq. (lda-svi) in the chapter "Learning at scale: stochastic and online inference").
 
         Hoffman, Blei & Bach (2010), the instance of stochastic variational inference for LDA:
         the local step fits γ_d (and φ) of the batch's documents with λ fixed
-        (:func:`lda_e_step`); the batch then proposes λ̂ = η + (D / B) Σ_{d in batch} x_dw φ_dwk,
-        the value the M-step :func:`lda_m_step` would give if the whole corpus of
+        (``lda_e_step``); the batch then proposes λ̂ = η + (D / B) Σ_{d in batch} x_dw φ_dwk,
+        the value the M-step ``lda_m_step`` would give if the whole corpus of
         D = ``total_samples`` documents looked like these B; and λ moves towards it,
         λ ← (1 − ρ_t) λ + ρ_t λ̂ with ρ_t = (τ + t)^(−κ), t = 1, 2, …: a natural-gradient step on
         the ELBO. Same update, counter and defaults as scikit-learn's
@@ -756,7 +756,7 @@ def _tokens(X):
 
 
 def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
-    """log p(w, z) of LDA with θ and β integrated out (eq. :eq:`lda-log-joint`).
+    """log p(w, z) of LDA with θ and β integrated out (eq. (lda-log-joint) in the chapter "Topic models").
 
     log p(z) = Σ_d [log Γ(Kα) − log Γ(n_d + Kα) + Σ_k log Γ(n_dk + α) − K log Γ(α)]
     log p(w | z) = Σ_k [log Γ(Vη) − log Γ(n_k + Vη) + Σ_w log Γ(n_wk + η) − V log Γ(η)]
@@ -773,7 +773,7 @@ def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
 
 
 def gibbs_conditional(ndk_d, nwk_w, nk, alpha, eta, V):
-    """Unnormalised p(z_i = k | z_−i, w) (eq. :eq:`gibbs-conditional`), counts without token i.
+    """Unnormalised p(z_i = k | z_−i, w) (eq. (gibbs-conditional) in the chapter "Topic models"), counts without token i.
 
     (n_dk + α) · (n_wk + η) / (n_k + Vη), for all k at once.
     """
@@ -784,11 +784,11 @@ def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
     """One sweep of the collapsed Gibbs sampler over every token, in place (Griffiths & Steyvers 2004).
 
     For each token i in turn: remove it from the counts, draw z_i from the conditional
-    :func:`gibbs_conditional`, add it back. This is exact sequential Gibbs sampling: each draw
+    ``gibbs_conditional``, add it back. This is exact sequential Gibbs sampling: each draw
     sees every earlier draw of the sweep. That is why it is a Python loop over tokens: no
     vectorisation over tokens is exact, since they all share n_wk and n_k. For speed the loop
     works on Python lists holding n_dk + α, n_wk + η and 1/(n_k + Vη) (NumPy calls on
-    K-vectors cost more than the arithmetic), and inverts the CDF with :func:`bisect.bisect_right`.
+    K-vectors cost more than the arithmetic), and inverts the CDF with ``bisect.bisect_right``.
 
     Parameters
     ----------
@@ -804,7 +804,7 @@ def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
     Returns
     -------
     float
-        The change in log p(w, z) (eq. :eq:`gibbs-delta`): moving token i from topic k to k'
+        The change in log p(w, z) (eq. (gibbs-delta) in the chapter "Topic models"): moving token i from topic k to k'
         changes it by log p_k' − log p_k, with p the conditional weights of that step.
     """
     V = nwk.shape[0]
@@ -849,7 +849,7 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
     """LDA by collapsed Gibbs sampling (Griffiths & Steyvers 2004).
 
     θ and β are integrated out analytically; the sampler visits the topic assignment z_i of
-    every token in turn and draws it from its full conditional (:func:`gibbs_conditional`).
+    every token in turn and draws it from its full conditional (``gibbs_conditional``).
     The estimates below are from the final state of the chain.
 
     Parameters
@@ -869,7 +869,7 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     components_ : (K, V)
-        β̂_kw = (n_wk + η) / (n_k + Vη) (eq. :eq:`gibbs-estimates`), averaged over the sweeps
+        β̂_kw = (n_wk + η) / (n_k + Vη) (eq. (gibbs-estimates) in the chapter "Topic models"), averaged over the sweeps
         after ``burn_in`` (the posterior mean of β given each sample, averaged over samples;
         within one chain the topics keep their labels, so averaging is safe).
     doc_topic_ : (N, K)

@@ -1,16 +1,16 @@
 """The variational autoencoder, from scratch in NumPy (chapter "Variational autoencoders").
 
-A VAE {cite}`kingma2014,rezende2014` is a latent variable model p(x, z) = p(z) p(x | z) with a
+A VAE (Kingma and Welling 2014; Rezende et al. 2014) is a latent variable model p(x, z) = p(z) p(x | z) with a
 standard normal prior p(z) = 𝒩(0, I) and a decoder network giving p(x | z), trained together
 with an encoder network giving a Gaussian approximate posterior
 q(z | x) = 𝒩(μ(x), diag σ²(x)) ("amortised inference": one network serves every x). Both are
-fitted by maximising the evidence lower bound (eq. :eq:`vae-elbo`)
+fitted by maximising the evidence lower bound (eq. (vae-elbo))
 
     ELBO(x) = E_q[log p(x | z)] − KL(q(z | x) ‖ p(z)) ≤ log p(x),
 
-estimated with one reparameterised sample z = μ + σ ⊙ ε, ε ~ 𝒩(0, I) (eq. :eq:`vae-reparam`),
-and the KL term in closed form (eq. :eq:`vae-kl`). The loss minimised is −ELBO averaged over a
-mini-batch. Every gradient is written out (see :mod:`lvmteach.nn`).
+estimated with one reparameterised sample z = μ + σ ⊙ ε, ε ~ 𝒩(0, I) (eq. (vae-reparam)),
+and the KL term in closed form (eq. (vae-kl)). The loss minimised is −ELBO averaged over a
+mini-batch. Every gradient is written out (see ``lvmteach.nn``).
 
 Shapes: ``X`` (N, D), latent codes ``Z`` (N, L) with ``L = latent_dim``.
 """
@@ -44,7 +44,7 @@ _LOG_2PI = np.log(2.0 * np.pi)
 
 
 def gaussian_kl(mu, log_var):
-    """KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) per row, shape (N,) (eq. :eq:`vae-kl`).
+    """KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) per row, shape (N,) (eq. (vae-kl) in the chapter "Variational autoencoders").
 
     = ½ Σ_l (μ_l² + σ_l² − log σ_l² − 1); zero exactly when μ = 0 and σ = 1.
     """
@@ -52,7 +52,7 @@ def gaussian_kl(mu, log_var):
 
 
 def reparameterize(mu, log_var, eps):
-    """z = μ + σ ⊙ ε with σ = exp(½ log σ²) (eq. :eq:`vae-reparam`): a sample of q(z | x)
+    """z = μ + σ ⊙ ε with σ = exp(½ log σ²) (eq. (vae-reparam) in the chapter "Variational autoencoders"): a sample of q(z | x)
     that is a differentiable function of (μ, log σ²) for a fixed noise ε ~ 𝒩(0, I)."""
     return mu + np.exp(0.5 * log_var) * eps
 
@@ -60,7 +60,7 @@ def reparameterize(mu, log_var, eps):
 def bernoulli_log_lik(X, logits):
     """log p(x | z) = Σ_d x_d a_d − log(1 + e^{a_d}) for binary x and logits a, shape (N,).
 
-    Written with :func:`lvmteach.nn.softplus` so that large |a| neither overflows nor gives
+    Written with ``lvmteach.nn.softplus`` so that large |a| neither overflows nor gives
     log(0). Its gradient with respect to the logits is x − sigmoid(a).
     """
     return np.sum(X * logits - nn.softplus(logits), axis=1)
@@ -93,9 +93,9 @@ class VAE(TransformerMixin, BaseEstimator):
     n_epochs : int
         Passes over the data (stochastic training has no convergence test).
     objective : {'elbo', 'iwae'}
-        The training objective: the ELBO (eq. :eq:`vae-elbo`, one sample, analytic KL) or the
-        importance-weighted bound with ``n_importance`` samples (eq. :eq:`vae-iw`), trained
-        directly as in Burda et al. (2016) (:meth:`iwae_and_gradients`).
+        The training objective: the ELBO (eq. (vae-elbo) in the chapter "Variational autoencoders", one sample, analytic KL) or the
+        importance-weighted bound with ``n_importance`` samples (eq. (vae-iw)), trained
+        directly as in Burda et al. (2016) (``iwae_and_gradients``).
     n_importance : int
         K, the number of samples per data point of the IWAE objective.
     random_state : None, int or numpy.random.Generator
@@ -167,7 +167,7 @@ class VAE(TransformerMixin, BaseEstimator):
         return self.encoder_.parameters() + self.decoder_.parameters() + extra
 
     def gradients(self):
-        """Gradients of the last :meth:`elbo_and_gradients` call, in the order of :meth:`parameters`."""
+        """Gradients of the last ``elbo_and_gradients`` call, in the order of ``parameters``."""
         extra = [self._grad_log_noise_var] if self.likelihood == "gaussian" else []
         return self.encoder_.gradients() + self.decoder_.gradients() + extra
 
@@ -200,11 +200,11 @@ class VAE(TransformerMixin, BaseEstimator):
 
     def elbo_and_gradients(self, X, eps):
         """The ELBO of each row of X with the noise ``eps`` (N, L), and the gradients of the
-        loss −mean(ELBO) with respect to every parameter (eqs. :eq:`vae-elbo-grad`).
+        loss −mean(ELBO) with respect to every parameter (eqs. (vae-elbo-grad) in the chapter "Variational autoencoders").
 
         Forward: encoder → (μ, log σ²) → z = μ + σ ε → decoder → log p(x | z); the KL term is
         analytic. Backward runs the same path in reverse. Returns the ELBO, shape (N,); the
-        gradients are left in the layers (see :meth:`gradients`).
+        gradients are left in the layers (see ``gradients``).
         """
         N = X.shape[0]
         mu, log_var = self.encode(X)
@@ -223,7 +223,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
     def iwae_and_gradients(self, X, eps):
         """The importance-weighted bound of each row of X with the noise ``eps`` (K, N, L), and
-        the gradients of the loss −mean(bound) (Burda et al. 2016; eq. :eq:`vae-iwae-grad`).
+        the gradients of the loss −mean(bound) (Burda et al. 2016; eq. (vae-iwae-grad) in the chapter "Variational autoencoders").
 
         With z_k = μ + σ ⊙ ε_k, log w_k = log p(x | z_k) + log p(z_k) − log q(z_k | x)
         = log p(x | z_k) − ½‖z_k‖² + ½‖ε_k‖² + ½ Σ_l log σ_l² (the 2π terms cancel), and the
@@ -231,7 +231,7 @@ class VAE(TransformerMixin, BaseEstimator):
         weights w̃_k = w_k / Σ_j w_j; through z_k, ∂ log w_k/∂μ = g_k and
         ∂ log w_k/∂ log σ² = ½ g_k ⊙ ε_k ⊙ σ + ½ with g_k = ∇_z log p(x | z_k) − z_k.
         K = 1 is the ELBO with a sampled, not analytic, KL term. Returns the bound, shape (N,);
-        the gradients are left in the layers (see :meth:`gradients`).
+        the gradients are left in the layers (see ``gradients``).
         """
         K, N, L = eps.shape
         mu, log_var = self.encode(X)
@@ -258,7 +258,7 @@ class VAE(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Maximise the ELBO on X by Adam over shuffled mini-batches; returns self.
 
-        Raises :class:`lvmteach.nn.TrainingDivergedError` if the loss becomes NaN or infinite.
+        Raises ``lvmteach.nn.TrainingDivergedError`` if the loss becomes NaN or infinite.
         """
         X = nn.check_data_scale(self._validate_data(X, reset=True))
         batch_size = check_positive_int(self.batch_size, "batch_size")
@@ -324,7 +324,7 @@ class VAE(TransformerMixin, BaseEstimator):
         """A Monte-Carlo estimate of the ELBO of each row (N,), averaging ``n_samples`` draws.
 
         ``posterior=(mu, log_var)`` evaluates it for other Gaussians than the encoder's, e.g.
-        the per-datapoint optimum of :func:`optimize_posterior`.
+        the per-datapoint optimum of ``optimize_posterior``.
         """
         check_is_fitted(self, "encoder_")
         X = self._validate_data(X)
@@ -338,7 +338,7 @@ class VAE(TransformerMixin, BaseEstimator):
         return total / n_samples - kl
 
     def score_samples(self, X, n_importance=100, random_state=0):
-        """Importance-weighted estimate of log p(x) per row (eq. :eq:`vae-iw`) {cite}`burda2016`.
+        """Importance-weighted estimate of log p(x) per row (eq. (vae-iw) in the chapter "Variational autoencoders") (Burda et al. 2016).
 
         log p(x) ≈ log (1/K) Σ_k p(x | z_k) p(z_k) / q(z_k | x), z_k ~ q(z | x). It is a lower
         bound in expectation that tightens as K grows (K = 1 gives the ELBO).
@@ -371,8 +371,8 @@ def gradient_estimates(model, x, n_samples=1000, random_state=None, *, return_sa
 
     With q = 𝒩(μ, diag σ²) from the encoder at ``x`` (shape (D,)):
 
-    * reparameterisation (eq. :eq:`vae-reparam-grad`): ∇_z log p(x | z) at z = μ + σ ε;
-    * score function / REINFORCE (eq. :eq:`vae-score-grad`): log p(x | z) ∇_μ log q(z) =
+    * reparameterisation (eq. (vae-reparam-grad) in the chapter "Variational autoencoders"): ∇_z log p(x | z) at z = μ + σ ε;
+    * score function / REINFORCE (eq. (vae-score-grad)): log p(x | z) ∇_μ log q(z) =
       log p(x | z) (z − μ) / σ².
 
     Both are unbiased; returns ``(reparam, score)``, each (n_samples, L), one estimate per row,
@@ -401,12 +401,12 @@ def gradient_estimates(model, x, n_samples=1000, random_state=None, *, return_sa
 
 
 def optimize_posterior(model, X, n_steps=300, n_samples=16, learning_rate=0.05, random_state=None):
-    """q*_x: the best diagonal Gaussian for each row of X *separately* (eq. :eq:`vae-gaps`).
+    """q*_x: the best diagonal Gaussian for each row of X *separately* (eq. (vae-gaps) in the chapter "Variational autoencoders").
 
     Starting from the encoder's (μ, log σ²), maximises each row's ELBO
     (1/S) Σ_s log p(x | μ + σ ⊙ ε_s) − KL(𝒩(μ, diag σ²) ‖ 𝒩(0, I)) by Adam, with ``n_samples``
-    fresh draws ε_s per step and the KL in closed form (eq. :eq:`vae-kl`). The gradients are
-    those of :meth:`VAE.elbo_and_gradients` stopped at (μ, log σ²): ∂/∂μ = mean_s g_s − μ and
+    fresh draws ε_s per step and the KL in closed form (eq. (vae-kl)). The gradients are
+    those of ``VAE.elbo_and_gradients`` stopped at (μ, log σ²): ∂/∂μ = mean_s g_s − μ and
     ∂/∂log σ² = ½ σ ⊙ mean_s (g_s ⊙ ε_s) − ½(σ² − 1), with g_s = ∇_z log p(x | z_s). The rows
     are independent (Adam is elementwise), so all are optimised at once. The iterates of the
     second half are averaged (Polyak averaging), which removes most of the jitter that a

@@ -1,7 +1,7 @@
 """Input validation with error messages that say what was wrong and what to do.
 
 Every ``fit``, ``transform`` and ``score`` in the package passes its data through
-:func:`check_array` first, so that bad input fails loudly with a ``ValueError`` instead of
+``check_array`` first, so that bad input fails loudly with a ``ValueError`` instead of
 turning into a silent NaN twenty lines later.
 """
 

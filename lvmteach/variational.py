@@ -3,7 +3,7 @@
 Chapter "Variational inference" (book/variational) derives every function here; each docstring
 names its equation. One sign convention throughout: we **maximise** the evidence lower bound
 
-    𝓛(q) = E_q[log p(X, Z)] − E_q[log q(Z)] = log p(X) − KL(q ‖ p(Z | X))   (eq. :eq:`vi-elbo`),
+    𝓛(q) = E_q[log p(X, Z)] − E_q[log q(Z)] = log p(X) − KL(q ‖ p(Z | X))   (eq. (vi-elbo)),
 
 and a loss, where one is needed, is −𝓛.
 
@@ -11,17 +11,17 @@ Contents
 --------
 * Closed-form KL divergences and entropies of the Gaussian, Gamma, Dirichlet and Wishart
   distributions, and the expectations mean-field updates need (E[log π_k], E[log |Λ|]).
-* :func:`fit_kl`: the best Gaussian for a 1-D target under KL(p‖q) ("forward", mass covering)
-  or KL(q‖p) ("reverse", mode seeking), with :func:`gaussian_expectation`, the adaptive
+* ``fit_kl``: the best Gaussian for a 1-D target under KL(p‖q) ("forward", mass covering)
+  or KL(q‖p) ("reverse", mode seeking), with ``gaussian_expectation``, the adaptive
   quadrature of E_q[f] and its gradient that the reverse fit needs.
-* :func:`cavi_gaussian`: mean field for a correlated Gaussian (Bishop §10.1.2): exact means,
-  too small variances; :func:`cavi_gaussian_rate`, its linear convergence rate (ρ² in 2-D).
-* :func:`cavi_univariate_gaussian`: CAVI for the mean and precision of a univariate Gaussian
-  (Bishop §10.1.3), with :func:`exact_posterior_univariate_gaussian` to compare.
-* :class:`BayesianGaussianMixture`: mean-field variational Bayes for the Gaussian mixture with a
+* ``cavi_gaussian``: mean field for a correlated Gaussian (Bishop §10.1.2): exact means,
+  too small variances; ``cavi_gaussian_rate``, its linear convergence rate (ρ² in 2-D).
+* ``cavi_univariate_gaussian``: CAVI for the mean and precision of a univariate Gaussian
+  (Bishop §10.1.3), with ``exact_posterior_univariate_gaussian`` to compare.
+* ``BayesianGaussianMixture``: mean-field variational Bayes for the Gaussian mixture with a
   Dirichlet prior on the weights and Gauss-Wishart priors on the components (Bishop §10.2),
-  built on the shared coordinate-ascent driver :func:`lvmteach.em.fit_em` and on the Gaussian
-  pieces of :mod:`lvmteach.mixture`.
+  built on the shared coordinate-ascent driver ``lvmteach.em.fit_em`` and on the Gaussian
+  pieces of ``lvmteach.mixture``.
 
 Parametrisations (Bishop's): Gam(τ | a, b) has shape a and *rate* b (mean a/b);
 W(Λ | W, ν) is the Wishart with scale matrix W and ν degrees of freedom (mean νW), as
@@ -138,7 +138,7 @@ def log_multigamma(a, D):
 
 
 def dirichlet_expected_log(alpha):
-    """E[log π_k] = ψ(α_k) − ψ(Σ_j α_j) under Dir(π | α) (Bishop eq. 10.66; eq. :eq:`vi-elog-pi`)."""
+    """E[log π_k] = ψ(α_k) − ψ(Σ_j α_j) under Dir(π | α) (Bishop eq. 10.66; eq. (vi-elog-pi) in the chapter "Variational inference")."""
     alpha = _positive(alpha, "alpha")
     return digamma(alpha) - digamma(alpha.sum(axis=-1, keepdims=True))
 
@@ -152,7 +152,7 @@ def _wishart_elogdet(log_det_W, nu, D):
 def wishart_expected_log_det(W, nu):
     """E[log |Λ|] = Σ_{i=1}^{D} ψ((ν + 1 − i)/2) + D log 2 + log |W| under W(Λ | W, ν).
 
-    Bishop eq. (10.65) (eq. :eq:`vi-elog-det`). ``W`` is (D, D) with a scalar ``nu``.
+    Bishop eq. (10.65) (eq. (vi-elog-det) in the chapter "Variational inference"). ``W`` is (D, D) with a scalar ``nu``.
     """
     W, L = _spd(W, "W")
     D = W.shape[0]
@@ -219,7 +219,7 @@ def entropy_dirichlet(alpha):
 
 
 def kl_dirichlet(alpha, alpha0):
-    """KL(Dir(α) ‖ Dir(α⁰)) = log C(α) − log C(α⁰) + Σ_k (α_k − α⁰_k) E[log π_k] (eq. :eq:`vi-kl-dir`)."""
+    """KL(Dir(α) ‖ Dir(α⁰)) = log C(α) − log C(α⁰) + Σ_k (α_k − α⁰_k) E[log π_k] (eq. (vi-kl-dir) in the chapter "Variational inference")."""
     alpha = _positive(alpha, "alpha")
     alpha0 = np.broadcast_to(_positive(alpha0, "alpha0"), alpha.shape)
     return float(_log_dirichlet_norm(alpha) - _log_dirichlet_norm(alpha0) + np.sum((alpha - alpha0) * dirichlet_expected_log(alpha)))
@@ -252,7 +252,7 @@ def entropy_wishart(W, nu):
 
 
 def kl_wishart(W1, nu1, W2, nu2):
-    """KL(W(Λ | W₁, ν₁) ‖ W(Λ | W₂, ν₂)) (eq. :eq:`vi-kl-wishart`).
+    """KL(W(Λ | W₁, ν₁) ‖ W(Λ | W₂, ν₂)) (eq. (vi-kl-wishart) in the chapter "Variational inference").
 
     = log B(W₁, ν₁) − log B(W₂, ν₂) + ½(ν₁ − ν₂) E₁[log |Λ|] − ν₁D/2 + ½ ν₁ tr(W₂⁻¹W₁).
     """
@@ -280,7 +280,7 @@ def gaussian_expectation(f, m, s, *, tol=1e-10, half_width=12.0, max_panels=8192
     In the standardised variable u = (z − m)/s, E_q[f] = ∫ φ(u) f(m + s u) du, integrated over
     |u| ≤ ``half_width`` (the Gaussian mass beyond 12 is 4e-33) by a composite rule: ``P``
     equal panels of 8 Gauss-Legendre nodes. The gradient comes from differentiating the density
-    of q, not f (eq. :eq:`vi-score-grad`): ∂E_q[f]/∂m = E_u[u f]/s and
+    of q, not f (eq. (vi-score-grad) in the chapter "Variational inference"): ∂E_q[f]/∂m = E_u[u f]/s and
     ∂E_q[f]/∂s = E_u[(u² − 1) f]/s, so f need not be differentiable and one set of
     evaluations gives all three integrals.
 
@@ -322,10 +322,10 @@ def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, to
         log p(z) for an array of z (normalised; only ``'reverse'`` tolerates a missing constant).
     direction : {'forward', 'reverse'}
         ``'forward'`` minimises KL(p ‖ q) = −E_p[log q] + const: the minimiser matches the mean
-        and variance of p (eq. :eq:`vi-forward-moments`), computed on ``grid`` by the
+        and variance of p (eq. (vi-forward-moments) in the chapter "Variational inference"), computed on ``grid`` by the
         trapezoidal rule. ``'reverse'`` minimises KL(q ‖ p) = −H[q] − E_q[log p] by BFGS over
         (m, log s) from ``init``, with E_q[log p] and its gradient from the adaptive quadrature
-        of :func:`gaussian_expectation` (accurate to ``tol`` however broad q is); different
+        of ``gaussian_expectation`` (accurate to ``tol`` however broad q is); different
         starts can land on different modes.
     init : (mean, std)
         Starting point of the reverse fit.
@@ -385,7 +385,7 @@ def fit_kl(target_logpdf, direction="reverse", *, init=(0.0, 1.0), grid=None, to
 def cavi_gaussian(mu, prec, *, m_init=None, max_iter=1000, tol=1e-10):
     """Mean-field q(z) = Π_j 𝒩(z_j | m_j, Λ_jj⁻¹) for a target 𝒩(z | μ, Λ⁻¹), by CAVI.
 
-    Each update is eq. :eq:`vi-mf-gauss` (Bishop 10.13):
+    Each update is eq. (vi-mf-gauss) in the chapter "Variational inference" (Bishop 10.13):
     m_j = μ_j − Λ_jj⁻¹ Σ_{k≠j} Λ_jk (m_k − μ_k), one coordinate at a time. The variances
     Λ_jj⁻¹ are fixed: they are the *conditional* variances, never larger than the marginal
     variances Σ_jj, with equality only when Λ is diagonal.
@@ -419,9 +419,9 @@ def cavi_gaussian(mu, prec, *, m_init=None, max_iter=1000, tol=1e-10):
 
 
 def cavi_gaussian_rate(prec):
-    """The linear convergence rate of :func:`cavi_gaussian`'s means (eq. :eq:`vi-cavi-rate`).
+    """The linear convergence rate of ``cavi_gaussian``'s means (eq. (vi-cavi-rate) in the chapter "Variational inference").
 
-    With errors e = m − μ, one sweep of eq. :eq:`vi-mf-gauss` solves
+    With errors e = m − μ, one sweep of eq. (vi-mf-gauss) solves
     Λ_jj e_j + Σ_{k<j} Λ_jk e_k(new) + Σ_{k>j} Λ_jk e_k(old) = 0 for j = 1, …, D, that is
     (D + L) e(new) = −U e(old) with Λ = L + D + U split into its strictly lower, diagonal and
     strictly upper parts: CAVI is Gauss-Seidel on Λ e = 0. The error shrinks asymptotically by
@@ -467,10 +467,10 @@ def _check_univariate(x, prior):
 
 
 def exact_posterior_univariate_gaussian(x, prior):
-    """The exact Normal-Gamma posterior p(μ, τ | x) for a conjugate prior (eq. :eq:`vi-ng-exact`).
+    """The exact Normal-Gamma posterior p(μ, τ | x) for a conjugate prior (eq. (vi-ng-exact) in the chapter "Variational inference").
 
     μ_N = (λ₀μ₀ + N x̄)/(λ₀ + N), λ_N = λ₀ + N, a_N = a₀ + N/2,
-    b_N = b₀ + ½ [Σ(x_n − x̄)² + λ₀N(x̄ − μ₀)²/(λ₀ + N)]. Returns a :class:`NormalGamma`.
+    b_N = b₀ + ½ [Σ(x_n − x̄)² + λ₀N(x̄ − μ₀)²/(λ₀ + N)]. Returns a ``NormalGamma``.
     """
     x, (mu0, lam0, a0, b0) = _check_univariate(x, prior)
     N, xbar = x.size, x.mean()
@@ -496,7 +496,7 @@ def log_evidence_univariate_gaussian(x, prior):
 
 
 def update_q_mu(x, prior, E_tau):
-    """CAVI update of q(μ) = 𝒩(μ | μ_N, λ_N⁻¹) (Bishop eqs. 10.26-10.27; eq. :eq:`vi-q-mu`).
+    """CAVI update of q(μ) = 𝒩(μ | μ_N, λ_N⁻¹) (Bishop eqs. 10.26-10.27; eq. (vi-q-mu) in the chapter "Variational inference").
 
     μ_N = (λ₀μ₀ + N x̄)/(λ₀ + N),  λ_N = (λ₀ + N) E[τ]. Returns ``(mu_N, lambda_N)``.
     """
@@ -506,7 +506,7 @@ def update_q_mu(x, prior, E_tau):
 
 
 def update_q_tau(x, prior, mu_N, lambda_N):
-    """CAVI update of q(τ) = Gam(τ | a_N, b_N) (Bishop eqs. 10.29-10.30; eq. :eq:`vi-q-tau`).
+    """CAVI update of q(τ) = Gam(τ | a_N, b_N) (Bishop eqs. 10.29-10.30; eq. (vi-q-tau) in the chapter "Variational inference").
 
     a_N = a₀ + (N + 1)/2,  b_N = b₀ + ½ E_μ[Σ_n (x_n − μ)² + λ₀(μ − μ₀)²], where under q(μ)
     E[(c − μ)²] = (c − μ_N)² + 1/λ_N. Returns ``(a_N, b_N)``.
@@ -518,9 +518,9 @@ def update_q_tau(x, prior, mu_N, lambda_N):
 
 
 def elbo_univariate_gaussian(x, prior, q):
-    """The ELBO E_q[log p(x, μ, τ)] − E_q[log q(μ) q(τ)] with all constants (eq. :eq:`vi-elbo`).
+    """The ELBO E_q[log p(x, μ, τ)] − E_q[log q(μ) q(τ)] with all constants (eq. (vi-elbo) in the chapter "Variational inference").
 
-    ``q`` is a :class:`NormalGamma` read as q(μ) = 𝒩(mu, 1/lam), q(τ) = Gam(a, b).
+    ``q`` is a ``NormalGamma`` read as q(μ) = 𝒩(mu, 1/lam), q(τ) = Gam(a, b).
     """
     x, prior = _check_univariate(x, prior)
     mu0, lam0, a0, b0 = prior
@@ -544,14 +544,14 @@ class _CaviResult(NamedTuple):
 
 
 def cavi_univariate_gaussian(x, prior=(0.0, 1.0, 1.0, 1.0), *, E_tau_init=None, max_iter=100, tol=1e-12):
-    """CAVI for q(μ) q(τ) in the Normal-Gamma model (Bishop §10.1.3; algorithm :prf:ref:`alg-cavi`).
+    """CAVI for q(μ) q(τ) in the Normal-Gamma model (Bishop §10.1.3; algorithm (alg-cavi) in the chapter "Variational inference").
 
-    Alternates :func:`update_q_mu` and :func:`update_q_tau` from E[τ] = ``E_tau_init``
-    (default a₀/b₀, the prior mean), recording the ELBO (:func:`elbo_univariate_gaussian`) after
+    Alternates ``update_q_mu`` and ``update_q_tau`` from E[τ] = ``E_tau_init``
+    (default a₀/b₀, the prior mean), recording the ELBO (``elbo_univariate_gaussian``) after
     each sweep; stops when a sweep changes E[τ] by less than ``tol`` relative (the only
     quantity the two updates pass to each other). ``prior`` is (μ₀, λ₀, a₀, b₀).
 
-    Returns ``(q, history, n_iter, converged)`` with ``q`` a :class:`NormalGamma`
+    Returns ``(q, history, n_iter, converged)`` with ``q`` a ``NormalGamma``
     (q(μ) = 𝒩(q.mu, 1/q.lam), q(τ) = Gam(q.a, q.b)). Warns with ``ConvergenceWarning`` if
     ``max_iter`` is reached first.
     """
@@ -583,7 +583,7 @@ def cavi_univariate_gaussian(x, prior=(0.0, 1.0, 1.0, 1.0), *, E_tau_init=None, 
 
 
 class GMMPrior(NamedTuple):
-    """The conjugate prior of the Bayesian GMM (eqs. :eq:`vi-bgmm-prior`; Bishop 10.39-10.40).
+    """The conjugate prior of the Bayesian GMM (eqs. (vi-bgmm-prior) in the chapter "Variational inference"; Bishop 10.39-10.40).
 
     p(π) = Dir(π | α₀, …, α₀), p(μ_k, Λ_k) = 𝒩(μ_k | m₀, (β₀Λ_k)⁻¹) W(Λ_k | W₀, ν₀).
     ``W0_inv`` is W₀⁻¹ (scikit-learn's ``covariance_prior``): the prior guess of a component's
@@ -618,8 +618,8 @@ def gauss_wishart_posterior(nk, xbar, S, prior):
     """q*(π) and q*(μ_k, Λ_k) from the statistics N_k, x̄_k, S_k (Bishop 10.58, 10.60-10.63).
 
     α_k = α₀ + N_k,  β_k = β₀ + N_k,  m_k = (β₀m₀ + N_k x̄_k)/β_k,  ν_k = ν₀ + N_k,
-    W_k⁻¹ = W₀⁻¹ + N_k S_k + β₀N_k/(β₀ + N_k) (x̄_k − m₀)(x̄_k − m₀)ᵀ  (eqs. :eq:`vi-bgmm-m`).
-    Returns a :class:`GMMPosterior`.
+    W_k⁻¹ = W₀⁻¹ + N_k S_k + β₀N_k/(β₀ + N_k) (x̄_k − m₀)(x̄_k − m₀)ᵀ  (eqs. (vi-bgmm-m) in the chapter "Variational inference").
+    Returns a ``GMMPosterior``.
     """
     alpha0, beta0, m0, nu0, W0_inv = prior
     beta = beta0 + nk
@@ -632,23 +632,23 @@ def gauss_wishart_posterior(nk, xbar, S, prior):
 
 
 def vb_m_step(X, resp, prior, T=None):
-    """The variational "M-step": q*(π, μ, Λ) given the responsibilities (eqs. :eq:`vi-bgmm-m`).
+    """The variational "M-step": q*(π, μ, Λ) given the responsibilities (eqs. (vi-bgmm-m) in the chapter "Variational inference").
 
     The statistics N_k = Σ_n r_nk, x̄_k and S_k (Bishop 10.51-10.53) are those of the EM
-    M-step, so they come from :func:`lvmteach.mixture.m_step` (with no floor on S_k: the prior
+    M-step, so they come from ``lvmteach.mixture.m_step`` (with no floor on S_k: the prior
     W₀⁻¹ keeps every W_k⁻¹ positive definite). ``T``: the data's sufficient statistics, see
-    :func:`lvmteach.mixture.gaussian_log_prob` (centred data only).
+    ``lvmteach.mixture.gaussian_log_prob`` (centred data only).
     """
     weights, xbar, S = m_step(X, resp, "full", 0.0, T)
     return gauss_wishart_posterior(weights * X.shape[0], xbar, S, prior)
 
 
 def expected_log_rho(X, q, T=None):
-    """log ρ_nk = E[log π_k] + E[log 𝒩(x_n | μ_k, Λ_k⁻¹)], shape (N, K) (Bishop 10.46; eq. :eq:`vi-log-rho`).
+    """log ρ_nk = E[log π_k] + E[log 𝒩(x_n | μ_k, Λ_k⁻¹)], shape (N, K) (Bishop 10.46; eq. (vi-log-rho) in the chapter "Variational inference").
 
     E[log 𝒩] = ½ E[log |Λ_k|] − (D/2) log 2π − ½ [D/β_k + ν_k (x_n − m_k)ᵀW_k(x_n − m_k)]
     (Bishop 10.64-10.66). The first and last terms are log 𝒩(x_n | m_k, (ν_kW_k)⁻¹), which
-    :func:`lvmteach.mixture.gaussian_log_prob` computes from ``q.prec_chol``; it includes
+    ``lvmteach.mixture.gaussian_log_prob`` computes from ``q.prec_chol``; it includes
     ½ log |ν_kW_k|, so we add ½ (E[log |Λ_k|] − log |ν_kW_k|) = ½ (Σ_i ψ((ν_k+1−i)/2) + D log 2 − D log ν_k).
     """
     D = X.shape[1]
@@ -663,7 +663,7 @@ def vb_e_step(X, q, T=None):
 
     Returns ``(log_norm, log_resp)``: log Σ_k ρ_nk (N,) and log r_nk (N, K), normalised by a
     log-sum-exp. With these r, Σ_nk r_nk (log ρ_nk − log r_nk) = Σ_n log Σ_k ρ_nk, so the
-    ELBO is ``log_norm.sum() - kl_to_prior(q, prior)`` (eq. :eq:`vi-bgmm-elbo`).
+    ELBO is ``log_norm.sum() - kl_to_prior(q, prior)`` (eq. (vi-bgmm-elbo) in the chapter "Variational inference").
     """
     log_rho = expected_log_rho(X, q, T)
     log_norm = logsumexp(log_rho, axis=1)
@@ -673,9 +673,9 @@ def vb_e_step(X, q, T=None):
 def kl_to_prior(q, prior):
     """KL(q(π, μ, Λ) ‖ p(π, μ, Λ)) = KL(Dir(α) ‖ Dir(α₀)) + Σ_k KL(q(μ_k, Λ_k) ‖ p(μ_k, Λ_k)).
 
-    Each Gauss-Wishart term is the Wishart KL (:func:`kl_wishart`) plus the expected Gaussian KL
+    Each Gauss-Wishart term is the Wishart KL (``kl_wishart``) plus the expected Gaussian KL
     E_{q(Λ)} KL(𝒩(m_k, (β_kΛ)⁻¹) ‖ 𝒩(m₀, (β₀Λ)⁻¹)) = ½ [Dβ₀/β_k − D + D log(β_k/β₀)
-    + β₀ν_k (m_k − m₀)ᵀW_k(m_k − m₀)] (eq. :eq:`vi-kl-gw`). Everything is computed from the
+    + β₀ν_k (m_k − m₀)ᵀW_k(m_k − m₀)] (eq. (vi-kl-gw) in the chapter "Variational inference"). Everything is computed from the
     Cholesky factors P_k of ν_kW_k: log |W_k| = 2 Σ log P_k,ii − D log ν_k,
     tr(W₀⁻¹W_k) = ‖L₀ᵀP_k‖²_F/ν_k with W₀⁻¹ = L₀L₀ᵀ.
     """
@@ -693,7 +693,7 @@ def kl_to_prior(q, prior):
 
 
 def vb_elbo(X, resp, q, prior, T=None):
-    """The ELBO of any q(Z) q(π, μ, Λ), with every constant (eq. :eq:`vi-bgmm-elbo`).
+    """The ELBO of any q(Z) q(π, μ, Λ), with every constant (eq. (vi-bgmm-elbo) in the chapter "Variational inference").
 
     𝓛 = Σ_nk r_nk (log ρ_nk − log r_nk) − KL(q(π, μ, Λ) ‖ p(π, μ, Λ)), which is Bishop's
     eqs. (10.70)-(10.77) regrouped. Entries with r_nk = 0 contribute 0.
@@ -708,8 +708,8 @@ class BayesianGaussianMixture(EMMixin, BaseEstimator):
     """Variational Bayesian Gaussian mixture, full covariances (Bishop §10.2).
 
     Mean field q(Z) q(π, μ, Λ) under a Dirichlet prior on the weights and Gauss-Wishart priors
-    on the components (:class:`GMMPrior`), fitted by coordinate ascent on the ELBO: the shared
-    driver :func:`lvmteach.em.fit_em` alternates :func:`vb_e_step` and :func:`vb_m_step`.
+    on the components (``GMMPrior``), fitted by coordinate ascent on the ELBO: the shared
+    driver ``lvmteach.em.fit_em`` alternates ``vb_e_step`` and ``vb_m_step``.
     With a small ``weight_concentration_prior`` the posterior empties unneeded components: their
     expected weight falls to about α₀/(Kα₀ + N).
 
@@ -921,7 +921,7 @@ class BayesianGaussianMixture(EMMixin, BaseEstimator):
         return check_n_features(check_array(X), self.n_features_in_)
 
     def predict_proba(self, X):
-        """q(z_n = k): the responsibilities r_nk of new points (eq. :eq:`vi-log-rho`), (N, K)."""
+        """q(z_n = k): the responsibilities r_nk of new points (eq. (vi-log-rho) in the chapter "Variational inference"), (N, K)."""
         X = self._validate_X(X)
         return np.exp(vb_e_step(X, self.posterior_)[1])
 
@@ -936,7 +936,7 @@ class BayesianGaussianMixture(EMMixin, BaseEstimator):
         """log p(x̂ | X) under the variational posterior: a mixture of Student-t's (Bishop 10.81-10.82).
 
         p(x̂ | X) ≈ Σ_k (α_k/α̂) St(x̂ | m_k, L_k, ν_k + 1 − D),
-        L_k = (ν_k + 1 − D) β_k / (1 + β_k) · W_k (a precision-like matrix), eq. :eq:`vi-predictive`.
+        L_k = (ν_k + 1 − D) β_k / (1 + β_k) · W_k (a precision-like matrix), eq. (vi-predictive) in the chapter "Variational inference".
         """
         X = self._validate_X(X)
         q = self.posterior_

@@ -67,7 +67,7 @@ def run_cases(student_fn, reference_fn, cases, *, title, hint=None, verbose=True
     ``cases`` is a list of ``(description, kwargs)``. Inputs are copied for each call, so a
     function that modifies its arguments in place cannot corrupt the reference. Prints one
     line on success, or the first failing case with what is wrong (and ``hint``), and
-    returns a :class:`CheckResult`.
+    returns a ``CheckResult``.
     """
     for i, (description, kwargs) in enumerate(cases, start=1):
         expected = reference_fn(**_copy(kwargs))

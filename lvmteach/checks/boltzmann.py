@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Boltzmann machines, RBMs and deep belief nets".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random RBMs and compares it
-with the package's implementation in :mod:`lvmteach.boltzmann`, without revealing the answer.
+with the package's implementation in ``lvmteach.boltzmann``, without revealing the answer.
 Shapes follow the chapter: ``V`` (N, D) binary, ``W`` (K, D), ``b`` (D,), ``c`` (K,).
 """
 

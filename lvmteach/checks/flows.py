@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Normalizing flows".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with :mod:`lvmteach.flows`, without revealing the answer.
+with ``lvmteach.flows``, without revealing the answer.
 """
 
 import numpy as np
@@ -88,7 +88,7 @@ def check_coupling_forward(fn, verbose=True):
 
 
 def check_coupling_inverse(fn, verbose=True):
-    """Check ``fn(Y, s, t) -> (X, log_det)``, the inverse of :func:`check_coupling_forward`'s map."""
+    """Check ``fn(Y, s, t) -> (X, log_det)``, the inverse of ``check_coupling_forward``'s map."""
     cases = [(desc, {"Y": kw["X"], "s": kw["s"], "t": kw["t"]}) for desc, kw in _coupling_cases(30)]
     return run_cases(
         fn,

@@ -1,7 +1,7 @@
 """Checks for the hidden-Markov-model exercises of "Latent variable models for sequences".
 
 Each ``check_*`` runs your function on random single sequences against the reference in
-:mod:`lvmteach.hmm` and prints what is off (never the expected values).
+``lvmteach.hmm`` and prints what is off (never the expected values).
 """
 
 import numpy as np

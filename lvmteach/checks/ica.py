@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Independent component analysis".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation in :mod:`lvmteach.ica`, without revealing the answer.
+with the package's implementation in ``lvmteach.ica``, without revealing the answer.
 """
 
 import numpy as np

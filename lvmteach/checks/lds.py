@@ -1,7 +1,7 @@
 """Checks for the linear-dynamical-system exercises of "Latent variable models for sequences".
 
 Each ``check_*`` runs your function on random cases against the reference in
-:mod:`lvmteach.lds` and prints what is off (never the expected values).
+``lvmteach.lds`` and prints what is off (never the expected values).
 """
 
 import numpy as np

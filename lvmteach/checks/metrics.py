@@ -1,7 +1,7 @@
 """Checks for the exercises of the Applications part (reduce, impute, detect anomalies, generate).
 
 Each ``check_<name>(fn)`` runs your function on random cases against the reference in
-:mod:`lvmteach.metrics` (or :class:`lvmteach.mixture.GaussianMixture` for the conditional
+``lvmteach.metrics`` (or ``lvmteach.mixture.GaussianMixture`` for the conditional
 Gaussian) and prints what is off, never the expected values.
 """
 

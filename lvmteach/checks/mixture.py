@@ -1,7 +1,7 @@
 """Checks for the coding exercises of "The EM algorithm" and "Mixture models and k-means".
 
 Each ``check_*`` runs your function on random cases against the reference in
-:mod:`lvmteach.mixture` and prints what is off (never the expected values).
+``lvmteach.mixture`` and prints what is off (never the expected values).
 """
 
 import numpy as np
@@ -40,7 +40,7 @@ def check_e_step(my_e_step):
     """Check ``my_e_step(X, weights, means, covariances) -> (log_lik, resp)`` (full covariances).
 
     ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and ``resp`` the (N, K)
-    responsibilities (eq. :eq:`gmm-resp`).
+    responsibilities (eq. (gmm-resp) in the chapter "The EM algorithm").
     """
 
     def reference(X, weights, means, covariances):

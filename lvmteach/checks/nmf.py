@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Non-negative matrix factorisation".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation in :mod:`lvmteach.nmf`, without revealing the answer.
+with the package's implementation in ``lvmteach.nmf``, without revealing the answer.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Learning at scale: stochastic and online inference".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation (:mod:`lvmteach.online`, the ``partial_fit`` methods),
+with the package's implementation (``lvmteach.online``, the ``partial_fit`` methods),
 without revealing the answer.
 """
 

@@ -1,7 +1,7 @@
 """Checks for the coding exercises of "Topic models".
 
 Each ``check_*`` runs your function on random cases against the reference in
-:mod:`lvmteach.topics` and prints what is off (never the expected values).
+``lvmteach.topics`` and prints what is off (never the expected values).
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Variational autoencoders".
 
 Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with :mod:`lvmteach.nn` or :mod:`lvmteach.vae`, without revealing the answer.
+with ``lvmteach.nn`` or ``lvmteach.vae``, without revealing the answer.
 """
 
 import numpy as np

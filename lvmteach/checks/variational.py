@@ -1,7 +1,7 @@
 """Checks for the coding exercises of "Variational inference".
 
 Each ``check_*`` runs your function on random cases against the reference in
-:mod:`lvmteach.variational` and prints what is off (never the expected values).
+``lvmteach.variational`` and prints what is off (never the expected values).
 """
 
 import numpy as np

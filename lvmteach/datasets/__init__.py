@@ -1,6 +1,6 @@
 """Small real data sets shipped with the package (no downloads at run time).
 
-Each loader returns a :class:`Dataset` (attribute access to ``data``, ``target``,
+Each loader returns a ``Dataset`` (attribute access to ``data``, ``target``,
 ``feature_names``, ``DESCR`` ...). Sources and licences are in ``DESCR`` and in
 ``lvmteach/datasets/data/README.md``.
 """

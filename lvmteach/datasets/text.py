@@ -1,12 +1,12 @@
 """Text data for the topic-model chapter: a synthetic "bars" corpus and a real shipped corpus.
 
-* :func:`make_bars` draws the synthetic corpus of Griffiths & Steyvers (2004, fig. 1): a 5×5
+* ``make_bars`` draws the synthetic corpus of Griffiths & Steyvers (2004, fig. 1): a 5×5
   "vocabulary" of pixels, 10 topics that are the horizontal and vertical bars, documents drawn
   from LDA. Because the true topics are known, every topic model can be checked on it.
-* :func:`load_state_of_the_union` loads 2 000 paragraphs of U.S. State of the Union addresses
+* ``load_state_of_the_union`` loads 2 000 paragraphs of U.S. State of the Union addresses
   and annual messages (1900–2026), shipped in the package (public domain, see ``DESCR``).
-* :func:`tokenize`, :data:`ENGLISH_STOP_WORDS` and :func:`document_term_matrix` turn any list of
-  strings into the document-term count matrix (SciPy CSR) that :mod:`lvmteach.topics` fits, so
+* ``tokenize``, ``ENGLISH_STOP_WORDS`` and ``document_term_matrix`` turn any list of
+  strings into the document-term count matrix (SciPy CSR) that ``lvmteach.topics`` fits, so
   the chapter's pipeline runs unchanged on your own text.
 
 Chapter "Topic models" uses all of them.
@@ -74,7 +74,7 @@ def make_bars(n_docs=1000, doc_length=100, *, width=5, alpha=1.0, random_state=N
     X : ndarray of shape (n_docs, width²)
         Word counts (float64, integer-valued); row d sums to ``doc_length``.
     topics : ndarray of shape (2·width, width²)
-        The true topic-word distributions (:func:`bars_topics`).
+        The true topic-word distributions (``bars_topics``).
     doc_topic : ndarray of shape (n_docs, 2·width)
         The true θ_d of every document.
     """
@@ -156,7 +156,7 @@ def document_term_matrix(texts, *, vocabulary=None, stop_words=ENGLISH_STOP_WORD
         Use exactly these words as columns (e.g. the training vocabulary, for held-out
         documents); words outside it are ignored and the other options are not used.
     stop_words : set of str or None
-        Tokens to drop (default :data:`ENGLISH_STOP_WORDS`).
+        Tokens to drop (default ``ENGLISH_STOP_WORDS``).
     min_df : int
         Keep words that occur in at least ``min_df`` documents.
     max_df : float
@@ -164,7 +164,7 @@ def document_term_matrix(texts, *, vocabulary=None, stop_words=ENGLISH_STOP_WORD
     max_features : int, optional
         Then keep only the ``max_features`` most frequent words (ties broken alphabetically).
     min_length : int
-        Passed to :func:`tokenize`.
+        Passed to ``tokenize``.
 
     Returns
     -------
@@ -239,7 +239,7 @@ def load_state_of_the_union():
     -------
     Dataset
         ``text`` (list of 2 000 str), ``year`` (int array), ``president`` and ``speech``
-        (str arrays), ``DESCR``. Turn the text into counts with :func:`document_term_matrix`.
+        (str arrays), ``DESCR``. Turn the text into counts with ``document_term_matrix``.
     """
     from . import Dataset
 

@@ -1,8 +1,8 @@
 """Two-dimensional toy data and target densities for the chapter "Normalizing flows".
 
-* :func:`make_moons`: the two interleaving half circles (as scikit-learn's ``make_moons``,
+* ``make_moons``: the two interleaving half circles (as scikit-learn's ``make_moons``,
   generated here so the package does not depend on scikit-learn);
-* :func:`energy` with ``name`` in ``'U1'``..``'U4'``: the four unnormalised densities
+* ``energy`` with ``name`` in ``'U1'``..``'U4'``: the four unnormalised densities
   p(z) ∝ exp(−U(z)) of Rezende and Mohamed (2015), Table 1, with their gradients, used as
   targets for variational inference with planar flows.
 """
