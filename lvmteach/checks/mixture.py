@@ -36,7 +36,7 @@ def _gmm_cases(n_cases=8, seed=0):
     return cases
 
 
-def check_e_step(my_e_step):
+def check_e_step(my_e_step, verbose=True):
     """Check ``my_e_step(X, weights, means, covariances) -> (log_lik, resp)`` (full covariances).
 
     ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and ``resp`` the (N, K)
@@ -52,6 +52,7 @@ def check_e_step(my_e_step):
         reference,
         _gmm_cases(),
         title="e_step",
+        verbose=verbose,
         hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over k with a log-sum-exp, and "
         "return the mean over n of the log-normaliser",
         rtol=1e-7,
@@ -59,7 +60,7 @@ def check_e_step(my_e_step):
     )
 
 
-def check_m_step(my_m_step):
+def check_m_step(my_m_step, verbose=True):
     """Check ``my_m_step(X, resp) -> (weights, means, covariances)`` (full covariances, no floor)."""
     rng = np.random.default_rng(1)
     cases = []
@@ -75,6 +76,7 @@ def check_m_step(my_m_step):
         reference,
         cases,
         title="m_step",
+        verbose=verbose,
         hint="N_k = Σ_n r_nk; weights N_k / N; means Σ_n r_nk x_n / N_k; covariances "
         "Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k, with the *new* means",
         rtol=1e-7,
@@ -82,7 +84,7 @@ def check_m_step(my_m_step):
     )
 
 
-def check_assign_clusters(my_assign):
+def check_assign_clusters(my_assign, verbose=True):
     """Check ``my_assign(X, centers) -> labels`` (index of the nearest centre for each row)."""
     rng = np.random.default_rng(2)
     cases = []
@@ -94,13 +96,14 @@ def check_assign_clusters(my_assign):
         lambda X, centers: mixture.assign_clusters(X, centers)[0],
         cases,
         title="assign_clusters",
+        verbose=verbose,
         hint="labels[n] = argmin_k ||x_n − μ_k||²; a loop over k is fine, a loop over n is slow",
         rtol=0,
         atol=0,
     )
 
 
-def check_bernoulli_log_prob(my_log_prob):
+def check_bernoulli_log_prob(my_log_prob, verbose=True):
     """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n | μ_k) for binary X."""
     rng = np.random.default_rng(3)
     cases = []
@@ -113,13 +116,14 @@ def check_bernoulli_log_prob(my_log_prob):
         mixture.bernoulli_log_prob,
         cases,
         title="bernoulli_log_prob",
+        verbose=verbose,
         hint="Σ_d x_d log μ_kd + (1 − x_d) log(1 − μ_kd); two matrix products give all n and k",
         rtol=1e-9,
         atol=1e-12,
     )
 
 
-def check_update_centers(my_update):
+def check_update_centers(my_update, verbose=True):
     """Check ``my_update(X, labels, K) -> centers`` (mean of each cluster's points; no cluster empty)."""
     rng = np.random.default_rng(4)
     cases = []
@@ -132,6 +136,7 @@ def check_update_centers(my_update):
         lambda X, labels, K: mixture.update_centers(X, labels, K, np.zeros((K, X.shape[1])))[0],
         cases,
         title="update_centers",
+        verbose=verbose,
         hint="centers[k] is the mean of the rows of X with labels == k",
         rtol=1e-10,
         atol=1e-12,
