@@ -67,7 +67,10 @@ def compare_outputs(got, expected, *, rtol=1e-7, atol=1e-9, name="output", up_to
         return f"{name} has shape {got.shape}, but should have shape {expected.shape}"
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
         bad = np.argwhere(~np.isfinite(got))[0] if got.ndim else ()
-        return f"{name} contains NaN or infinity (first at index {tuple(np.ravel(bad).tolist())}); work in the log domain?"
+        return (
+            f"{name} contains NaN or infinity (first at index {tuple(np.ravel(bad).tolist())}): an overflow, "
+            "a log of 0 or a 0/0 somewhere (log domain? gammaln? a zero count?)"
+        )
     if up_to_sign_columns and got.ndim == 2:
         signs = np.sign(np.sum(got * expected, axis=0))
         signs[signs == 0] = 1

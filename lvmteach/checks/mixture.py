@@ -47,10 +47,23 @@ def check_e_step(my_e_step, verbose=True):
         log_lik, log_resp = mixture.e_step(X, weights, means, mixture.precision_cholesky(covariances, "full"), "full")
         return log_lik, np.exp(log_resp)
 
+    def diagnose(got, expected, kwargs):
+        try:
+            resp = np.asarray(got[1], dtype=float)
+            if resp.shape == expected[1].shape and np.allclose(np.exp(resp), expected[1], rtol=1e-6, atol=1e-9):
+                return (
+                    "The second output looks like log-responsibilities (what the chapter's e_step "
+                    "returns); this exercise asks for the responsibilities r_nk themselves."
+                )
+        except (TypeError, ValueError, IndexError):
+            pass
+        return None
+
     return run_cases(
         my_e_step,
         reference,
         _gmm_cases(),
+        diagnose=diagnose,
         title="e_step",
         verbose=verbose,
         hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over k with a log-sum-exp, and "
@@ -91,13 +104,17 @@ def check_assign_clusters(my_assign, verbose=True):
     for _ in range(8):
         N, D, K = int(rng.integers(3, 50)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
         cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), centers=rng.normal(size=(K, D)))))
+    centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
+    X = np.array([[1.0, 0.0], [1.0, 5.0], [3.0, 1.0], [-1.0, 0.0]])
+    cases.append(("ties: equidistant centres and a duplicated centre (the lowest index wins)", dict(X=X, centers=centers)))
     return run_cases(
         my_assign,
         lambda X, centers: mixture.assign_clusters(X, centers)[0],
         cases,
         title="assign_clusters",
         verbose=verbose,
-        hint="labels[n] = argmin_k ||x_n − μ_k||²; a loop over k is fine, a loop over n is slow",
+        no_row_loop="X",
+        hint="labels[n] = argmin_k ||x_n − μ_k||²; np.argmin returns the first of tied minima",
         rtol=0,
         atol=0,
     )
@@ -111,6 +128,12 @@ def check_bernoulli_log_prob(my_log_prob, verbose=True):
         N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
         X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
         cases.append((f"N={N}, D={D}, K={K}", dict(X=X, means=rng.uniform(0.01, 0.99, size=(K, D)))))
+    tiny = 2.0**-50  # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
+    X = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
+    means = np.array([[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]])
+    cases.append(("means within 1e-15 of 0 and 1 (no clipping)", dict(X=X, means=means)))
+    X = (rng.uniform(size=(3, 2000)) < 0.5).astype(float)
+    cases.append(("D=2000 (a product of probabilities underflows)", dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000)))))
     return run_cases(
         my_log_prob,
         mixture.bernoulli_log_prob,

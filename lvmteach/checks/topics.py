@@ -119,6 +119,9 @@ def check_log_joint(my_fn, verbose=True):
         np.add.at(ndk, (z_docs, z), 1.0)
         np.add.at(nwk, (z_words, z), 1.0)
         cases.append((f"N={N}, V={V}, K={K}", dict(ndk=ndk, nwk=nwk, alpha=float(rng.choice([0.1, 1.0])), eta=0.05)))
+    ndk = np.array([[300.0, 100.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 2.0]])
+    nwk = np.array([[200.0, 50.0, 1.0], [101.0, 50.0, 1.0]])
+    cases.append(("400-token document and an empty document (gamma overflows past 171)", dict(ndk=ndk, nwk=nwk, alpha=0.5, eta=0.1)))
     return run_cases(
         my_fn,
         lambda ndk, nwk, alpha, eta: topics.log_joint(ndk, nwk, alpha, eta),
