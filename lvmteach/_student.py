@@ -67,7 +67,9 @@ def make_student_sources(root, dest):
     dest.mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml", "references.bib"):
         shutil.copy2(root / name, dest / name)
-    shutil.copytree(root / "book", dest / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+    shutil.copytree(root / "book", dest / "book", ignore=ignore)
+    shutil.copytree(root / "lvmteach", dest / "lvmteach", ignore=ignore)  # quoted by literalinclude
     for path in (dest / "book").rglob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         nbformat.write(strip_notebook(nb), path)
