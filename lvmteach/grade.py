@@ -21,6 +21,7 @@ reported as missing. Writes one CSV row per student and exercise:
 import argparse
 import csv
 import json
+import os
 import queue
 import sys
 import time
@@ -53,7 +54,10 @@ class _Kernel:
     def __init__(self, kernel_name, cwd):
         from jupyter_client.manager import start_new_kernel
 
-        self.km, self.kc = start_new_kernel(kernel_name=kernel_name, cwd=str(cwd))
+        env = dict(os.environ)  # the kernel runs in the notebook's folder: absolute PYTHONPATH
+        if env.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+        self.km, self.kc = start_new_kernel(kernel_name=kernel_name, cwd=str(cwd), env=env)
 
     def run(self, code, timeout):
         """``(status, stdout, error)`` with status "ok", "error" or "timeout"."""
@@ -109,6 +113,8 @@ def grade_notebook(path, checks=None, labels=None, timeout=60, kernel_name="pyth
     checks = checks or {label: cells[label]["check"] for label in cells}
     rows = []
     kernel = _Kernel(kernel_name, Path(path).parent)
+    # import NumPy and the checks before any timed cell, so a slow start is not a time-out
+    kernel.run("import numpy, scipy.special, lvmteach.checks._harness", 300)
     try:
         for label in labels:
             stubs = cells.get(label, {}).get("stub", [])

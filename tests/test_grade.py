@@ -57,7 +57,7 @@ def klass(tmp_path):
 def test_grader_writes_the_expected_csv(klass):
     tmp, marker = klass
     out = tmp / "grades.csv"
-    grade.main([str(tmp / "subs"), "--out", str(out), "--template", str(tmp / "template.ipynb"), "--timeout", "8"])
+    grade.main([str(tmp / "subs"), "--out", str(out), "--template", str(tmp / "template.ipynb"), "--timeout", "20"])
     rows = {(r["student"], r["exercise"]): r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert len(rows) == 12
     passed = {k for k, r in rows.items() if r["passed"] == "True"}
