@@ -14,7 +14,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 # make OpenBLAS spin and run many times slower than one thread each.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help venv book pdf pdf-check test unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench oldest constraints clean
+.PHONY: help venv book pdf pdf-check student test unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench oldest constraints clean
 
 help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench      speed benchmarks against scikit-learn"
 	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
 	@echo "make pdf        the whole book as one PDF through LaTeX (needs TeX Live, see README)"
+	@echo "make student    the student edition: HTML and notebooks with no solutions anywhere"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +42,19 @@ book: $(STAMP)
 
 # The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
 #   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+# Student edition: solutions removed from the sources before building (python -m lvmteach._student),
+# so neither pages nor search index, _sources, downloads, jupyter_execute nor printing hold them.
+student: $(STAMP)
+	rm -rf _build/student _build/student_src
+	$(BIN)/python -m lvmteach._student _build/student_src
+	$(BIN)/jupyter-book build _build/student_src --builder html --keep-going
+	mkdir -p _build/student/notebooks
+	mv _build/student_src/_build/html _build/student/html
+	find _build/student/html -name '*.map' -delete
+	cd _build/student_src && find book -name '*.ipynb' -exec cp --parents {} ../student/notebooks \;
+	$(BIN)/python -m pytest -q tests/test_student.py
+	@echo "Student edition: file://$(CURDIR)/_build/student/html/index.html and _build/student/notebooks"
+
 pdf: $(STAMP)
 	rm -rf _build/latex
 	$(BIN)/python book/_ext/pdf_config.py > _config_pdf.yml   # beside _config.yml: same relative paths

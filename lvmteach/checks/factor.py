@@ -67,7 +67,12 @@ def check_log_likelihood(fn, verbose=True):
         X, mean, W, psi = _model_data(N, D, q, seed=20 + i, isotropic=False)
         cases.append((f"N={N}, D={D}, q={q}", {"X": X, "mean": mean, "W": W, "psi": psi}))
     X, mean, W, psi = _model_data(5, 3, 1, seed=30, isotropic=False)
-    cases.append(("large offset", {"X": X + 1e3, "mean": mean + 1e3, "W": W, "psi": psi}))
+    cases.append(("offset of 1e7 (an expanded, uncentred quadratic form cancels)", {"X": X + 1e7, "mean": mean + 1e7, "W": W, "psi": psi}))
+    X, mean, W, psi = _model_data(4, 300, 2, seed=31, isotropic=False)
+    psi = psi * 1e-2  # det(C) ~ 1e-700: underflows to 0 in float64
+    X = mean + (X - mean) * 0.1
+    cases.append(("D=300, noise variances ~5e-3 (det(C) underflows to 0)", {"X": X, "mean": mean, "W": W, "psi": psi}))
+    cases.append(("D=300, noise variances ~50 (det(C) overflows)", {"X": X, "mean": mean, "W": W, "psi": psi * 1e4}))
     return run_cases(
         fn,
         factor.log_likelihood,
@@ -102,6 +107,7 @@ def check_impute(fn, verbose=True):
         _impute_reference,
         cases,
         title="check_impute",
+        no_mutation=True,
         hint="for each row use only its observed block: M_n = W_O^T W_O + sigma2 I, "
         "E[z | x_O] = M_n^{-1} W_O^T (x_O - mu_O), then x_M = mu_M + W_M E[z | x_O]; keep observed entries",
         verbose=verbose,

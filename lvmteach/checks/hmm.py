@@ -39,7 +39,7 @@ def _reference_forward(startprob, transmat, log_frame):
     return alpha[0], float(np.log(scale).sum() + shift.sum())
 
 
-def check_forward(my_forward):
+def check_forward(my_forward, verbose=True):
     """Check ``my_forward(startprob, transmat, log_frame) -> (alpha, log_lik)`` for one sequence.
 
     ``log_frame`` (T, K) holds log p(x_t | z_t = k); ``alpha`` (T, K) the normalised forward
@@ -50,6 +50,7 @@ def check_forward(my_forward):
         _reference_forward,
         _cases(),
         title="forward",
+        verbose=verbose,
         hint="normalise α_t at every step and add the log of each normaliser to log_lik; shift "
         "each row of log_frame by its maximum before exponentiating and add the shift back",
         rtol=1e-7,
@@ -57,7 +58,7 @@ def check_forward(my_forward):
     )
 
 
-def check_viterbi(my_viterbi):
+def check_viterbi(my_viterbi, verbose=True):
     """Check ``my_viterbi(startprob, transmat, log_frame) -> path``, the most probable states (T,)."""
 
     def reference(startprob, transmat, log_frame):
@@ -69,6 +70,7 @@ def check_viterbi(my_viterbi):
         reference,
         _cases(seed=1),
         title="viterbi",
+        verbose=verbose,
         hint="work with logs: δ_t(j) = max_i [δ_{t−1}(i) + log A_ij] + log p(x_t | j); keep the "
         "argmax i for every (t, j) and trace the path back from argmax_j δ_T(j)",
         rtol=0,

@@ -33,7 +33,7 @@ def _cases(n_cases=6, seed=0):
     return cases
 
 
-def check_kalman_update(my_kalman_update):
+def check_kalman_update(my_kalman_update, verbose=True):
     """Check ``my_kalman_update(mu_pred, V_pred, x, C, R) -> (mu, V)``, the Kalman update step."""
 
     def reference(mu_pred, V_pred, x, C, R):
@@ -44,6 +44,7 @@ def check_kalman_update(my_kalman_update):
         reference,
         _cases(),
         title="kalman_update",
+        verbose=verbose,
         hint="S = C V̄ Cᵀ + R, K = V̄ Cᵀ S⁻¹, μ = μ̄ + K (x − C μ̄), V = (I − K C) V̄",
         rtol=1e-7,
         atol=1e-10,

@@ -36,7 +36,7 @@ def _gmm_cases(n_cases=8, seed=0):
     return cases
 
 
-def check_e_step(my_e_step):
+def check_e_step(my_e_step, verbose=True):
     """Check ``my_e_step(X, weights, means, covariances) -> (log_lik, resp)`` (full covariances).
 
     ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and ``resp`` the (N, K)
@@ -47,11 +47,25 @@ def check_e_step(my_e_step):
         log_lik, log_resp = mixture.e_step(X, weights, means, mixture.precision_cholesky(covariances, "full"), "full")
         return log_lik, np.exp(log_resp)
 
+    def diagnose(got, expected, kwargs):
+        try:
+            resp = np.asarray(got[1], dtype=float)
+            if resp.shape == expected[1].shape and np.allclose(np.exp(resp), expected[1], rtol=1e-6, atol=1e-9):
+                return (
+                    "The second output looks like log-responsibilities (what the chapter's e_step "
+                    "returns); this exercise asks for the responsibilities r_nk themselves."
+                )
+        except (TypeError, ValueError, IndexError):
+            pass
+        return None
+
     return run_cases(
         my_e_step,
         reference,
         _gmm_cases(),
+        diagnose=diagnose,
         title="e_step",
+        verbose=verbose,
         hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over k with a log-sum-exp, and "
         "return the mean over n of the log-normaliser",
         rtol=1e-7,
@@ -59,7 +73,7 @@ def check_e_step(my_e_step):
     )
 
 
-def check_m_step(my_m_step):
+def check_m_step(my_m_step, verbose=True):
     """Check ``my_m_step(X, resp) -> (weights, means, covariances)`` (full covariances, no floor)."""
     rng = np.random.default_rng(1)
     cases = []
@@ -75,6 +89,7 @@ def check_m_step(my_m_step):
         reference,
         cases,
         title="m_step",
+        verbose=verbose,
         hint="N_k = Σ_n r_nk; weights N_k / N; means Σ_n r_nk x_n / N_k; covariances "
         "Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k, with the *new* means",
         rtol=1e-7,
@@ -82,25 +97,30 @@ def check_m_step(my_m_step):
     )
 
 
-def check_assign_clusters(my_assign):
+def check_assign_clusters(my_assign, verbose=True):
     """Check ``my_assign(X, centers) -> labels`` (index of the nearest centre for each row)."""
     rng = np.random.default_rng(2)
     cases = []
     for _ in range(8):
         N, D, K = int(rng.integers(3, 50)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
         cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), centers=rng.normal(size=(K, D)))))
+    centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
+    X = np.array([[1.0, 0.0], [1.0, 5.0], [3.0, 1.0], [-1.0, 0.0]])
+    cases.append(("ties: equidistant centres and a duplicated centre (the lowest index wins)", dict(X=X, centers=centers)))
     return run_cases(
         my_assign,
         lambda X, centers: mixture.assign_clusters(X, centers)[0],
         cases,
         title="assign_clusters",
-        hint="labels[n] = argmin_k ||x_n − μ_k||²; a loop over k is fine, a loop over n is slow",
+        verbose=verbose,
+        no_row_loop="X",
+        hint="labels[n] = argmin_k ||x_n − μ_k||²; np.argmin returns the first of tied minima",
         rtol=0,
         atol=0,
     )
 
 
-def check_bernoulli_log_prob(my_log_prob):
+def check_bernoulli_log_prob(my_log_prob, verbose=True):
     """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n | μ_k) for binary X."""
     rng = np.random.default_rng(3)
     cases = []
@@ -108,18 +128,25 @@ def check_bernoulli_log_prob(my_log_prob):
         N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
         X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
         cases.append((f"N={N}, D={D}, K={K}", dict(X=X, means=rng.uniform(0.01, 0.99, size=(K, D)))))
+    tiny = 2.0**-50  # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
+    X = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
+    means = np.array([[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]])
+    cases.append(("means within 1e-15 of 0 and 1 (no clipping)", dict(X=X, means=means)))
+    X = (rng.uniform(size=(3, 2000)) < 0.5).astype(float)
+    cases.append(("D=2000 (a product of probabilities underflows)", dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000)))))
     return run_cases(
         my_log_prob,
         mixture.bernoulli_log_prob,
         cases,
         title="bernoulli_log_prob",
+        verbose=verbose,
         hint="Σ_d x_d log μ_kd + (1 − x_d) log(1 − μ_kd); two matrix products give all n and k",
         rtol=1e-9,
         atol=1e-12,
     )
 
 
-def check_update_centers(my_update):
+def check_update_centers(my_update, verbose=True):
     """Check ``my_update(X, labels, K) -> centers`` (mean of each cluster's points; no cluster empty)."""
     rng = np.random.default_rng(4)
     cases = []
@@ -132,6 +159,7 @@ def check_update_centers(my_update):
         lambda X, labels, K: mixture.update_centers(X, labels, K, np.zeros((K, X.shape[1])))[0],
         cases,
         title="update_centers",
+        verbose=verbose,
         hint="centers[k] is the mean of the rows of X with labels == k",
         rtol=1e-10,
         atol=1e-12,

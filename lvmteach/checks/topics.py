@@ -12,7 +12,7 @@ from ._harness import run_cases
 __all__ = ["check_dirichlet_expectation", "check_plsa_em_step", "check_gibbs_conditional", "check_log_joint"]
 
 
-def check_dirichlet_expectation(my_fn):
+def check_dirichlet_expectation(my_fn, verbose=True):
     """Check ``my_fn(a) -> E[log θ]`` for θ ~ Dirichlet(a_d), row by row; ``a`` is (N, K)."""
     rng = np.random.default_rng(0)
     cases = []
@@ -24,13 +24,14 @@ def check_dirichlet_expectation(my_fn):
         topics.dirichlet_expectation,
         cases,
         title="dirichlet_expectation",
+        verbose=verbose,
         hint="ψ(a_k) − ψ(Σ_j a_j) with ψ = scipy.special.digamma; sum over the last axis only",
         rtol=1e-10,
         atol=1e-12,
     )
 
 
-def check_plsa_em_step(my_fn):
+def check_plsa_em_step(my_fn, verbose=True):
     """Check ``my_fn(X, doc_topic, topic_word) -> (new_doc_topic, new_topic_word)`` (one EM step)."""
     rng = np.random.default_rng(1)
     cases = []
@@ -55,6 +56,7 @@ def check_plsa_em_step(my_fn):
         reference,
         cases,
         title="plsa_em_step",
+        verbose=verbose,
         hint="q_dwk ∝ θ_dk β_kw (normalise over k); θ_dk ∝ Σ_w x_dw q_dwk (normalise over k); "
         "β_kw ∝ Σ_d x_dw q_dwk (normalise over w); both from the OLD θ and β",
         rtol=1e-8,
@@ -62,7 +64,7 @@ def check_plsa_em_step(my_fn):
     )
 
 
-def check_gibbs_conditional(my_fn):
+def check_gibbs_conditional(my_fn, verbose=True):
     """Check ``my_fn(ndk_d, nwk_w, nk, alpha, eta, V) -> p`` normalised over the K topics.
 
     The counts passed in already exclude the token being resampled.
@@ -95,6 +97,7 @@ def check_gibbs_conditional(my_fn):
         reference,
         cases,
         title="gibbs_conditional",
+        verbose=verbose,
         hint="(n_dk + α)(n_wk + η)/(n_k + Vη), normalised to sum to 1; the document-length "
         "denominator (n_d + Kα) is the same for every k",
         rtol=1e-10,
@@ -102,7 +105,7 @@ def check_gibbs_conditional(my_fn):
     )
 
 
-def check_log_joint(my_fn):
+def check_log_joint(my_fn, verbose=True):
     """Check ``my_fn(ndk, nwk, alpha, eta) -> log p(w, z)`` from the (N, K) and (V, K) counts."""
     rng = np.random.default_rng(3)
     cases = []
@@ -116,11 +119,15 @@ def check_log_joint(my_fn):
         np.add.at(ndk, (z_docs, z), 1.0)
         np.add.at(nwk, (z_words, z), 1.0)
         cases.append((f"N={N}, V={V}, K={K}", dict(ndk=ndk, nwk=nwk, alpha=float(rng.choice([0.1, 1.0])), eta=0.05)))
+    ndk = np.array([[300.0, 100.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 2.0]])
+    nwk = np.array([[200.0, 50.0, 1.0], [101.0, 50.0, 1.0]])
+    cases.append(("400-token document and an empty document (gamma overflows past 171)", dict(ndk=ndk, nwk=nwk, alpha=0.5, eta=0.1)))
     return run_cases(
         my_fn,
         lambda ndk, nwk, alpha, eta: topics.log_joint(ndk, nwk, alpha, eta),
         cases,
         title="log_joint",
+        verbose=verbose,
         hint="one Dirichlet-multinomial integral per document (over topics, with α) and per topic "
         "(over words, with η); use scipy.special.gammaln, never log(gamma(...))",
         rtol=1e-10,

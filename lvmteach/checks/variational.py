@@ -17,7 +17,7 @@ def _spd(rng, D, jitter=0.5):
     return A @ A.T + jitter * np.eye(D)
 
 
-def check_kl_gaussian(my_kl_gaussian):
+def check_kl_gaussian(my_kl_gaussian, verbose=True):
     """Check ``my_kl_gaussian(m1, cov1, m2, cov2) -> float``: KL(𝒩(m1, cov1) ‖ 𝒩(m2, cov2)), D ≥ 1."""
     rng = np.random.default_rng(0)
     cases = []
@@ -33,6 +33,7 @@ def check_kl_gaussian(my_kl_gaussian):
         variational.kl_gaussian,
         cases,
         title="kl_gaussian",
+        verbose=verbose,
         hint="½ [tr(Σ₂⁻¹Σ₁) + (m₂ − m₁)ᵀΣ₂⁻¹(m₂ − m₁) − D + log|Σ₂| − log|Σ₁|]; the inverse is of the "
         "*second* covariance",
         rtol=1e-8,
@@ -40,7 +41,7 @@ def check_kl_gaussian(my_kl_gaussian):
     )
 
 
-def check_update_q_tau(my_update_q_tau):
+def check_update_q_tau(my_update_q_tau, verbose=True):
     """Check ``my_update_q_tau(x, prior, mu_N, lambda_N) -> (a_N, b_N)`` (Bishop 10.29-10.30).
 
     ``prior`` is (μ₀, λ₀, a₀, b₀); q(μ) = 𝒩(mu_N, 1/lambda_N).
@@ -61,13 +62,14 @@ def check_update_q_tau(my_update_q_tau):
         variational.update_q_tau,
         cases,
         title="update_q_tau",
+        verbose=verbose,
         hint="a_N counts N + 1 Gaussian factors that contain τ (the N data and the prior on μ); in b_N, "
         "E[(c − μ)²] = (c − μ_N)² + 1/λ_N — do not forget the variance of q(μ)",
         rtol=1e-10,
     )
 
 
-def check_wishart_expected_log_det(my_wishart_expected_log_det):
+def check_wishart_expected_log_det(my_wishart_expected_log_det, verbose=True):
     """Check ``my_wishart_expected_log_det(W, nu) -> float``: E[log |Λ|] under W(Λ | W, ν)."""
     rng = np.random.default_rng(2)
     cases = []
@@ -79,12 +81,13 @@ def check_wishart_expected_log_det(my_wishart_expected_log_det):
         variational.wishart_expected_log_det,
         cases,
         title="wishart_expected_log_det",
+        verbose=verbose,
         hint="Σ_{i=1}^{D} ψ((ν + 1 − i)/2) + D log 2 + log |W| (scipy.special.digamma)",
         rtol=1e-10,
     )
 
 
-def check_gauss_wishart_posterior(my_gauss_wishart_posterior):
+def check_gauss_wishart_posterior(my_gauss_wishart_posterior, verbose=True):
     """Check ``my_gauss_wishart_posterior(nk, xbar, S, alpha0, beta0, m0, nu0, W0_inv)``.
 
     It returns ``(alpha, beta, m, nu, W_inv)`` with shapes (K,), (K,), (K, D), (K,), (K, D, D)
@@ -114,6 +117,7 @@ def check_gauss_wishart_posterior(my_gauss_wishart_posterior):
         reference,
         cases,
         title="gauss_wishart_posterior",
+        verbose=verbose,
         hint="β_k = β₀ + N_k, m_k = (β₀m₀ + N_k x̄_k)/β_k, ν_k = ν₀ + N_k, and W_k⁻¹ = W₀⁻¹ + N_k S_k + "
         "β₀N_k/(β₀ + N_k) (x̄_k − m₀)(x̄_k − m₀)ᵀ",
         rtol=1e-10,
