@@ -40,8 +40,6 @@ book: $(STAMP)
 	find _build/html -name '*.map' -delete   # 3.5 MB of theme source maps no reader needs
 	@echo "The book is at: file://$(CURDIR)/_build/html/index.html"
 
-# The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
-#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
 # Student edition: solutions removed from the sources before building (python -m lvmteach._student),
 # so neither pages nor search index, _sources, downloads, jupyter_execute nor printing hold them.
 student: $(STAMP)
@@ -55,6 +53,8 @@ student: $(STAMP)
 	$(BIN)/python -m pytest -q tests/test_student.py
 	@echo "Student edition: file://$(CURDIR)/_build/student/html/index.html and _build/student/notebooks"
 
+# The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
+#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
 pdf: $(STAMP)
 	rm -rf _build/latex
 	$(BIN)/python book/_ext/pdf_config.py > _config_pdf.yml   # beside _config.yml: same relative paths
@@ -71,7 +71,7 @@ pdf-check: $(STAMP)
 	else echo "pdf-check skipped: no xelatex (TeX Live) on this machine"; fi
 
 unit: $(STAMP)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
 
 nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) book
@@ -119,7 +119,7 @@ $(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
 
 oldest: $(OLDEST)/.installed-stamp
 	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
-	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
 	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book
 
 # Pin the book's environment to what is installed now (after a deliberate upgrade; then
