@@ -96,6 +96,16 @@ def _assert_finite_outputs(model, X, *methods):
         assert np.all(np.isfinite(out)), f"{type(model).__name__}.{name} returned non-finite values"
 
 
+def _check(model, X, methods, increasing=None):
+    """The property: refused with a ValueError, or finite outputs and a monotone history."""
+    model = _fit_or_refuse(model, X)
+    if model is not None:
+        _assert_finite_outputs(model, X, *methods)
+        if increasing is not None:
+            _assert_history(model, increasing)
+    return model
+
+
 def _assert_history(model, increasing):
     history = np.asarray(getattr(model, "history_", []), dtype=float)
     assert np.all(np.isfinite(history))
@@ -119,10 +129,8 @@ def _assert_history(model, increasing):
 @SETTINGS
 @given(X=real_data())
 def test_mixtures_refuse_or_stay_finite_and_monotone(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "predict", "score_samples", "transform")
-        _assert_history(model, increasing=not isinstance(model, KMeans))
+    model = make()
+    _check(model, X, ("predict", "score_samples", "transform"), increasing=not isinstance(model, KMeans))
 
 
 @pytest.mark.parametrize(
@@ -133,19 +141,14 @@ def test_mixtures_refuse_or_stay_finite_and_monotone(make, X):
 @SETTINGS
 @given(X=real_data())
 def test_factor_models_refuse_or_stay_finite_and_monotone(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "transform", "score_samples")
-        _assert_history(model, increasing=True)
+    _check(make(), X, ("transform", "score_samples"), increasing=True)
 
 
 @SETTINGS
 @given(X=real_data(min_rows=3))
 def test_fastica_refuses_or_stays_finite(X):
-    model = _fit_or_refuse(FastICA(max_iter=50, random_state=0), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "transform")
-        assert np.all(np.isfinite(model.components_))
+    model = _check(FastICA(max_iter=50, random_state=0), X, ("transform",))
+    assert model is None or np.all(np.isfinite(model.components_))
 
 
 @pytest.mark.parametrize(
@@ -156,11 +159,8 @@ def test_fastica_refuses_or_stays_finite(X):
 @SETTINGS
 @given(X=real_data(nonnegative=True))
 def test_factorisations_refuse_or_stay_finite_with_a_loss_that_never_increases(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        assert np.all(np.isfinite(model.components_))
-        _assert_finite_outputs(model, X, "transform")
-        _assert_history(model, increasing=False)
+    model = _check(make(), X, ("transform",), increasing=False)
+    assert model is None or np.all(np.isfinite(model.components_))
 
 
 @pytest.mark.parametrize(
@@ -171,10 +171,7 @@ def test_factorisations_refuse_or_stay_finite_with_a_loss_that_never_increases(m
 @SETTINGS
 @given(X=count_data())
 def test_topic_models_refuse_or_stay_finite_and_monotone(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "transform", "score")
-        _assert_history(model, increasing=True)
+    _check(make(), X, ("transform", "score"), increasing=True)
 
 
 @settings(max_examples=8, deadline=None, derandomize=True)
@@ -193,11 +190,8 @@ def test_gibbs_lda_refuses_or_stays_finite(X):
 @SETTINGS
 @given(X=binary_data())
 def test_binary_models_refuse_or_stay_finite(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "score_samples", "transform", "predict")
-        if isinstance(model, BernoulliMixture):
-            _assert_history(model, increasing=True)
+    model = make()
+    _check(model, X, ("score_samples", "transform", "predict"), increasing=True if isinstance(model, BernoulliMixture) else None)
 
 
 @pytest.mark.parametrize(
@@ -208,6 +202,4 @@ def test_binary_models_refuse_or_stay_finite(make, X):
 @settings(max_examples=8, deadline=None, derandomize=True)
 @given(X=real_data())
 def test_neural_models_refuse_or_stay_finite(make, X):
-    model = _fit_or_refuse(make(), X)
-    if model is not None:
-        _assert_finite_outputs(model, X, "transform", "score_samples")
+    _check(make(), X, ("transform", "score_samples"))
