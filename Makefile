@@ -50,8 +50,13 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(ONE_THREAD) $(BIN)/jupyter lab book
 
+# Both tables, one and two threads, and the book's page of the run. OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds) slow a current NumPy: unset
+# here only, for the timing. BENCH="--quick" for a smoke test; BENCH="nmf mixture" for some.
+BENCH ?=
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	-$(BIN)/python -m pip install --quiet -e ".[bench]"
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks --markdown book/benchmarks.md $(BENCH)
 
 clean:
 	rm -rf _build .pytest_cache

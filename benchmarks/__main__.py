@@ -28,10 +28,16 @@ def main(argv):
     _harness.SETTING["quick"] = args.quick
     header()
     start = time.perf_counter()
-    for n in [int(t) for t in args.threads.split(",")]:
+    settings = [int(t) for t in args.threads.split(",")]
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:
+        print("threadpoolctl is not installed: one run with the libraries' default threads")
+        settings = [None]
+    for n in settings:
         with thread_limit(n):
             for name in names:
-                print(f"\n== {name}, {n} thread(s) ==", flush=True)
+                print(f"\n== {name}, {n or 'default'} thread(s) ==", flush=True)
                 importlib.import_module(f"benchmarks.bench_{name}").main()
     elapsed = time.perf_counter() - start
     print_tables()
