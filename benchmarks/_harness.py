@@ -100,7 +100,7 @@ def report(name, t_ours, t_ref, *, per=1, unit="iteration", goal=None, table="it
         label, q_ours, q_ref = quality
         qual = f"   {label}: ours {_fmt(q_ours)} ref {_fmt(q_ref)}"
     print(
-        f"[{threads or '-'} thr] {name:<52s} ours {1e3 * t_ours / per:9.2f} ms/{unit}   ref {1e3 * t_ref / per:9.2f} ms/{unit}"
+        f"[{threads or '-'} thr] {name:<52s} ours {_time(t_ours / per, unit):>18s}   ref {_time(t_ref / per, unit):>18s}"
         f"   ratio {ratio:5.2f}x{verdict}{qual}",
         flush=True,
     )

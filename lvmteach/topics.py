@@ -631,7 +631,7 @@ def _token_rounds(docs, N, rng=None):
     return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds=None):
+def parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds=None, log_joint_before=None):
     """One sweep of *approximate* collapsed Gibbs sampling, vectorised over documents, in place.
 
     AD-LDA (approximate distributed LDA, Newman, Asuncion, Smyth & Welling 2009) gives each of
@@ -647,30 +647,33 @@ def parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds=N
     et al. found the effect on perplexity negligible; the chapter measures it. In exchange a
     round is a handful of NumPy operations on (documents × K) arrays instead of a Python loop.
 
-    Arguments as :func:`gibbs_sweep`; ``rounds`` (from :func:`_token_rounds`) may be passed
-    to save recomputing it. Returns the change in log p(w, z) (recomputed from the counts).
+    Arguments as :func:`gibbs_sweep`; ``rounds`` (from :func:`_token_rounds`) and
+    ``log_joint_before`` (log p(w, z) of the incoming state) may be passed to save recomputing
+    them. Returns the change in log p(w, z) (recomputed from the counts).
     """
     V, K = nwk.shape
     if rounds is None:
         rounds = _token_rounds(docs, ndk.shape[0])
-    before = log_joint(ndk, nwk, alpha, eta)
-    # Topics along the first axis: the cumulative sums over topics below are then K − 1
-    # additions of contiguous rows, not a short cumsum per token. As in gibbs_sweep, the
-    # counts are kept with α and η added.
-    nd_a, nw_e = np.ascontiguousarray(ndk.T) + alpha, np.ascontiguousarray(nwk.T) + eta  # (K, N), (K, V)
-    nw_flat = nw_e.reshape(-1)  # a view: entry (k, w) is k * V + w
+    before = log_joint(ndk, nwk, alpha, eta) if log_joint_before is None else log_joint_before
+    # As in gibbs_sweep, the counts are kept with α and η added. The rows of the round's
+    # documents and words are gathered whole (contiguous), and their product is written with
+    # topics along the first axis: the cumulative sums over topics below are then K − 1
+    # additions of contiguous rows, not a short cumsum per token.
+    nd_a, nw_e = ndk + alpha, nwk + eta  # (N, K) and (V, K)
+    nw_flat = nw_e.reshape(-1)  # a view: entry (w, k) is w * K + k
     cols = np.arange(max((len(r) for r in rounds), default=0))
+    P = np.empty((K, len(cols)))
     count_type = np.int16 if K < 2**15 else np.intp  # narrow counts sum twice as fast
     for idx in rounds:
         d, w, k = docs[idx], words[idx], z[idx]
         c = cols[: len(idx)]
         nk_v = nk + V * eta
-        p = np.take(nd_a, d, axis=1)  # (K, tokens of the round): n_dk + α of each token's document
-        p[k, c] -= 1.0  # without the token itself
-        q = np.take(nw_e, w, axis=1)
-        q[k, c] = (q[k, c] - 1.0) * (nk_v[k] / (nk_v[k] - 1.0))  # and n_wk, n_k without it
-        q *= (1.0 / nk_v)[:, None]
-        p *= q
+        A = nd_a[d]  # (tokens of the round, K): n_dk + α of each token's document
+        A[c, k] -= 1.0  # without the token itself
+        B = nw_e[w]
+        B[c, k] = (B[c, k] - 1.0) * (nk_v[k] / (nk_v[k] - 1.0))  # n_wk and n_k without it
+        p = np.multiply(A.T, B.T, out=P[:, : len(idx)])  # (K, tokens)
+        p *= (1.0 / nk_v)[:, None]
         for j in range(1, K):  # cumulative sums over the topics, in place
             np.add(p[j - 1], p[j], out=p[j])
         u = rng.random(len(idx)) * p[-1]
@@ -678,14 +681,14 @@ def parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds=N
         new = np.minimum(new, K - 1, dtype=np.intp)
         z[idx] = new
         # the merge: all of the round's moves enter the counts together
-        nd_a[k, d] -= 1.0
-        nd_a[new, d] += 1.0
-        np.add.at(nw_flat, new * V + w, 1.0)
-        np.subtract.at(nw_flat, k * V + w, 1.0)
+        nd_a[d, k] -= 1.0
+        nd_a[d, new] += 1.0
+        np.add.at(nw_flat, w * K + new, 1.0)
+        np.subtract.at(nw_flat, w * K + k, 1.0)
         nk += np.bincount(new, minlength=K) - np.bincount(k, minlength=K)
     # The counts are integers; remove the round-off of adding and subtracting α and η.
-    ndk[:] = np.round(nd_a.T - alpha)
-    nwk[:] = np.round(nw_e.T - eta)
+    np.round(nd_a - alpha, out=ndk)
+    np.round(nw_e - eta, out=nwk)
     return log_joint(ndk, nwk, alpha, eta) - before
 
 
@@ -766,7 +769,7 @@ class GibbsLDA(BaseEstimator):
             if sampler == "exact":
                 trace.append(trace[-1] + gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng))
             else:
-                trace.append(trace[-1] + parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds))
+                trace.append(trace[-1] + parallel_gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng, rounds, trace[-1]))
             if sweep >= burn_in:
                 topic_word += ((nwk + eta) / (nk + V * eta)).T
                 doc_topic += (ndk + alpha) / (ndk.sum(axis=1, keepdims=True) + K * alpha)
