@@ -11,6 +11,7 @@ import importlib
 import pathlib
 import sys
 import time
+import traceback
 
 from . import _harness
 from ._harness import header, print_tables, thread_limit
@@ -38,9 +39,15 @@ def main(argv):
         with thread_limit(n):
             for name in names:
                 print(f"\n== {name}, {n or 'default'} thread(s) ==", flush=True)
-                importlib.import_module(f"benchmarks.bench_{name}").main()
+                try:
+                    importlib.import_module(f"benchmarks.bench_{name}").main()
+                except Exception:  # one broken benchmark must not lose the others' results
+                    traceback.print_exc()
+                    _harness.FAILED.append(f"{name} ({n} threads)")
     elapsed = time.perf_counter() - start
     print_tables()
+    if _harness.FAILED:
+        print(f"\nFAILED: {', '.join(_harness.FAILED)}")
     print(f"\n(total {elapsed / 60:.1f} min)")
     if args.markdown:
         from ._page import write_page

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 RESULTS = []
+FAILED = []  # benchmarks that raised (python -m benchmarks goes on with the others)
 # threads: the limit in force (None: the libraries' own default); quick: fewer repeats.
 SETTING = {"threads": None, "quick": False}
 
