@@ -27,6 +27,7 @@ from lvmteach.topics import (
     dirichlet_expectation,
     gibbs_conditional,
     gibbs_sweep,
+    parallel_gibbs_sweep,
     lda_e_step,
     lda_elbo,
     log_joint,
@@ -308,17 +309,19 @@ def test_gibbs_conditional_is_the_ratio_of_joints():
     np.testing.assert_allclose(p / p.sum(), expected / expected.sum(), rtol=1e-12)
 
 
-def test_gibbs_incremental_log_joint_equals_recomputation():
+@pytest.mark.parametrize("sampler", ["exact", "parallel"])
+def test_gibbs_incremental_log_joint_equals_recomputation(sampler):
     X, _, _ = make_bars(30, 40, random_state=1)
-    model = GibbsLDA(10, alpha=0.5, eta=0.1, n_iter=30, random_state=0).fit(X)
+    model = GibbsLDA(10, alpha=0.5, eta=0.1, n_iter=30, random_state=0, sampler=sampler).fit(X)
     recomputed = log_joint(model.doc_topic_counts_, model.word_topic_counts_, 0.5, 0.1)
     assert model.log_joint_[-1] == pytest.approx(recomputed, rel=1e-11, abs=1e-8)
     assert model.log_joint_[-1] > model.log_joint_[0] + 100  # the chain moved towards the mode
 
 
-def test_gibbs_sweep_keeps_counts_consistent_with_z():
+@pytest.mark.parametrize("sampler", ["exact", "parallel"])
+def test_gibbs_sweep_keeps_counts_consistent_with_z(sampler):
     X, _, _ = make_bars(20, 30, random_state=2)
-    model = GibbsLDA(10, n_iter=3, random_state=0).fit(X)
+    model = GibbsLDA(10, n_iter=3, random_state=0, sampler=sampler).fit(X)
     ndk = np.zeros((20, 10))
     nwk = np.zeros((25, 10))
     np.add.at(ndk, (model.docs_, model.z_), 1)
@@ -328,8 +331,12 @@ def test_gibbs_sweep_keeps_counts_consistent_with_z():
     np.testing.assert_array_equal(ndk.sum(1), X.sum(1))
 
 
-def test_gibbs_sweep_samples_the_conditional_for_a_single_token():
-    """With one token, a sweep is one draw from gibbs_conditional: check the frequencies (chi-square)."""
+@pytest.mark.parametrize("sweep", [gibbs_sweep, parallel_gibbs_sweep], ids=["exact", "parallel"])
+def test_gibbs_sweep_samples_the_conditional_for_a_single_token(sweep):
+    """With one token, a sweep is one draw from gibbs_conditional: check the frequencies (chi-square).
+
+    For the parallel sweep one token means one document: no stale counts, so it is exact too.
+    """
     from scipy.stats import chisquare
 
     rng = np.random.default_rng(10)
@@ -340,7 +347,7 @@ def test_gibbs_sweep_samples_the_conditional_for_a_single_token():
     for _ in range(3000):
         z = np.array([0])
         ndk, nwk = ndk0.copy(), nwk0.copy()
-        gibbs_sweep(np.array([0]), np.array([0]), z, ndk, nwk, nwk.sum(0), 0.5, 0.3, rng)
+        sweep(np.array([0]), np.array([0]), z, ndk, nwk, nwk.sum(0), 0.5, 0.3, rng)
         draws[z[0]] += 1
     assert chisquare(draws, 3000 * p / p.sum()).pvalue > 1e-3
 
@@ -504,33 +511,3 @@ def test_parallel_gibbs_reaches_the_exact_samplers_log_joint():
     approx = GibbsLDA(10, alpha=1.0, eta=0.1, n_iter=60, random_state=0, sampler="parallel").fit(X).log_joint_
     assert approx[30:].mean() / n_tokens == pytest.approx(exact[30:].mean() / n_tokens, rel=2.5e-2)
     assert approx[30:].mean() - approx[0] > 0.5 * (exact[30:].mean() - exact[0])
-
-
-def test_parallel_gibbs_keeps_counts_and_log_joint_consistent_with_z():
-    X, _, _ = make_bars(20, 30, random_state=2)
-    model = GibbsLDA(10, alpha=0.5, eta=0.1, n_iter=3, random_state=0, sampler="parallel").fit(X)
-    ndk = np.zeros((20, 10))
-    nwk = np.zeros((25, 10))
-    np.add.at(ndk, (model.docs_, model.z_), 1)
-    np.add.at(nwk, (model.words_, model.z_), 1)
-    np.testing.assert_array_equal(ndk, model.doc_topic_counts_)
-    np.testing.assert_array_equal(nwk, model.word_topic_counts_)
-    assert model.log_joint_[-1] == pytest.approx(log_joint(ndk, nwk, 0.5, 0.1), rel=1e-11)
-
-
-def test_parallel_sweep_of_one_document_is_exact_gibbs():
-    """One document: one token per round, no stale counts, so each draw is from gibbs_conditional."""
-    from scipy.stats import chisquare
-
-    from lvmteach.topics import parallel_gibbs_sweep
-
-    rng = np.random.default_rng(12)
-    ndk0, nwk0 = np.array([[2.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 3.0, 2.0]])
-    p = gibbs_conditional(ndk0[0] - [1, 0, 0], nwk0[0] - [1, 0, 0], nwk0.sum(0) - [1, 0, 0], 0.5, 0.3, 2)
-    draws = np.zeros(3)
-    for _ in range(3000):
-        z = np.array([0])
-        ndk, nwk = ndk0.copy(), nwk0.copy()
-        parallel_gibbs_sweep(np.array([0]), np.array([0]), z, ndk, nwk, nwk.sum(0), 0.5, 0.3, rng)
-        draws[z[0]] += 1
-    assert chisquare(draws, 3000 * p / p.sum()).pvalue > 1e-3
