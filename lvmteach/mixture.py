@@ -319,6 +319,33 @@ class KMeans(BaseEstimator):
             _distance_bounds(upper, lower, xx, 1e-12 * (xx + np.einsum("kd,kd->k", centers, centers).max()))
             return sums, counts, inertia
 
+        def assign(centers, move, sums, counts):
+            """The assignment step for centres that moved by ``move``: bounded, or a full pass."""
+            np.add(upper, move[labels], out=upper)
+            np.subtract(lower, move.max(), out=lower)
+            half_gap, _ = _half_gaps(centers)
+            todo = np.flatnonzero(upper >= np.maximum(lower, half_gap[labels]))
+            if 2 * len(todo) > N:  # most points to redo: a full pass is cheaper
+                np.copyto(old_labels, labels)
+                sums, counts, inertia = full_pass(centers)
+                return sums, counts, inertia, not np.array_equal(labels, old_labels)
+            mu_sq = np.einsum("kd,kd->k", centers, centers)
+            g = X1[todo] @ np.vstack([-2.0 * centers.T, mu_sq])
+            new = np.argmin(g, axis=1)
+            r = np.arange(len(todo))
+            g_own = g[r, new]
+            g[r, new] = np.inf
+            upper[todo], lower[todo] = _distance_bounds(g_own, g.min(axis=1), xx[todo], 1e-12 * (xx[todo] + mu_sq.max()))
+            moved = new != labels[todo]
+            if moved.any():
+                rows, old, new = todo[moved], labels[todo[moved]], new[moved]
+                np.add.at(sums, new, X[rows])
+                np.subtract.at(sums, old, X[rows])
+                counts += np.bincount(new, minlength=K) - np.bincount(old, minlength=K)
+                labels[rows] = new
+            inertia = max(x_sq + float(counts @ mu_sq) - 2.0 * float(np.vdot(centers, sums)), 0.0)
+            return sums, counts, inertia, bool(moved.any())
+
         sums, counts, inertia = full_pass(centers)
         changed = True
         for n_iter in range(1, max_iter + 1):
@@ -340,33 +367,11 @@ class KMeans(BaseEstimator):
             if shift <= tol:
                 converged = True
                 break
-            # the next assignment step
-            upper += move[labels]
-            lower -= move.max()
-            half_gap, _ = _half_gaps(centers)
-            todo = np.flatnonzero(upper >= np.maximum(lower, half_gap[labels]))
-            if 2 * len(todo) > N:  # most points to redo: a full pass is cheaper
-                np.copyto(old_labels, labels)
-                sums, counts, inertia = full_pass(centers)
-                changed = not np.array_equal(labels, old_labels)
-                continue
-            mu_sq = np.einsum("kd,kd->k", centers, centers)
-            g = X1[todo] @ np.vstack([-2.0 * centers.T, mu_sq])
-            new = np.argmin(g, axis=1)
-            r = np.arange(len(todo))
-            g_own = g[r, new]
-            g[r, new] = np.inf
-            upper[todo], lower[todo] = _distance_bounds(g_own, g.min(axis=1), xx[todo], 1e-12 * (xx[todo] + mu_sq.max()))
-            moved = new != labels[todo]
-            changed = bool(moved.any())
-            if changed:
-                rows, old, new = todo[moved], labels[todo[moved]], new[moved]
-                np.add.at(sums, new, X[rows])
-                np.subtract.at(sums, old, X[rows])
-                counts += np.bincount(new, minlength=K) - np.bincount(old, minlength=K)
-                labels[rows] = new
-            inertia = max(x_sq + float(counts @ mu_sq) - 2.0 * float(np.vdot(centers, sums)), 0.0)
-        *_, inertia = lloyd_pass(X1, XT, centers, labels, x_sq, G)
+            sums, counts, inertia, changed = assign(centers, move, sums, counts)
+        # Stopped at max_iter, the last assignment was to the final centres already; stopped by
+        # tol, they still need one (as bounded as any other).
+        if converged:
+            _, _, inertia, _ = assign(centers, move, sums, counts)
         return centers, labels, inertia, n_iter, converged, history
 
     def predict(self, X):
