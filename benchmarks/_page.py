@@ -66,7 +66,9 @@ reached next to the time, so that a faster but worse answer cannot look like a w
 iteration** checks the implementation: the same start and a fixed number of iterations. Every
 comparison ran with one and with two BLAS/OpenMP threads for *both* libraries
 (threadpoolctl), and each time is the median of several runs alternating between the two
-libraries. The modules `benchmarks/bench_*.py` say what each line compares.
+libraries. The ratio is always our time over the reference's (for the Gibbs samplers, the
+reference's token rate over ours): below 1 we are faster. The modules `benchmarks/bench_*.py`
+say what each line compares.
 
 ## The machine
 
@@ -91,7 +93,7 @@ Time ratios, ours / reference, of this run (log scale). Left of the line we are 
 """
     if missed:
         text += "\n## Goals not met in this run\n\n" + "\n".join(
-            f"- {r['name']} ({r['threads'] or 'default'} threads): {r['ratio']:.2f}× against a goal of {r['goal']:.1f}×" for r in missed
+            f"- {r['name']} ({r['threads'] or 'default'} thread(s)): {r['ratio']:.2f}× against a goal of {r['goal']:.1f}×" for r in missed
         ) + "\n"
     if notes:
         text += "\n## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
