@@ -128,8 +128,13 @@ constraints: $(STAMP)
 	{ echo "# Exact versions the stored notebook outputs were computed with (make constraints)."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; } > constraints.txt
 
+# Both tables, one and two threads, and the book's page of the run. OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds) slow a current NumPy: unset
+# here only, for the timing. BENCH="--quick" for a smoke test; BENCH="nmf mixture" for some.
+BENCH ?=
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	-$(BIN)/python -m pip install --quiet -e ".[bench]"
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks --markdown book/benchmarks.md $(BENCH)
 
 clean:
 	rm -rf _build .pytest_cache $(OLDEST)

@@ -102,6 +102,80 @@ def update_centers(X, labels, K, centers_old):
     return centers, counts
 
 
+# Rows per chunk of lloyd_pass: the chunk's distances stay in the CPU cache, and each NumPy
+# call still covers enough rows that its fixed cost is small.
+_LLOYD_CHUNK = 2048
+
+
+def lloyd_pass(X1, XT, centers, labels, x_sq, G, upper=None, lower=None):
+    """One Lloyd iteration's pass over the data: the assignment, and the sums of the update.
+
+    Does the work of ``assign_clusters`` followed by the sums of ``update_centers``,
+    with three tricks that bring it to the speed of compiled code:
+
+    * the distances are needed only up to ``‖x_n‖²``, the same for every k, so the argmin is
+      over ``g_nk = ‖μ_k‖² − 2 x_nᵀμ_k``; with a column of ones appended to X (``X1``, (N, D+1))
+      and ``‖μ_k‖²`` appended to ``−2 μ_k``, g is *one* matrix product;
+    * the rows go through in chunks of ``len(G)``, into the buffer ``G`` allocated once per
+      fit, so a chunk's distances stay in the cache from the product to the in-place argmin
+      (``out=labels``), and no iteration allocates an N × K array;
+    * the sums S_k and counts n_k are weighted ``bincount`` s over the rows of ``XT`` = Xᵀ
+      (contiguous), one pass each, instead of a product with an N × K one-hot matrix; the
+      inertia then needs no pass of its own: ``J = Σ_n ‖x_n‖² + Σ_k (n_k ‖μ_k‖² − 2 μ_kᵀ S_k)``.
+
+    Writes the labels into ``labels`` (N,) and returns ``(sums, counts, inertia)``, shapes
+    (K, D), (K,) and a float. ``x_sq`` is ``Σ_n ‖x_n‖²``. With ``upper`` and ``lower`` (N,),
+    also writes there each point's g to its own centre and to the second nearest,
+    ``‖x_n − μ‖² − ‖x_n‖²`` (for the bounds of ``KMeans``).
+    """
+    K, D = centers.shape
+    A = np.empty((D + 1, K))
+    np.multiply(centers.T, -2.0, out=A[:D])
+    A[D] = np.einsum("kd,kd->k", centers, centers)
+    chunk = len(G)
+    rows = np.arange(chunk) if upper is not None else None
+    for start in range(0, len(X1), chunk):
+        Xc = X1[start : start + chunk]
+        g = G[: len(Xc)]
+        np.matmul(Xc, A, out=g)
+        lab = labels[start : start + len(Xc)]
+        np.argmin(g, axis=1, out=lab)
+        if upper is not None:
+            r = rows[: len(Xc)]
+            upper[start : start + len(Xc)] = g[r, lab]
+            g[r, lab] = np.inf
+            np.min(g, axis=1, out=lower[start : start + len(Xc)])
+    counts = np.bincount(labels, minlength=K).astype(np.float64)
+    sums = np.stack([np.bincount(labels, weights=x_d, minlength=K) for x_d in XT], axis=1)
+    inertia = x_sq + float(counts @ A[D]) - 2.0 * float(np.vdot(centers, sums))
+    return sums, counts, max(inertia, 0.0)
+
+
+def _half_gaps(centers):
+    """s_k = ½ min_{j≠k} ‖μ_k − μ_j‖: a point closer than s_k to μ_k has μ_k as nearest centre."""
+    diff = centers[:, None, :] - centers[None, :, :]
+    dist = np.sqrt(np.einsum("kjd,kjd->kj", diff, diff))
+    np.fill_diagonal(dist, np.inf)
+    return 0.5 * dist.min(axis=1) * (1.0 - 1e-12), dist
+
+
+def _distance_bounds(g_own, g_second, xx, slack):
+    """Upper and lower bounds on the distances to the own and the second-nearest centre.
+
+    ``g`` from ``lloyd_pass`` is ‖x − μ‖² − ‖x‖², so adding ``xx`` = ‖x‖² gives the squared
+    distance up to a round-off of about ε (‖x‖² + ‖μ‖²); ``slack`` = 1e-12 times that, added to
+    the upper and taken from the lower bound, keeps them bounds (the test then errs on the side
+    of recomputing). Works in place on ``g_own`` and ``g_second``.
+    """
+    g_own += xx
+    g_own += slack
+    g_second += xx
+    g_second -= slack
+    np.maximum(g_own, 0.0, out=g_own)
+    np.maximum(g_second, 0.0, out=g_second)
+    return np.sqrt(g_own, out=g_own), np.sqrt(g_second, out=g_second)
+
+
 def kmeans_plusplus(X, K, rng, n_local_trials=None):
     """k-means++ seeding (Arthur & Vassilvitskii 2007), greedy as in scikit-learn.
 
@@ -241,28 +315,87 @@ class KMeans(BaseEstimator):
 
     @staticmethod
     def _lloyd(X, centers, max_iter, tol):
+        # Lloyd's iterations, exactly (the same labels and centres as assign_clusters and
+        # update_centers would give), made fast in two ways:
+        # * a full assignment is lloyd_pass: one chunked pass over the data into buffers
+        #   allocated once per fit;
+        # * most points need no distances at all after the first iterations (Hamerly 2010):
+        #   `upper` bounds each point's distance to its centre and `lower` its distance to
+        #   every other centre; when the centres move, the triangle inequality grows `upper`
+        #   by its centre's move and shrinks `lower` by the largest move. A point with
+        #   upper < max(lower, ½ min_{j≠k} ‖μ_k − μ_j‖) is provably still nearest to its μ_k.
+        #   Only the others are reassigned, and the sums of the update step change only by
+        #   the points that moved.
         K = len(centers)
-        labels = None
+        N = len(X)
+        X1 = np.hstack([X, np.ones((N, 1))])
+        XT = np.ascontiguousarray(X.T)
+        xx = np.einsum("nd,nd->n", X, X)
+        x_sq = float(xx.sum())
+        labels, old_labels = np.empty(N, np.intp), np.empty(N, np.intp)
+        G = np.empty((min(N, _LLOYD_CHUNK), K))
+        upper, lower = np.empty(N), np.empty(N)
         history = []
         converged = False
+
+        def full_pass(centers):
+            sums, counts, inertia = lloyd_pass(X1, XT, centers, labels, x_sq, G, upper=upper, lower=lower)
+            _distance_bounds(upper, lower, xx, 1e-12 * (xx + np.einsum("kd,kd->k", centers, centers).max()))
+            return sums, counts, inertia
+
+        def assign(centers, move, sums, counts):
+            """The assignment step for centres that moved by ``move``: bounded, or a full pass."""
+            np.add(upper, move[labels], out=upper)
+            np.subtract(lower, move.max(), out=lower)
+            half_gap, _ = _half_gaps(centers)
+            todo = np.flatnonzero(upper >= np.maximum(lower, half_gap[labels]))
+            if 2 * len(todo) > N:  # most points to redo: a full pass is cheaper
+                np.copyto(old_labels, labels)
+                sums, counts, inertia = full_pass(centers)
+                return sums, counts, inertia, not np.array_equal(labels, old_labels)
+            mu_sq = np.einsum("kd,kd->k", centers, centers)
+            g = X1[todo] @ np.vstack([-2.0 * centers.T, mu_sq])
+            new = np.argmin(g, axis=1)
+            r = np.arange(len(todo))
+            g_own = g[r, new]
+            g[r, new] = np.inf
+            upper[todo], lower[todo] = _distance_bounds(g_own, g.min(axis=1), xx[todo], 1e-12 * (xx[todo] + mu_sq.max()))
+            moved = new != labels[todo]
+            if moved.any():
+                rows, old, new = todo[moved], labels[todo[moved]], new[moved]
+                np.add.at(sums, new, X[rows])
+                np.subtract.at(sums, old, X[rows])
+                counts += np.bincount(new, minlength=K) - np.bincount(old, minlength=K)
+                labels[rows] = new
+            inertia = max(x_sq + float(counts @ mu_sq) - 2.0 * float(np.vdot(centers, sums)), 0.0)
+            return sums, counts, inertia, bool(moved.any())
+
+        sums, counts, inertia = full_pass(centers)
+        changed = True
         for n_iter in range(1, max_iter + 1):
-            new_labels, inertia = assign_clusters(X, centers)
             history.append(inertia)
-            if labels is not None and np.array_equal(new_labels, labels):
-                converged = True  # strict convergence: the assignment did not change
-                break
-            labels = new_labels
-            new_centers, counts = update_centers(X, labels, K, centers)
-            if (counts == 0).any():  # an empty cluster restarts at the worst-served point
-                d2 = squared_distances(X, new_centers)[np.arange(len(X)), labels]
-                far = np.argsort(d2)[::-1][: int((counts == 0).sum())]
-                new_centers[counts == 0] = X[far]
-            shift = np.sum((new_centers - centers) ** 2)
+            if n_iter > 1 and not changed:
+                # strict convergence: the assignment did not change, and labels and inertia
+                # are already those of the current centres
+                return centers, labels, inertia, n_iter, True, history
+            new_centers = centers.copy()
+            nonempty = counts > 0
+            new_centers[nonempty] = sums[nonempty] / counts[nonempty, None]
+            if not nonempty.all():  # an empty cluster restarts at the worst-served point
+                d2 = squared_distances(X, new_centers)[np.arange(N), labels]
+                far = np.argsort(d2)[::-1][: int((~nonempty).sum())]
+                new_centers[~nonempty] = X[far]
+            move = np.sqrt(np.sum((new_centers - centers) ** 2, axis=1))
+            shift = float(np.sum(move**2))
             centers = new_centers
             if shift <= tol:
                 converged = True
                 break
-        labels, inertia = assign_clusters(X, centers)
+            sums, counts, inertia, changed = assign(centers, move, sums, counts)
+        # Stopped at max_iter, the last assignment was to the final centres already; stopped by
+        # tol, they still need one (as bounded as any other).
+        if converged:
+            _, _, inertia, _ = assign(centers, move, sums, counts)
         return centers, labels, inertia, n_iter, converged, history
 
     def predict(self, X):

@@ -508,3 +508,26 @@ def test_impute_beats_mean_imputation_on_mixture_data():
     rmse_gmm = np.sqrt(np.mean((gm.impute(X_miss)[mask] - X[mask]) ** 2))
     rmse_mean = np.sqrt(np.mean((np.nanmean(X_miss, axis=0)[np.nonzero(mask)[1]] - X[mask]) ** 2))
     assert rmse_gmm < 0.5 * rmse_mean
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), N=st.integers(30, 3000), K=st.integers(2, 12), spread=st.sampled_from([0.3, 1.0, 5.0]))
+def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iteration(seed, N, K, spread):
+    # Overlapping and well-separated clusters, N across several chunks of lloyd_pass: the
+    # distance bounds that skip points (and the incremental sums) must never change an
+    # assignment, so every iteration count, label and centre is scikit-learn's Lloyd's.
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=spread, size=(K, 3))
+    X = centres[rng.integers(K, size=N)] + rng.normal(size=(N, 3))
+    init = X[rng.choice(N, K, replace=False)]
+    for max_iter in (3, 300):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = KMeans(K, init=init, max_iter=max_iter, tol=0.0).fit(X)
+            ref = SkKMeans(K, init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0.0).fit(X)
+        assert ours.n_iter_ == ref.n_iter_
+        np.testing.assert_array_equal(ours.labels_, ref.labels_)
+        np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-9)
+        if ours.converged_:  # stopped because no label changed: J of the final centres
+            assert ours.history_[-1] == pytest.approx(ref.inertia_, rel=1e-9)

@@ -6,7 +6,7 @@ Conventions shared by every ``check_*`` function:
   exercise states, so any argument names work; a function taking the wrong number of
   arguments is reported before any case runs;
 * every message starts with ``check_<name>:`` and every check takes ``verbose=`` (print the
-  message or not) and returns a :class:`CheckResult`;
+  message or not) and returns a ``CheckResult``;
 * an exception raised inside the student's code is shown with the student's own traceback
   (file and line), and left in ``sys.last_traceback`` so ``%debug`` in the next cell reaches it;
 * ``None``, a wrong dtype, a wrong shape and wrong values each get their own sentence, and the
@@ -140,7 +140,7 @@ def run_cases(
     function that modifies an argument in place fails; ``no_row_loop`` names an argument whose
     rows must not be looped over in Python. ``diagnose(got, expected, kwargs)`` may return a
     sentence naming a typical mistake. Prints one line on success, or the first failing case
-    with what is wrong (and ``hint``), and returns a :class:`CheckResult`.
+    with what is wrong (and ``hint``), and returns a ``CheckResult``.
     """
     prefix = title if title.startswith("check_") else f"check_{title}"
     names = list(cases[0][1]) if cases else []
