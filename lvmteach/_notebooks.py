@@ -154,10 +154,15 @@ def main(argv=None):
         total += elapsed
         name = path.resolve().relative_to(BOOK).as_posix()
         record["times"][name] = round(elapsed, 1)
+        _save(record)  # after every chapter: a later chapter's error must not lose this time
         flag = "" if elapsed <= budget(name) else f"  OVER its {budget(name):.0f} s budget"
         cells = ", ".join(f"cell {n} {t:.1f} s" for t, n in slowest if t >= 1.0)
         print(f"{elapsed:6.1f} s  {path}{flag}" + (f"  (slowest: {cells})" if cells else ""), flush=True)
     print(f"{total:6.1f} s  in all")
+    _save(record)
+
+
+def _save(record):
     record["machine"] = _machine()
     record["times"] = {n: t for n, t in sorted(record["times"].items()) if (BOOK / n).exists()}
     TIMES.write_text(json.dumps(record, indent=1) + "\n")
