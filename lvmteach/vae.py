@@ -343,18 +343,27 @@ class VAE(TransformerMixin, BaseEstimator):
         log p(x) ≈ log (1/K) Σ_k p(x | z_k) p(z_k) / q(z_k | x), z_k ~ q(z | x). It is a lower
         bound in expectation that tightens as K grows (K = 1 gives the ELBO).
 
-        The K standard-normal draws ε_k are seeded (``random_state``, 0 by default) and shared
-        by all rows (z_nk = μ_n + σ_n ε_k), so the estimate for a row is reproducible and does
-        not depend on which other rows are in the batch, or their order.
+        Each row gets its own K standard-normal draws ε_nk, from a generator seeded by
+        ``random_state`` (0 by default) and the row's own values: the estimate for a row is
+        reproducible and does not depend on which other rows are in the batch, or their order,
+        while the errors of different rows stay independent, so their mean (``score``)
+        averages them out.
         """
+        import zlib
+
         check_is_fitted(self, "encoder_")
         X = self._validate_data(X)
         K = check_positive_int(n_importance, "n_importance")
-        rng = check_random_state(random_state)
+        base = int(check_random_state(random_state).integers(2**32))
         mu, log_var = self.encode(X)
+        L = mu.shape[1]
+        draws = np.empty((K, X.shape[0], L))
+        for n, row in enumerate(X):
+            row_rng = np.random.default_rng([base, zlib.crc32(np.ascontiguousarray(row).tobytes())])
+            draws[:, n] = row_rng.standard_normal((K, L))
         log_w = np.empty((K, X.shape[0]))
         for k in range(K):
-            eps = np.broadcast_to(rng.standard_normal(mu.shape[1]), mu.shape)
+            eps = draws[k]
             Z = reparameterize(mu, log_var, eps)
             log_prior = -0.5 * np.sum(Z**2 + _LOG_2PI, axis=1)
             log_q = -0.5 * np.sum(eps**2 + _LOG_2PI + log_var, axis=1)
