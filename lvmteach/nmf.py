@@ -618,13 +618,13 @@ class NMF(BaseEstimator):
         X = check_n_features(self._check_X(X), self.n_features_in_)
         K = self.components_.shape[0]
         W = np.full((X.shape[0], K), np.sqrt(X.mean() / K))
-        if getattr(self, "solver", "mu") == "cd":
+        if self.solver == "cd":
             W[:] = 0.0  # coordinate descent can move zeros (scikit-learn starts it there)
         W, *_ = self._solve(X, W, self.components_, self.beta_loss, self.max_iter, self.tol, update_H=False)
         return W
 
     def _solve(self, X, W, H, beta_loss, max_iter, tol, update_H=True):
-        solver = check_in(getattr(self, "solver", "mu"), "solver", SOLVERS)
+        solver = check_in(self.solver, "solver", SOLVERS)
         if solver == "mu":
             return _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=update_H)
         if beta_loss != "frobenius":

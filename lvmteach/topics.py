@@ -988,7 +988,7 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
         if burn_in >= n_iter:
             raise ValueError(f"burn_in={burn_in} must be smaller than n_iter={n_iter}, so that some sweeps are kept")
         rng = check_random_state(self.random_state)
-        sampler = check_in(getattr(self, "sampler", "exact"), "sampler", ("exact", "parallel"))
+        sampler = check_in(self.sampler, "sampler", ("exact", "parallel"))
         X = _check_X(X)
         N, V = X.shape
         docs, words = _tokens(X)
