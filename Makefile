@@ -20,7 +20,7 @@ help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
 	@echo "make test       everything CI runs: unit tests, nbval, book build, HTML checks"
 	@echo "make notebooks  re-execute every chapter in place (after changing lvmteach)"
-	@echo "make lab        open the chapters in JupyterLab"
+	@echo "make lab        open the chapters in JupyterLab (Notebook 7: /tree in the same server)"
 	@echo "make bench      speed benchmarks against scikit-learn"
 	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
 	@echo "make pdf        the whole book as one PDF through LaTeX (needs TeX Live, see README)"
@@ -54,7 +54,8 @@ student: $(STAMP)
 	@echo "Student edition: file://$(CURDIR)/_build/student/html/index.html and _build/student/notebooks"
 
 # The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
-#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf \
+#     fonts-dejavu-core
 pdf: $(STAMP)
 	rm -rf _build/latex
 	$(BIN)/python book/_ext/pdf_config.py > _config_pdf.yml   # beside _config.yml: same relative paths
@@ -94,18 +95,18 @@ test: unit nbval nbval-fpenv oldest book html-check jupyter-check pdf-check
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book
 
-# JupyterLab with jupyterlab-myst, installed once (a stamp): offline afterwards, no pip call.
+# JupyterLab and Notebook 7 with jupyterlab-myst, installed once (a stamp): offline afterwards.
 LAB_STAMP := $(VENV)/.lab-stamp
 $(LAB_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet $(PIN) "jupyterlab>=4" "jupyterlab-myst>=2.4"
+	$(BIN)/python -m pip install --quiet $(PIN) "jupyterlab>=4" "jupyterlab-myst>=2.4" "notebook>=7"
 	touch $@
 
 lab: $(LAB_STAMP)
 	$(ONE_THREAD) $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/book \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-# The chapters in a real JupyterLab (headless Chromium): macros, quoted code, exercises,
-# hidden solutions, no raw MyST (tests/test_jupyter.py).
+# The chapters in a real JupyterLab and Notebook 7 (headless Chromium): macros, quoted code,
+# exercises, hidden solutions, equation ids, no raw MyST (tests/test_jupyter.py).
 jupyter-check: $(LAB_STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -s tests/test_jupyter.py
 
