@@ -140,12 +140,38 @@ def direxp_log_mean(a):  # log E[θ] instead of E[log θ]
     return np.log(a / a.sum(1, keepdims=True))
 
 
-def plsa_other_names(counts, theta, beta):
+def plsa_empty_nan(counts, theta, beta):  # 0/0 for an empty document
     q = theta[:, None, :] * beta.T[None]
     q = q / q.sum(2, keepdims=True)
     nq = counts[:, :, None] * q
     t, b = nq.sum(1), nq.sum(0).T
-    return t / t.sum(1, keepdims=True), b / b.sum(1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        return t / t.sum(1, keepdims=True), b / b.sum(1, keepdims=True)
+
+
+def plsa_other_names(counts, theta, beta):
+    t, b = plsa_empty_nan(counts, theta, beta)
+    return np.where(np.isnan(t), 1 / t.shape[1], t), b
+
+
+def plsa_loop_over_docs(X, theta, beta):  # written differently: one document at a time
+    K = theta.shape[1]
+    new_t = np.full_like(theta, 1.0 / K)
+    new_b = np.zeros_like(beta)
+    for d in range(len(X)):
+        q = theta[d][:, None] * beta  # (K, V)
+        nq = X[d] * q / q.sum(0)
+        new_b += nq
+        if X[d].sum() > 0:
+            new_t[d] = nq.sum(1) / X[d].sum()
+    return new_t, new_b / new_b.sum(1, keepdims=True)
+
+
+def plsa_empty_keeps_old(X, t, b):  # an empty document keeps its old θ_d
+    t2, b2 = plsa_other_names(X, t, b)
+    empty = X.sum(1) == 0
+    t2[empty] = t[empty]
+    return t2, b2
 
 
 def plsa_unweighted(X, t, b):
@@ -334,7 +360,12 @@ CASES = {
         [direxp_other_names],
         [(direxp_whole_sum, "wrong at"), (direxp_log_mean, "wrong at"), (direxp_float32, "dtype float32")],
     ),
-    top.check_plsa_em_step: ([plsa_other_names], [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]")]),
+    top.check_plsa_em_step: (
+        [plsa_other_names, plsa_loop_over_docs],
+        [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]"),
+         (plsa_empty_nan, "empty (a row of zeros)): output[0] contains NaN"),
+         (plsa_empty_keeps_old, "empty (a row of zeros)): output[0] is wrong")],
+    ),
     top.check_gibbs_conditional: (
         [gibbs_other_names],
         [(gibbs_unnormalised, "wrong at"), (gibbs_no_denominator, "wrong at")],
