@@ -221,16 +221,38 @@ def log_joint_docs_only(ndk, nwk, alpha, eta):
 # ---- VAE -----------------------------------------------------------------------------------
 
 
-def dense_other_names(g, inputs, weights):
-    return g @ weights.T, inputs.T @ g, g.sum(0)
+def tanh_layer_other_names(g, inputs, weights, bias):
+    dA = g / np.cosh(inputs @ weights + bias) ** 2  # tanh' = sech²
+    return dA @ weights.T, inputs.T @ dA, dA.sum(0)
 
 
-def dense_bias_mean(g, X, W):
-    return g @ W.T, X.T @ g, g.mean(0)
+def tanh_layer_einsum(g, X, W, b):
+    dA = g * (1 - np.tanh(np.einsum("ni,ij->nj", X, W) + b) ** 2)
+    return np.einsum("nj,ij->ni", dA, W), np.einsum("ni,nj->ij", X, dA), dA.sum(0)
 
 
-def dense_no_transpose(g, X, W):
-    return g @ W.T, (g.T @ X), g.sum(0)
+def tanh_layer_no_activation(g, X, W, b):  # the dense layer's gradient only
+    return g @ W.T, X.T @ g, g.sum(0)
+
+
+def tanh_layer_no_square(g, X, W, b):  # 1 − Y instead of 1 − Y²
+    dA = g * (1 - np.tanh(X @ W + b))
+    return dA @ W.T, X.T @ dA, dA.sum(0)
+
+
+def tanh_layer_pre_activation(g, X, W, b):  # 1 − A² with A = XW + b, not Y = tanh(A)
+    dA = g * (1 - (X @ W + b) ** 2)
+    return dA @ W.T, X.T @ dA, dA.sum(0)
+
+
+def tanh_layer_bias_mean(g, X, W, b):
+    gX, gW, gb = tanh_layer_other_names(g, X, W, b)
+    return gX, gW, gb / len(X)
+
+
+def tanh_layer_no_transpose(g, X, W, b):
+    gX, gW, gb = tanh_layer_other_names(g, X, W, b)
+    return gX, gW.T, gb
 
 
 def kl_other_names(m, lv):
@@ -374,9 +396,11 @@ CASES = {
         [log_joint_other_names],
         [(log_joint_log_gamma, "gamma overflows"), (log_joint_docs_only, "wrong at")],
     ),
-    vae.check_dense_backward: (
-        [dense_other_names],
-        [(dense_bias_mean, "output[2]"), (dense_no_transpose, "shape")],
+    vae.check_tanh_layer_backward: (
+        [tanh_layer_other_names, tanh_layer_einsum],
+        [(tanh_layer_no_activation, "wrong at"), (tanh_layer_no_square, "wrong at"),
+         (tanh_layer_pre_activation, "wrong at"), (tanh_layer_bias_mean, "output[2]"),
+         (tanh_layer_no_transpose, "shape")],
     ),
     vae.check_gaussian_kl: ([kl_other_names, kl_float32], [(kl_std_for_var, "wrong at")]),
     vae.check_bernoulli_log_lik: ([bll_other_names], [(bll_naive, "800"), (bll_mean, "wrong at")]),

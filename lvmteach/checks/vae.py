@@ -9,33 +9,53 @@ import numpy as np
 from .. import nn, vae
 from ._harness import run_cases
 
-__all__ = ["check_dense_backward", "check_tanh_backward", "check_gaussian_kl", "check_bernoulli_log_lik"]
+__all__ = [
+    "check_tanh_layer_backward",
+    "check_gaussian_kl",
+    "check_bernoulli_log_lik",
+]
 
 
-def check_dense_backward(fn, verbose=True):
-    """Check ``fn(grad_Y, X, W) -> (grad_X, grad_W, grad_b)`` for Y = X W + b (eq. vae-dense-grad)."""
+def _tanh_layer_backward(grad_Y, X, W, b):
+    """The reference: back through the tanh, then through the dense layer."""
+    Y = np.tanh(nn.dense_forward(X, W, b))
+    return nn.dense_backward(nn.tanh_backward(grad_Y, Y), X, W)
+
+
+def check_tanh_layer_backward(fn, verbose=True):
+    """Check ``fn(grad_Y, X, W, b) -> (grad_X, grad_W, grad_b)`` for Y = tanh(X W + b).
+
+    A layer the chapter does not spell out: the chain rule through the activation first, then
+    eq. (vae-dense-grad). One case has large pre-activations, where tanh saturates.
+    """
+    sizes = [(4, 3, 2), (1, 5, 7), (16, 8, 8), (3, 1, 1), (6, 2, 3)]
     cases = []
-    for i, (N, D_in, D_out) in enumerate([(4, 3, 2), (1, 5, 7), (16, 8, 8), (3, 1, 1)]):
+    for i, (N, D_in, D_out) in enumerate(sizes):
         rng = np.random.default_rng(i)
-        cases.append((f"N={N}, D_in={D_in}, D_out={D_out}", {"grad_Y": rng.normal(size=(N, D_out)), "X": rng.normal(size=(N, D_in)), "W": rng.normal(size=(D_in, D_out))}))
+        scale = 6.0 if i == len(sizes) - 1 else 1.0
+        description = f"N={N}, D_in={D_in}, D_out={D_out}"
+        if scale > 1:
+            description += ", large pre-activations (tanh saturates)"
+        cases.append(
+            (
+                description,
+                {
+                    "grad_Y": rng.normal(size=(N, D_out)),
+                    "X": scale * rng.normal(size=(N, D_in)),
+                    "W": rng.normal(size=(D_in, D_out)),
+                    "b": rng.normal(size=D_out),
+                },
+            )
+        )
     return run_cases(
         fn,
-        nn.dense_backward,
+        _tanh_layer_backward,
         cases,
-        title="check_dense_backward",
-        hint="grad_X has the shape of X and grad_W the shape of W; the bias is added to every row, "
-        "so its gradient sums grad_Y over the rows",
+        title="check_tanh_layer_backward",
+        hint="the gradient reaching the dense layer is ∂L/∂A for A = X W + b, not ∂L/∂Y; "
+        "each output has the shape of what it is the gradient of",
         verbose=verbose,
     )
-
-
-def check_tanh_backward(fn, verbose=True):
-    """Check ``fn(grad_Y, Y) -> grad_A`` for Y = tanh(A), given the output Y."""
-    cases = []
-    for i, shape in enumerate([(3, 4), (1, 1), (10, 2)]):
-        rng = np.random.default_rng(10 + i)
-        cases.append((f"shape {shape}", {"grad_Y": rng.normal(size=shape), "Y": np.tanh(2 * rng.normal(size=shape))}))
-    return run_cases(fn, nn.tanh_backward, cases, title="check_tanh_backward", hint="d tanh(a)/da = 1 - tanh(a)^2, and tanh(a) is Y", verbose=verbose)
 
 
 def check_gaussian_kl(fn, verbose=True):
