@@ -128,6 +128,53 @@ def direxp_other_names(alpha):
     return digamma(alpha) - digamma(alpha.sum(axis=-1))[:, None]
 
 
+def wcenters_bincount(data, z, weight, previous):  # sums with np.bincount, per feature
+    K = len(previous)
+    total = np.bincount(z, weights=weight, minlength=K)
+    cols = [data[:, d] for d in range(data.shape[1])]
+    sums = np.column_stack([np.bincount(z, weights=weight * c, minlength=K) for c in cols])
+    return np.where(total[:, None] > 0, sums / np.where(total > 0, total, 1)[:, None], previous)
+
+
+def wcenters_average(X, labels, w, old):  # a loop over clusters is fine
+    centers = old.copy()
+    for k in range(len(old)):
+        if w[labels == k].sum() > 0:
+            centers[k] = np.average(X[labels == k], axis=0, weights=w[labels == k])
+    return centers
+
+
+def wcenters_unweighted(X, labels, w, old):
+    return wcenters_average(X, labels, np.where(w > 0, 1.0, 0.0), old)
+
+
+def wcenters_by_count(X, labels, w, old):  # weighted sums over the number of points
+    K = len(old)
+    counts = np.bincount(labels, minlength=K)
+    cols = [X[:, d] for d in range(X.shape[1])]
+    sums = np.column_stack([np.bincount(labels, weights=w * c, minlength=K) for c in cols])
+    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], old)
+
+
+def wcenters_nan_when_empty(X, labels, w, old):
+    one_hot = (labels[:, None] == np.arange(len(old))).astype(float)
+    with np.errstate(invalid="ignore"):
+        return (one_hot.T @ (w[:, None] * X)) / (one_hot.T @ w)[:, None]
+
+
+def wcenters_row_loop(X, labels, w, old):
+    sums, totals = np.zeros_like(old), np.zeros(len(old))
+    for x, k, wn in zip(X, labels, w):
+        sums[k] += wn * x
+        totals[k] += wn
+    return np.where(totals[:, None] > 0, sums / np.where(totals > 0, totals, 1)[:, None], old)
+
+
+def wcenters_in_place(X, labels, w, old):
+    old[...] = wcenters_average(X, labels, w, old)
+    return old
+
+
 def direxp_float32(alpha):
     return (digamma(alpha) - digamma(alpha.sum(1, keepdims=True))).astype(np.float32)
 
@@ -373,6 +420,12 @@ CASES = {
         [assign_broadcast, assign_expanded, assign_loop_over_k],
         [(assign_row_loop, "loops over the rows"), (assign_row_index_loop, "loops over the rows"),
          (assign_argmax, "wrong at"), (assign_last_tie, "ties")],
+    ),
+    mix.check_weighted_update_centers: (
+        [wcenters_bincount, wcenters_average],
+        [(wcenters_unweighted, "wrong at"), (wcenters_by_count, "wrong at"),
+         (wcenters_nan_when_empty, "empty"), (wcenters_row_loop, "loops over the rows"),
+         (wcenters_in_place, "in place")],
     ),
     mix.check_bernoulli_log_prob: (
         [bern_matmul, bern_brute_force],

@@ -65,8 +65,16 @@ def test_stub_is_reported_as_not_implemented():
 def test_assign_and_update_checks():
     assert checks.check_assign_clusters(lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
     assert not checks.check_assign_clusters(lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
-    assert checks.check_update_centers(lambda X, labels, K: np.stack([X[labels == k].mean(axis=0) for k in range(K)]))
-    assert not checks.check_update_centers(lambda X, labels, K: np.stack([np.median(X[labels == k], axis=0) for k in range(K)]))
+
+    def weighted(X, labels, w, old):
+        centers = old.copy()
+        for k in range(len(old)):
+            if w[labels == k].sum() > 0:
+                centers[k] = np.average(X[labels == k], axis=0, weights=w[labels == k])
+        return centers
+
+    assert checks.check_weighted_update_centers(weighted)
+    assert not checks.check_weighted_update_centers(lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old))
 
 
 def test_bernoulli_check():

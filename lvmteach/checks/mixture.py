@@ -9,7 +9,13 @@ import numpy as np
 from .. import mixture
 from ._harness import run_cases
 
-__all__ = ["check_assign_clusters", "check_update_centers", "check_e_step", "check_m_step", "check_bernoulli_log_prob"]
+__all__ = [
+    "check_assign_clusters",
+    "check_weighted_update_centers",
+    "check_e_step",
+    "check_m_step",
+    "check_bernoulli_log_prob",
+]
 
 
 def _gmm_cases(n_cases=8, seed=0):
@@ -146,21 +152,64 @@ def check_bernoulli_log_prob(my_log_prob, verbose=True):
     )
 
 
-def check_update_centers(my_update, verbose=True):
-    """Check ``my_update(X, labels, K) -> centers`` (mean of each cluster's points; no cluster empty)."""
+def _weighted_update_centers(X, labels, sample_weight, centers_old):
+    """Reference for ``check_weighted_update_centers``: weighted means, one product each."""
+    K = centers_old.shape[0]
+    one_hot = (labels[:, None] == np.arange(K)).astype(float)  # (N, K)
+    totals = one_hot.T @ sample_weight  # Σ_n z_nk w_n
+    sums = one_hot.T @ (sample_weight[:, None] * X)
+    centers = centers_old.copy()
+    keep = totals > 0
+    centers[keep] = sums[keep] / totals[keep, None]
+    return centers
+
+
+def check_weighted_update_centers(my_update, verbose=True):
+    """Check ``my_update(X, labels, sample_weight, centers_old) -> centers``.
+
+    The update step of weighted k-means: centre k is the weighted mean of its points, and a
+    centre whose cluster has no point (or only points of weight 0) stays where it was. Cases
+    with an empty cluster, a cluster of zero total weight and integer weights; rows must not be
+    looped over in Python.
+    """
     rng = np.random.default_rng(4)
     cases = []
-    for _ in range(6):
-        N, D, K = int(rng.integers(6, 50)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
-        labels = np.concatenate([np.arange(K), rng.integers(K, size=N - K)])
-        cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), labels=labels, K=K)))
+    for i in range(7):
+        N, D, K = int(rng.integers(6, 50)), int(rng.integers(1, 4)), int(rng.integers(2, 6))
+        labels = rng.integers(K, size=N)
+        sample_weight = rng.exponential(size=N)
+        description = f"N={N}, D={D}, K={K}"
+        if i == 4:
+            labels[labels == K - 1] = 0
+            description += ", cluster K-1 empty"
+        elif i == 5:
+            labels[:2] = 1
+            sample_weight[labels == 1] = 0.0
+            description += ", cluster 1 has only points of weight 0"
+        elif i == 6:
+            sample_weight = rng.integers(1, 5, size=N).astype(float)
+            description += ", integer weights (a point of weight 3 counts 3 times)"
+        cases.append(
+            (
+                description,
+                dict(
+                    X=rng.normal(size=(N, D)),
+                    labels=labels,
+                    sample_weight=sample_weight,
+                    centers_old=rng.normal(size=(K, D)),
+                ),
+            )
+        )
     return run_cases(
         my_update,
-        lambda X, labels, K: mixture.update_centers(X, labels, K, np.zeros((K, X.shape[1])))[0],
+        _weighted_update_centers,
         cases,
-        title="update_centers",
+        title="weighted_update_centers",
         verbose=verbose,
-        hint="centers[k] is the mean of the rows of X with labels == k",
+        no_mutation=True,
+        no_row_loop="X",
+        hint="divide by the total weight of each cluster, not by its number of points; "
+        "a cluster without weight keeps its old centre",
         rtol=1e-10,
         atol=1e-12,
     )
