@@ -98,19 +98,45 @@ def assign_last_tie(X, C):  # ties to the highest index
     return C.shape[0] - 1 - np.argmin(d[:, ::-1], axis=1)
 
 
-def bern_matmul(data, mu):
-    return data @ np.log(mu).T + (1 - data) @ np.log1p(-mu).T
+def bern_matmul(data, mu):  # a 0/1 mask in both matrix products
+    obs = ~np.isnan(data)
+    ones = np.nan_to_num(data)
+    return ones @ np.log(mu).T + (obs - ones) @ np.log1p(-mu).T
 
 
-def bern_brute_force(X, mu):  # loops, SciPy's Bernoulli
+def bern_brute_force(X, mu):  # loops, SciPy's Bernoulli, observed pixels only
     from scipy.stats import bernoulli
 
-    return np.array([[bernoulli(m).logpmf(x).sum() for m in mu] for x in X])
+    return np.array(
+        [[bernoulli(m[~np.isnan(x)]).logpmf(x[~np.isnan(x)]).sum() for m in mu] for x in X]
+    )
+
+
+def bern_einsum_where(X, mu):  # a per-pixel log term, zero where missing
+    terms = np.where(
+        np.isnan(X)[:, None],
+        0.0,
+        np.nan_to_num(X)[:, None] * np.log(mu)[None]
+        + (1 - np.nan_to_num(X))[:, None] * np.log1p(-mu)[None],
+    )
+    return np.einsum("nkd->nk", terms)
+
+
+def bern_missing_as_zero(X, mu):
+    x = np.nan_to_num(X)
+    return x @ np.log(mu).T + (1 - x) @ np.log1p(-mu).T
+
+
+def bern_nan_propagates(X, mu):
+    return X @ np.log(mu).T + (1 - X) @ np.log1p(-mu).T
 
 
 def bern_log_prod(X, mu):
+    obs = ~np.isnan(X)
+    x = np.nan_to_num(X)
+    p = np.where(obs[:, None], mu[None] ** x[:, None] * (1 - mu[None]) ** (1 - x[:, None]), 1)
     with np.errstate(divide="ignore"):
-        return np.log(np.prod(mu[None] ** X[:, None] * (1 - mu[None]) ** (1 - X[:, None]), axis=2))
+        return np.log(np.prod(p, axis=2))
 
 
 def bern_clipped(X, mu):
@@ -118,7 +144,7 @@ def bern_clipped(X, mu):
 
 
 def bern_no_complement(X, mu):
-    return X @ np.log(mu).T
+    return np.nan_to_num(X) @ np.log(mu).T
 
 
 # ---- topics --------------------------------------------------------------------------------
@@ -427,9 +453,10 @@ CASES = {
          (wcenters_nan_when_empty, "empty"), (wcenters_row_loop, "loops over the rows"),
          (wcenters_in_place, "in place")],
     ),
-    mix.check_bernoulli_log_prob: (
-        [bern_matmul, bern_brute_force],
-        [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at")],
+    mix.check_bernoulli_log_prob_missing: (
+        [bern_matmul, bern_brute_force, bern_einsum_where],
+        [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
+         (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
     ),
     top.check_dirichlet_expectation: (
         [direxp_other_names],

@@ -78,8 +78,15 @@ def test_assign_and_update_checks():
 
 
 def test_bernoulli_check():
-    assert checks.check_bernoulli_log_prob(lambda X, means: X @ np.log(means).T + (1 - X) @ np.log(1 - means).T)
-    assert not checks.check_bernoulli_log_prob(lambda X, means: X @ np.log(means).T)
+    def masked(X, means):
+        observed = ~np.isnan(X)
+        ones = np.where(observed, X, 0.0)
+        return ones @ np.log(means).T + (observed - ones) @ np.log(1 - means).T
+
+    assert checks.check_bernoulli_log_prob_missing(masked)
+    assert not checks.check_bernoulli_log_prob_missing(
+        lambda X, means: np.nan_to_num(X) @ np.log(means).T
+    )
 
 
 @pytest.mark.parametrize("check", [checks.check_e_step, checks.check_m_step])

@@ -14,7 +14,7 @@ __all__ = [
     "check_weighted_update_centers",
     "check_e_step",
     "check_m_step",
-    "check_bernoulli_log_prob",
+    "check_bernoulli_log_prob_missing",
 ]
 
 
@@ -126,27 +126,76 @@ def check_assign_clusters(my_assign, verbose=True):
     )
 
 
-def check_bernoulli_log_prob(my_log_prob, verbose=True):
-    """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n | μ_k) for binary X."""
+def _bernoulli_log_prob_missing(X, means):
+    """Reference: the package's log-probability of the observed pixels only.
+
+    A missing pixel (NaN) is marginalised out: its two terms sum to 1, so it drops from the
+    product. Filling it with 0 and removing it from the complement term does exactly that.
+    """
+    observed = ~np.isnan(X)
+    ones = np.where(observed, X, 0.0)
+    zeros = observed - ones
+    return ones @ np.log(means).T + zeros @ np.log1p(-means).T
+
+
+def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
+    """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n,obs | μ_k).
+
+    ``X`` is binary with NaN for a missing pixel; a missing pixel is marginalised out. Cases:
+    random holes, a row with every pixel missing (log p = 0), means within 1e-15 of 0 and 1
+    (no clipping), and D = 2000 (a product of probabilities underflows).
+    """
     rng = np.random.default_rng(3)
     cases = []
-    for _ in range(6):
+    for i in range(6):
         N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
         X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
-        cases.append((f"N={N}, D={D}, K={K}", dict(X=X, means=rng.uniform(0.01, 0.99, size=(K, D)))))
+        X[rng.uniform(size=(N, D)) < 0.3] = np.nan
+        description = f"N={N}, D={D}, K={K}, 30% of the pixels missing"
+        if i == 5:
+            X[0] = np.nan
+            description += ", row 0 entirely missing"
+        means = rng.uniform(0.01, 0.99, size=(K, D))
+        cases.append((description, dict(X=X, means=means)))
     tiny = 2.0**-50  # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
-    X = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
-    means = np.array([[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]])
+    X = np.array([[1.0, 0.0, 1.0, np.nan], [0.0, np.nan, 1.0, 1.0]])
+    means = np.array(
+        [[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]]
+    )
     cases.append(("means within 1e-15 of 0 and 1 (no clipping)", dict(X=X, means=means)))
     X = (rng.uniform(size=(3, 2000)) < 0.5).astype(float)
-    cases.append(("D=2000 (a product of probabilities underflows)", dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000)))))
+    X[:, ::7] = np.nan
+    cases.append(
+        (
+            "D=2000 (a product of probabilities underflows)",
+            dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000))),
+        )
+    )
+
+    def diagnose(got, expected, kwargs):
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return None
+        filled = np.nan_to_num(kwargs["X"], nan=0.0)
+        if got.shape == expected.shape and np.allclose(
+            got, mixture.bernoulli_log_prob(filled, kwargs["means"]), rtol=1e-9
+        ):
+            return (
+                "Your result treats a missing pixel as a 0 (as if it were observed off); "
+                "a missing pixel should not contribute at all."
+            )
+        return None
+
     return run_cases(
         my_log_prob,
-        mixture.bernoulli_log_prob,
+        _bernoulli_log_prob_missing,
         cases,
-        title="bernoulli_log_prob",
+        title="bernoulli_log_prob_missing",
         verbose=verbose,
-        hint="Σ_d x_d log μ_kd + (1 − x_d) log(1 − μ_kd); two matrix products give all n and k",
+        diagnose=diagnose,
+        hint="a NaN must not reach a product or a sum: mask it in both terms; "
+        "no loop over rows is needed",
         rtol=1e-9,
         atol=1e-12,
     )
