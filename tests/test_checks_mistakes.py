@@ -11,6 +11,7 @@ from scipy.special import digamma, expit, gamma, gammaln, log_expit, logsumexp
 from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
+from lvmteach.checks import lds
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
 from lvmteach.checks import vae as vae
@@ -145,6 +146,37 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- sequences (Kalman update with missing components) -----------------------------------
+
+
+def kalman_other_names(m, P, obs, H, noise):  # Joseph form, solves, SciPy's density
+    o = ~np.isnan(obs)
+    if not o.any():
+        return m, P, 0.0
+    H, noise, y = H[o], noise[np.ix_(o, o)], obs[o]
+    S = H @ P @ H.T + noise
+    G = np.linalg.solve(S, H @ P).T
+    A = np.eye(len(m)) - G @ H
+    logp = multivariate_normal(H @ m, S).logpdf(y)
+    return m + G @ (y - H @ m), A @ P @ A.T + G @ noise @ G.T, logp
+
+
+def kalman_nan_as_zero(m, P, obs, H, noise):  # a missing reading taken as a reading of 0
+    return kalman_other_names(m, P, np.nan_to_num(obs), H, noise)
+
+
+def kalman_skip_any(m, P, obs, H, noise):  # drops the whole vector if one entry is missing
+    if np.isnan(obs).any():
+        return m, P, 0.0
+    return kalman_other_names(m, P, obs, H, noise)
+
+
+def kalman_full_dimension(m, P, obs, H, noise):  # 2π counted over all D dimensions
+    mu, V, logp = kalman_other_names(m, P, obs, H, noise)
+    n_missing = int(np.isnan(obs).sum())
+    return mu, V, logp - 0.5 * n_missing * np.log(2 * np.pi)
 
 
 # ---- topics --------------------------------------------------------------------------------
@@ -457,6 +489,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    lds.check_kalman_update_partial: (
+        [kalman_other_names],
+        [(kalman_nan_as_zero, "wrong at"), (kalman_skip_any, "output[0]"),
+         (kalman_full_dimension, "output[2]")],
     ),
     top.check_dirichlet_expectation: (
         [direxp_other_names],
