@@ -11,7 +11,7 @@ from scipy.special import digamma, expit, gamma, gammaln, log_expit, logsumexp
 from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
-from lvmteach.checks import lds
+from lvmteach.checks import hmm, lds
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
 from lvmteach.checks import vae as vae
@@ -146,6 +146,51 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- sequences (log-domain forward) ---------------------------------------------------------
+
+
+def logfwd_other_names(pi, A, logp):  # log-sum-exp over the previous state
+    T, K = logp.shape
+    with np.errstate(divide="ignore"):
+        out = [np.log(pi) + logp[0]]
+        for t in range(1, T):
+            out.append(logsumexp(out[-1][:, None] + np.log(A), axis=0) + logp[t])
+    out = np.array(out)
+    return out, logsumexp(out[-1])
+
+
+def logfwd_scaled(pi, A, logp):  # the scaled recursion, converted back to logs
+    shift = logp.max(1)
+    frame = np.exp(logp - shift[:, None])
+    alpha, log_c = [], []
+    a = pi * frame[0]
+    for t in range(len(frame)):
+        if t > 0:
+            a = (alpha[-1] @ A) * frame[t]
+        log_c.append(np.log(a.sum()))
+        alpha.append(a / a.sum())
+    with np.errstate(divide="ignore"):
+        log_alpha = np.log(np.array(alpha)) + np.cumsum(np.array(log_c) + shift)[:, None]
+    return log_alpha, float(np.sum(log_c) + shift.sum())
+
+
+def logfwd_normalised(pi, A, logp):  # log p(z_t | x_1..x_t) instead of log p(x_1..x_t, z_t)
+    la, ll = logfwd_other_names(pi, A, logp)
+    return la - logsumexp(la, axis=1, keepdims=True), ll
+
+
+def logfwd_clipped(pi, A, logp):  # log(A + tiny): −690 where the answer is −∞
+    return logfwd_other_names(pi + 1e-300, A + 1e-300, logp)
+
+
+def logfwd_exp(pi, A, logp):  # exponentiates the messages: underflows
+    alpha = [pi * np.exp(logp[0])]
+    for t in range(1, len(logp)):
+        alpha.append((alpha[-1] @ A) * np.exp(logp[t]))
+    with np.errstate(divide="ignore"):
+        return np.log(np.array(alpha)), np.log(alpha[-1].sum())
 
 
 # ---- sequences (Kalman update with missing components) -----------------------------------
@@ -489,6 +534,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    hmm.check_log_forward: (
+        [logfwd_other_names, logfwd_scaled],
+        [(logfwd_normalised, "wrong at"), (logfwd_clipped, "left-to-right"),
+         (logfwd_exp, "underflows")],
     ),
     lds.check_kalman_update_partial: (
         [kalman_other_names],
