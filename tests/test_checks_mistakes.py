@@ -405,16 +405,31 @@ def tanh_layer_no_transpose(g, X, W, b):
     return gX, gW.T, gb
 
 
-def kl_other_names(m, lv):
-    return 0.5 * np.sum(m**2 + np.exp(lv) - lv - 1, axis=1)
+def kl_other_names(mq, lq, mp, lp):  # expm1 of the log-ratio, and other names
+    d = lq - lp
+    return 0.5 * np.sum(np.expm1(d) - d + (mq - mp) ** 2 * np.exp(-lp), axis=1)
 
 
-def kl_float32(m, lv):
-    return kl_other_names(m, lv).astype(np.float32)
+def kl_float32(mq, lq, mp, lp):  # float32 is fine at the check's tolerance
+    return kl_other_names(mq, lq, mp, lp).astype(np.float32)
 
 
-def kl_std_for_var(m, lv):
-    return 0.5 * np.sum(m**2 + np.exp(0.5 * lv) - lv - 1, axis=1)
+def kl_reversed(mq, lq, mp, lp):  # KL(p || q)
+    return 0.5 * np.sum(np.exp(lp - lq) + (mq - mp) ** 2 * np.exp(-lq) - 1 - (lp - lq), axis=1)
+
+
+def kl_std_for_var(mq, lq, mp, lp):
+    return 0.5 * np.sum(np.exp(0.5 * (lq - lp)) + (mq - mp) ** 2 * np.exp(-lp) - 1 - (lq - lp), axis=1)
+
+
+def kl_ratio_of_exps(mq, lq, mp, lp):  # e^lq / e^lp: inf / inf near log-variance 750
+    with np.errstate(over="ignore", invalid="ignore"):
+        vq, vp = np.exp(lq), np.exp(lp)
+        return 0.5 * np.sum(vq / vp + (mq - mp) ** 2 / vp - 1 - (lq - lp), axis=1)
+
+
+def kl_standard_prior_only(mq, lq, mp, lp):  # ignores the prior's parameters
+    return 0.5 * np.sum(mq**2 + np.exp(lq) - lq - 1, axis=1)
 
 
 def bll_other_names(data, a):
@@ -569,7 +584,11 @@ CASES = {
          (tanh_layer_pre_activation, "wrong at"), (tanh_layer_bias_mean, "output[2]"),
          (tanh_layer_no_transpose, "shape")],
     ),
-    vae.check_gaussian_kl: ([kl_other_names, kl_float32], [(kl_std_for_var, "wrong at")]),
+    vae.check_gaussian_kl_prior: (
+        [kl_other_names, kl_float32],
+        [(kl_std_for_var, "wrong at"), (kl_reversed, "wrong at"),
+         (kl_ratio_of_exps, "NaN"), (kl_standard_prior_only, "wrong at")],
+    ),
     vae.check_bernoulli_log_lik: ([bll_other_names], [(bll_naive, "800"), (bll_mean, "wrong at")]),
     fa.check_ppca_closed_form: ([ppca_other_names], [(ppca_unbiased, "wrong at")]),
     fa.check_posterior: ([posterior_other_names], [(posterior_no_centre, "output[0]")]),

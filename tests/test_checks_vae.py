@@ -23,10 +23,16 @@ def test_tanh_layer_backward_check():
     assert not result and "not implemented" in result.message
 
 
-def test_gaussian_kl_check():
-    assert checks.check_gaussian_kl(vae.gaussian_kl, verbose=False)
-    assert not checks.check_gaussian_kl(lambda mu, log_var: 0.5 * np.sum(mu**2 + np.exp(0.5 * log_var) - 0.5 * log_var - 1, axis=1), verbose=False)
-    assert not checks.check_gaussian_kl(lambda mu, log_var: 0.5 * np.sum(mu**2 + np.exp(log_var) - log_var, axis=1), verbose=False)
+def test_gaussian_kl_prior_check():
+    def kl(mq, lq, mp, lp):
+        d = lq - lp
+        return 0.5 * np.sum(np.exp(d) - d - 1 + (mq - mp) ** 2 * np.exp(-lp), axis=1)
+
+    def standard_prior(mq, lq, mp, lp):
+        return vae.gaussian_kl(mq, lq)
+
+    assert checks.check_gaussian_kl_prior(kl, verbose=False)
+    assert not checks.check_gaussian_kl_prior(standard_prior, verbose=False)
 
 
 def test_bernoulli_log_lik_check_rejects_the_naive_formula():
