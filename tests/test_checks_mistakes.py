@@ -12,6 +12,7 @@ from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
 from lvmteach.checks import hmm, lds
+from lvmteach.checks import sparse as sp
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
 from lvmteach.checks import vae as vae
@@ -146,6 +147,38 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- sparse coding (group soft-thresholding) ----------------------------------------------
+
+
+def group_other_names(A, t):  # length clipped at 0, times the direction
+    norms = np.linalg.norm(A, axis=1, keepdims=True)
+    return np.maximum(norms - t, 0.0) * A / np.where(norms > 0, norms, 1.0)
+
+
+def group_loop_over_rows(A, t):  # a loop is fine here (no vectorisation asked)
+    out = np.zeros_like(A)
+    for n, row in enumerate(A):
+        r = np.sqrt(row @ row)
+        if r > t:
+            out[n] = (1 - t / r) * row
+    return out
+
+
+def group_entrywise(A, t):  # the entrywise operator of the chapter
+    return np.sign(A) * np.maximum(np.abs(A) - t, 0.0)
+
+
+def group_zero_over_zero(A, t):  # 0/0 at a zero row
+    norms = np.linalg.norm(A, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.maximum(1 - t / norms, 0.0) * A
+
+
+def group_no_clip(A, t):  # a row below the threshold flips its direction
+    norms = np.linalg.norm(A, axis=1, keepdims=True)
+    return (norms - t) * A / np.where(norms > 0, norms, 1.0)
 
 
 # ---- sequences (log-domain forward) ---------------------------------------------------------
@@ -549,6 +582,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    sp.check_group_soft_threshold: (
+        [group_other_names, group_loop_over_rows],
+        [(group_entrywise, "wrong at"), (group_zero_over_zero, "NaN"),
+         (group_no_clip, "wrong at")],
     ),
     hmm.check_log_forward: (
         [logfwd_other_names, logfwd_scaled],

@@ -3,9 +3,21 @@
 import numpy as np
 
 from lvmteach import sparse
-from lvmteach.checks.sparse import check_fista, check_ista, check_omp, check_soft_threshold, check_update_dictionary
+from lvmteach.checks.sparse import (
+    check_fista,
+    check_group_soft_threshold,
+    check_ista,
+    check_omp,
+    check_update_dictionary,
+)
 
 # ------------------------------------------------------------------ independent correct answers
+
+
+def group_shrink(V, threshold):  # the row's length, clipped at 0, times its direction
+    norms = np.linalg.norm(V, axis=1, keepdims=True)
+    safe = np.where(norms > 0, norms, 1.0)
+    return np.maximum(norms - threshold, 0.0) * V / safe
 
 
 def soft_where(V, threshold):
@@ -51,12 +63,11 @@ def dictionary_recompute(X, codes, dictionary):
 
 
 def test_checks_accept_the_package_functions():
-    assert check_soft_threshold(sparse.soft_threshold, verbose=False)
     assert check_update_dictionary(sparse.update_dictionary, verbose=False)
 
 
 def test_checks_accept_independent_correct_answers():
-    assert check_soft_threshold(soft_where, verbose=False)
+    assert check_group_soft_threshold(group_shrink, verbose=False)
     assert check_ista(ista_rows, verbose=False)
     assert check_fista(fista_rows, verbose=False)
     assert check_update_dictionary(dictionary_recompute, verbose=False)
@@ -65,8 +76,14 @@ def test_checks_accept_independent_correct_answers():
 # ------------------------------------------------------------------ reject
 
 
-def test_reject_hard_threshold():
-    assert not check_soft_threshold(lambda V, threshold: np.where(np.abs(V) > threshold, V, 0.0), verbose=False)
+def test_reject_entrywise_and_hard_group_thresholds():
+    assert not check_group_soft_threshold(soft_where, verbose=False)
+
+    def hard(V, threshold):
+        norms = np.linalg.norm(V, axis=1, keepdims=True)
+        return np.where(norms > threshold, V, 0.0)
+
+    assert not check_group_soft_threshold(hard, verbose=False)
 
 
 def test_reject_ista_with_the_unscaled_threshold():

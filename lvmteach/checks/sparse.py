@@ -12,7 +12,13 @@ from .. import sparse
 from ..exceptions import ConvergenceWarning
 from ._harness import run_cases
 
-__all__ = ["check_fista", "check_ista", "check_omp", "check_soft_threshold", "check_update_dictionary"]
+__all__ = [
+    "check_fista",
+    "check_ista",
+    "check_omp",
+    "check_group_soft_threshold",
+    "check_update_dictionary",
+]
 
 
 def _problem(N, D, K, seed):
@@ -22,21 +28,58 @@ def _problem(N, D, K, seed):
     return rng.normal(size=(N, D)), dictionary
 
 
-def check_soft_threshold(fn, verbose=True):
-    """Check ``fn(V, threshold) -> array``, the soft-thresholding operator (eq. sparse-soft-threshold)."""
+def _group_soft_threshold(V, threshold):
+    """Reference: each row shrinks towards 0 by ``threshold`` in norm.
+
+    The proximal operator of threshold · Σ_n ‖v_n‖₂; a row whose norm is at
+    most the threshold (a zero row included) becomes exactly 0.
+    """
+    norms = np.sqrt(np.einsum("nk,nk->n", V, V))
+    keep = norms > threshold
+    scale = np.zeros_like(norms)
+    scale[keep] = 1.0 - threshold / norms[keep]
+    return V * scale[:, None]
+
+
+def check_group_soft_threshold(fn, verbose=True):
+    """Check ``fn(V, threshold) -> array``, group soft-thresholding.
+
+    The proximal operator of the group-lasso penalty threshold · Σ_n ‖v_n‖₂
+    over the rows of ``V`` (N, K): a row is shrunk as a whole or set to 0.
+    Cases: a zero row, rows with norm exactly the threshold, threshold 0,
+    a single column (where it is the entrywise operator of
+    eq. (sparse-soft-threshold)).
+    """
     rng = np.random.default_rng(0)
+    V = rng.normal(size=(6, 5))
+    V[2] = 0.0
+    at = rng.normal(size=(3, 4))
+    at /= np.linalg.norm(at, axis=1, keepdims=True)
+    W0 = rng.normal(size=(3, 4))
+    W0[1] = 0.0
     cases = [
-        ("a vector", {"V": np.array([-2.0, -0.5, -0.1, 0.0, 0.3, 1.0, 4.0]), "threshold": 0.5}),
-        ("a matrix", {"V": rng.normal(size=(6, 5)), "threshold": 0.7}),
-        ("threshold 0", {"V": rng.normal(size=(3, 4)), "threshold": 0.0}),
-        ("entries exactly at the threshold", {"V": np.array([-1.0, 1.0, 2.0]), "threshold": 1.0}),
+        ("a matrix with a zero row", {"V": V, "threshold": 1.5}),
+        ("rows with norm exactly the threshold", {"V": 2.0 * at, "threshold": 2.0}),
+        ("threshold 0, a zero row", {"V": W0, "threshold": 0.0}),
+        (
+            "a single column (the entrywise operator)",
+            {
+                "V": np.array([[-2.0], [-0.5], [0.0], [0.3], [4.0]]),
+                "threshold": 0.5,
+            },
+        ),
+        (
+            "many rows below the threshold",
+            {"V": 0.3 * rng.normal(size=(8, 3)), "threshold": 0.6},
+        ),
     ]
     return run_cases(
         fn,
-        sparse.soft_threshold,
+        _group_soft_threshold,
         cases,
-        title="check_soft_threshold",
-        hint="move each entry towards 0 by the threshold, and set it to exactly 0 if it would cross 0",
+        title="check_group_soft_threshold",
+        hint="a row keeps its direction; only its length changes, and a length cannot "
+        "become negative",
         rtol=1e-12,
         atol=1e-14,
         verbose=verbose,
