@@ -7,11 +7,12 @@ special functions, brute-force loops.
 
 import numpy as np
 import pytest
-from scipy.special import digamma, expit, gamma, gammaln, log_expit, logsumexp
+from scipy.special import digamma, expit, gamma, gammaln, log_expit, logsumexp, xlogy
 from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
 from lvmteach.checks import hmm, lds
+from lvmteach.checks import nmf as nm
 from lvmteach.checks import sparse as sp
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
@@ -147,6 +148,37 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- NMF (generalised KL over observed entries) -------------------------------------------
+
+
+def mkl_other_names(A, B, C, seen):  # boolean indexing, then xlogy
+    x, y = A[seen], (B @ C)[seen]
+    return float(np.sum(xlogy(x, x) - xlogy(x, y) - x + y))
+
+
+def mkl_where(X, W, H, observed):  # fill the holes so that each term is 0
+    x = np.where(observed, X, 1.0)
+    y = np.where(observed, W @ H, 1.0)
+    return np.sum(xlogy(x, x / y) - x + y)
+
+
+def mkl_all_mass(X, W, H, observed):  # the + y summed over every entry
+    x, WH = X[observed], W @ H
+    return np.sum(xlogy(x, x) - xlogy(x, WH[observed]) - x) + WH.sum()
+
+
+def mkl_times_mask(X, W, H, observed):  # 0 × NaN is NaN
+    WH = W @ H
+    with np.errstate(invalid="ignore"):
+        return np.sum(observed * (xlogy(X, X) - xlogy(X, WH) - X + WH))
+
+
+def mkl_zero_log_zero(X, W, H, observed):  # x log x without the 0 log 0 = 0 convention
+    x, y = X[observed], (W @ H)[observed]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(x * np.log(x / y) - x + y)
 
 
 # ---- sparse coding (group soft-thresholding) ----------------------------------------------
@@ -582,6 +614,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    nm.check_kl_divergence_masked: (
+        [mkl_other_names, mkl_where],
+        [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
+         (mkl_zero_log_zero, "NaN")],
     ),
     sp.check_group_soft_threshold: (
         [group_other_names, group_loop_over_rows],
