@@ -12,6 +12,7 @@ from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
 from lvmteach.checks import hmm, lds
+from lvmteach.checks import ica as ic
 from lvmteach.checks import nmf as nm
 from lvmteach.checks import sparse as sp
 from lvmteach.checks import mixture as mix
@@ -148,6 +149,35 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- ICA (natural gradient for a quartic prior) --------------------------------------------
+
+
+def natq_other_names(data, unmix):  # einsum, the identity written out
+    Y = unmix @ data
+    K, N = Y.shape
+    return (np.eye(K) - np.einsum("kn,jn->kj", Y**3, Y) / N) @ unmix
+
+
+def natq_from_ordinary(Z, W):  # ordinary gradient times WᵀW
+    ordinary = np.linalg.inv(W).T - ((W @ Z) ** 3) @ Z.T / Z.shape[1]
+    return ordinary @ W.T @ W
+
+
+def natq_sech_score(Z, W):  # the chapter's tanh, not the new prior's score
+    Y = W @ Z
+    return W - np.tanh(Y) @ Y.T / Z.shape[1] @ W
+
+
+def natq_derivative_of_score(Z, W):  # 3y², the derivative of y³, in place of y³
+    Y = W @ Z
+    return W - (3 * Y**2) @ Y.T / Z.shape[1] @ W
+
+
+def natq_no_mean(Z, W):  # a sum over samples, not the mean
+    Y = W @ Z
+    return W - (Y**3) @ Y.T @ W
 
 
 # ---- NMF (generalised KL over observed entries) -------------------------------------------
@@ -614,6 +644,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    ic.check_natural_gradient_quartic: (
+        [natq_other_names, natq_from_ordinary],
+        [(natq_sech_score, "wrong at"), (natq_derivative_of_score, "wrong at"),
+         (natq_no_mean, "wrong at")],
     ),
     nm.check_kl_divergence_masked: (
         [mkl_other_names, mkl_where],
