@@ -11,6 +11,7 @@ from scipy.special import digamma, expit, gamma, gammaln, log_expit, logsumexp, 
 from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
+from lvmteach.checks import boltzmann as bz
 from lvmteach.checks import hmm, lds
 from lvmteach.checks import ica as ic
 from lvmteach.checks import nmf as nm
@@ -149,6 +150,29 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- Boltzmann (Gaussian-Bernoulli free energy) -------------------------------------------
+
+
+def gbf_other_names(data, weights, vis, hid, std):  # softplus as log(1+e^-|a|) + max(a, 0)
+    A = (data / std) @ weights.T + hid
+    softplus = np.log1p(np.exp(-np.abs(A))) + np.maximum(A, 0)
+    return 0.5 * np.sum(((data - vis) / std) ** 2, axis=1) - softplus.sum(1)
+
+
+def gbf_naive(V, W, b, c, s):  # log(1 + e^a) overflows
+    with np.errstate(over="ignore"):
+        sp_ = np.log(1 + np.exp((V / s) @ W.T + c))
+    return np.sum((V - b) ** 2 / (2 * s**2), axis=1) - sp_.sum(1)
+
+
+def gbf_unscaled(V, W, b, c, s):  # the hidden units see v, not v / σ
+    return np.sum((V - b) ** 2 / (2 * s**2), axis=1) - np.logaddexp(0, V @ W.T + c).sum(1)
+
+
+def gbf_binary_visible_term(V, W, b, c, s):  # −bᵀv of the binary RBM kept
+    return -V @ b - np.logaddexp(0, (V / s) @ W.T + c).sum(1)
 
 
 # ---- ICA (natural gradient for a quartic prior) --------------------------------------------
@@ -644,6 +668,11 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    bz.check_gb_free_energy: (
+        [gbf_other_names],
+        [(gbf_naive, "large weights"), (gbf_unscaled, "wrong at"),
+         (gbf_binary_visible_term, "wrong at")],
     ),
     ic.check_natural_gradient_quartic: (
         [natq_other_names, natq_from_ordinary],

@@ -10,7 +10,12 @@ import numpy as np
 from .. import boltzmann
 from ._harness import run_cases
 
-__all__ = ["check_free_energy", "check_log_partition", "check_exact_gradient", "check_pseudo_log_likelihood"]
+__all__ = [
+    "check_gb_free_energy",
+    "check_log_partition",
+    "check_exact_gradient",
+    "check_pseudo_log_likelihood",
+]
 
 
 def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last=True, N=7):
@@ -30,15 +35,27 @@ def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last
     return cases
 
 
-def check_free_energy(fn, verbose=True):
-    """Check ``fn(V, W, b, c) -> F`` (N,), the free energy of each row (eq. rbm-free-energy)."""
+def check_gb_free_energy(fn, verbose=True):
+    """Check ``fn(V, W, b, c, sigma) -> F`` (N,) for a Gaussian-Bernoulli RBM.
+
+    Real-valued ``V`` (N, D), energy eq. (gbrbm-energy), ``sigma`` (D,) the
+    visible standard deviations; the hidden units are summed out as in
+    eq. (rbm-free-energy). Cases with unequal σ_d and with large weights.
+    """
+    cases = []
+    for label, kwargs in _rbm_cases(0):
+        rng = np.random.default_rng(len(cases))
+        D = kwargs["b"].shape[0]
+        kwargs["V"] = rng.normal(scale=2.0, size=kwargs["V"].shape)
+        kwargs["sigma"] = rng.uniform(0.3, 3.0, size=D)
+        cases.append((label + ", unequal σ_d", kwargs))
     return run_cases(
         fn,
-        boltzmann.free_energy,
-        _rbm_cases(0),
-        title="free_energy",
-        hint="F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)); compute log(1 + exp(a)) as "
-        "np.logaddexp(0, a) so that large a does not overflow",
+        boltzmann.gb_free_energy,
+        cases,
+        title="gb_free_energy",
+        hint="sum exp(−E) over h ∈ {0,1}^K as for the binary RBM; the hidden "
+        "units see v_d / σ_d, and a large input must not overflow",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,
