@@ -56,22 +56,42 @@ def e_step_crashes(X, w, m, C):
     return X[0, 0, 0], None
 
 
-def m_step_other_names(data, r):
+def m_step_other_names(data, r, w):
+    r = r * w[:, None]
     nk = r.sum(0)
     mu = (r.T @ data) / nk[:, None]
     covs = np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
-    return nk / len(data), mu, covs
+    return nk / w.sum(), mu, covs
 
 
-def m_step_global_mean(X, r):
-    w, mu, _ = m_step_other_names(X, r)
+def m_step_np_cov(X, r, w):  # covariances from np.cov with aweights r_nk w_n
+    K = r.shape[1]
+    covs = np.stack([np.cov(X.T, aweights=r[:, k] * w, bias=True).reshape(X.shape[1], -1)
+                     for k in range(K)])
+    weights, means, _ = m_step_other_names(X, r, w)
+    return weights, means, covs
+
+
+def m_step_global_mean(X, r, w):
+    pi, mu, _ = m_step_other_names(X, r, w)
     c = X - X.mean(0)
-    return w, mu, np.einsum("nk,nd,ne->kde", r, c, c) / r.sum(0)[:, None, None]
+    rw = r * w[:, None]
+    return pi, mu, np.einsum("nk,nd,ne->kde", rw, c, c) / rw.sum(0)[:, None, None]
 
 
-def m_step_unnormalised_weights(X, r):
-    w, mu, covs = m_step_other_names(X, r)
-    return w * len(X), mu, covs
+def m_step_weights_over_n(X, r, w):  # π_k normalised by N, not by Σ w_n
+    pi, mu, covs = m_step_other_names(X, r, w)
+    return pi * w.sum() / len(X), mu, covs
+
+
+def m_step_ignores_weights(X, r, w):
+    return m_step_other_names(X, r, np.ones_like(w))
+
+
+def m_step_unweighted_covariance(X, r, w):  # w_n in the means only
+    pi, mu, _ = m_step_other_names(X, r, w)
+    covs = np.einsum("nk,nkd,nke->kde", r, X[:, None] - mu, X[:, None] - mu) / r.sum(0)[:, None, None]
+    return pi, mu, covs
 
 
 def assign_broadcast(points, C):
@@ -652,7 +672,11 @@ CASES = {
         [(e_step_log_resp, "log-responsibilities"), (e_step_naive, "NaN"), (e_step_sum_not_mean, "wrong at"),
          (e_step_none, "None"), (e_step_crashes, "IndexError")],
     ),
-    mix.check_m_step: ([m_step_other_names], [(m_step_global_mean, "output[2]"), (m_step_unnormalised_weights, "output[0]")]),
+    mix.check_weighted_m_step: (
+        [m_step_other_names, m_step_np_cov],
+        [(m_step_global_mean, "output[2]"), (m_step_weights_over_n, "output[0]"),
+         (m_step_ignores_weights, "wrong at"), (m_step_unweighted_covariance, "output[2]")],
+    ),
     mix.check_assign_clusters: (
         [assign_broadcast, assign_expanded, assign_loop_over_k],
         [(assign_row_loop, "loops over the rows"), (assign_row_index_loop, "loops over the rows"),
@@ -758,8 +782,9 @@ def test_student_exception_shows_their_traceback_and_line():
 
 
 def test_wrong_arity_is_reported_before_running():
-    result = mix.check_m_step(lambda X: X, verbose=False)
-    assert "must take 2 arguments" in result.message and "(X, resp)" in result.message
+    result = mix.check_weighted_m_step(lambda X: X, verbose=False)
+    assert "must take 3 arguments" in result.message
+    assert "(X, resp, sample_weight)" in result.message
 
 
 def test_low_precision_dtype_is_named_with_the_tolerance():

@@ -27,17 +27,21 @@ def transposed_e_step(X, weights, means, covariances):
     return log_lik, resp.T
 
 
-def good_m_step(X, resp):
+def good_m_step(X, resp, sample_weight):
+    resp = resp * sample_weight[:, None]
     nk = resp.sum(axis=0)
     means = resp.T @ X / nk[:, None]
-    covs = np.stack([(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])])
-    return nk / len(X), means, covs
+    covs = np.stack(
+        [(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])]
+    )
+    return nk / sample_weight.sum(), means, covs
 
 
-def old_mean_m_step(X, resp):  # classic bug: covariance around the global mean
-    w, means, _ = good_m_step(X, resp)
+def old_mean_m_step(X, resp, sample_weight):  # classic bug: covariance around the global mean
+    w, means, _ = good_m_step(X, resp, sample_weight)
     mu = X.mean(axis=0)
-    covs = np.stack([(resp[:, k, None] * (X - mu)).T @ (X - mu) / resp[:, k].sum() for k in range(resp.shape[1])])
+    r = resp * sample_weight[:, None]
+    covs = np.stack([(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])])
     return w, means, covs
 
 
@@ -50,16 +54,16 @@ def test_e_step_check_accepts_reference_and_rejects_bugs(capsys):
 
 
 def test_m_step_check_accepts_reference_and_rejects_bug():
-    assert checks.check_m_step(good_m_step)
-    result = checks.check_m_step(old_mean_m_step)
+    assert checks.check_weighted_m_step(good_m_step)
+    result = checks.check_weighted_m_step(old_mean_m_step)
     assert not result and "[2]" in result.message  # names the covariances as the wrong output
 
 
 def test_stub_is_reported_as_not_implemented():
-    def stub(X, resp):
+    def stub(X, resp, sample_weight):
         raise NotImplementedError
 
-    assert "not implemented" in checks.check_m_step(stub).message
+    assert "not implemented" in checks.check_weighted_m_step(stub).message
 
 
 def test_assign_and_update_checks():
@@ -89,7 +93,7 @@ def test_bernoulli_check():
     )
 
 
-@pytest.mark.parametrize("check", [checks.check_e_step, checks.check_m_step])
+@pytest.mark.parametrize("check", [checks.check_e_step, checks.check_weighted_m_step])
 def test_feedback_never_prints_expected_values(check, capsys):
     def off_by_a_bit(*args, **kwargs):
         out = (good_e_step if check is checks.check_e_step else good_m_step)(*args, **kwargs)

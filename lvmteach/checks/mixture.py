@@ -13,7 +13,7 @@ __all__ = [
     "check_assign_clusters",
     "check_weighted_update_centers",
     "check_e_step",
-    "check_m_step",
+    "check_weighted_m_step",
     "check_bernoulli_log_prob_missing",
 ]
 
@@ -79,25 +79,40 @@ def check_e_step(my_e_step, verbose=True):
     )
 
 
-def check_m_step(my_m_step, verbose=True):
-    """Check ``my_m_step(X, resp) -> (weights, means, covariances)`` (full covariances, no floor)."""
+def check_weighted_m_step(my_m_step, verbose=True):
+    """Check ``my_m_step(X, resp, sample_weight) -> (weights, means, covariances)``.
+
+    The M-step of a weighted likelihood Σ_n w_n log p(x_n | θ) (full
+    covariances, no floor): point n counts w_n times. Cases with random
+    weights, integer weights (a point of weight 2 is a duplicated point)
+    and weights summing to much more than N.
+    """
     rng = np.random.default_rng(1)
     cases = []
-    for case, kwargs in _gmm_cases(seed=1)[:-1]:
+    for i, (case, kwargs) in enumerate(_gmm_cases(seed=1)[:-1]):
         N, K = kwargs["X"].shape[0], kwargs["weights"].shape[0]
-        cases.append((case, dict(X=kwargs["X"], resp=rng.dirichlet(np.ones(K), size=N))))
+        w = rng.exponential(size=N)
+        if i == 1:
+            w = rng.integers(1, 4, size=N).astype(float)
+            case += ", integer weights"
+        elif i == 2:
+            w = 50.0 * w
+            case += ", weights summing to about 50 N"
+        resp = rng.dirichlet(np.ones(K), size=N)
+        cases.append((case, dict(X=kwargs["X"], resp=resp, sample_weight=w)))
 
-    def reference(X, resp):
-        return mixture.m_step(X, resp, "full", reg_covar=0.0)
+    def reference(X, resp, sample_weight):
+        wresp = resp * sample_weight[:, None]
+        return mixture.m_step(X, wresp, "full", reg_covar=0.0)
 
     return run_cases(
         my_m_step,
         reference,
         cases,
-        title="m_step",
+        title="weighted_m_step",
         verbose=verbose,
-        hint="N_k = Σ_n r_nk; weights N_k / N; means Σ_n r_nk x_n / N_k; covariances "
-        "Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k, with the *new* means",
+        no_mutation=True,
+        hint="every sum over n gets the factor w_n, the normalisers too",
         rtol=1e-7,
         atol=1e-10,
     )
