@@ -36,11 +36,11 @@ def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last
 
 
 def check_gb_free_energy(fn, verbose=True):
-    """Check ``fn(V, W, b, c, sigma) -> F`` (N,) for a Gaussian-Bernoulli RBM.
+    """Check ``fn(V, W, b, c, sigma) -> F`` (N,), Gaussian-Bernoulli RBM.
 
     Real-valued ``V`` (N, D), energy eq. (gbrbm-energy), ``sigma`` (D,) the
-    visible standard deviations; the hidden units are summed out as in
-    eq. (rbm-free-energy). Cases with unequal σ_d and with large weights.
+    visible standard deviations; the hidden units are summed out as in eq.
+    (rbm-free-energy). Cases with unequal σ_d and with large weights.
     """
     cases = []
     for label, kwargs in _rbm_cases(0):
@@ -54,8 +54,8 @@ def check_gb_free_energy(fn, verbose=True):
         boltzmann.gb_free_energy,
         cases,
         title="gb_free_energy",
-        hint="sum exp(−E) over h ∈ {0,1}^K as for the binary RBM; the hidden "
-        "units see v_d / σ_d, and a large input must not overflow",
+        hint="sum exp(−E) over h ∈ {0,1}^K as for the binary RBM; the "
+        "hidden units see v_d / σ_d, and a large input must not overflow",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,

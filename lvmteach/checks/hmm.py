@@ -40,10 +40,10 @@ def _reference_forward(startprob, transmat, log_frame):
 
 
 def _reference_log_forward(startprob, transmat, log_frame):
-    """log α_t(k) = log p(x_1..x_t, z_t = k) from the package's scaled recursion.
+    """log α_t(k) = log p(x_1..x_t, z_t = k) from the scaled recursion.
 
-    α_t = α̂_t Π_{s≤t} c_s, so log α_t = log α̂_t + Σ_{s≤t} (log c_s + shift_s); an
-    unreachable state has α̂_t(k) = 0 and log α_t(k) = −∞.
+    α_t = α̂_t Π_{s≤t} c_s, so log α_t = log α̂_t + Σ_{s≤t} (log c_s +
+    shift_s); an unreachable state has α̂_t(k) = 0 and log α_t(k) = −∞.
     """
     padded, mask = hmm.pad_sequences(log_frame, [len(log_frame)])
     frame, shift = hmm.scaled_emissions(padded, mask)
@@ -55,25 +55,30 @@ def _reference_log_forward(startprob, transmat, log_frame):
 
 
 def _left_to_right_case(rng, K=3, T=12):
-    """A left-to-right HMM: it starts in state 0 and never moves back (zeros in A and π)."""
+    """A left-to-right HMM: starts in state 0, never moves back."""
     transmat = np.triu(rng.uniform(0.2, 1.0, size=(K, K)))
     transmat /= transmat.sum(axis=1, keepdims=True)
     startprob = np.eye(K)[0]
     return (
         f"K={K}, T={T}: a left-to-right HMM (zeros in π and A: log α = −∞ "
         "where a state is unreachable)",
-        dict(startprob=startprob, transmat=transmat, log_frame=rng.normal(-2.0, 2.0, (T, K))),
+        dict(
+            startprob=startprob,
+            transmat=transmat,
+            log_frame=rng.normal(-2.0, 2.0, (T, K)),
+        ),
     )
 
 
 def check_log_forward(my_log_forward, verbose=True):
-    """Check ``my_log_forward(startprob, transmat, log_frame) -> (log_alpha, log_lik)``.
+    """Check ``my_log_forward(startprob, transmat, log_frame)``.
 
-    The forward recursion in the log domain for one sequence: ``log_alpha`` (T, K) holds
-    log α_t(k) = log p(x_1..x_t, z_t = k), not normalised, and ``log_lik`` is
-    log p(x_1..x_T). Cases include a sequence of 3000 steps whose likelihood underflows
-    and a left-to-right HMM whose π and A have zeros (log α is −∞ there, not a large
-    negative number).
+    Returns ``(log_alpha, log_lik)``: the forward recursion in the log
+    domain for one sequence: ``log_alpha`` (T, K) holds log α_t(k) = log
+    p(x_1..x_t, z_t = k), not normalised, and ``log_lik`` is log
+    p(x_1..x_T). Cases include a sequence of 3000 steps whose likelihood
+    underflows and a left-to-right HMM whose π and A have zeros (log α is −∞
+    there, not a large negative number).
     """
     cases = _cases()
     cases.insert(-1, _left_to_right_case(np.random.default_rng(7)))
@@ -83,7 +88,8 @@ def check_log_forward(my_log_forward, verbose=True):
         cases,
         title="log_forward",
         verbose=verbose,
-        hint="a sum of products becomes a log-sum-exp of sums; never exponentiate a log α",
+        hint="a sum of products becomes a log-sum-exp of sums; never "
+        "exponentiate a log α",
         rtol=1e-9,
         atol=1e-9,
     )

@@ -9,7 +9,12 @@ import numpy as np
 from .. import ica
 from ._harness import run_cases
 
-__all__ = ["check_whiten", "check_symmetric_decorrelation", "check_fastica_update", "check_natural_gradient_quartic"]
+__all__ = [
+    "check_whiten",
+    "check_symmetric_decorrelation",
+    "check_fastica_update",
+    "check_natural_gradient_quartic",
+]
 
 
 def _mixed(N, D, seed, offset=0.0):
@@ -87,13 +92,14 @@ def check_fastica_update(fn, verbose=True):
 
 
 def _natural_gradient_quartic(Z, W):
-    """Reference: eq. (ica-natgrad) with the score φ(y) = −y³ of p(s) ∝ e^{−s⁴/4}."""
+    """Reference: eq. (ica-natgrad) with the score φ(y) = −y³."""
     Y = W @ Z
     return W - ((Y**3) @ Y.T / Z.shape[1]) @ W
 
 
 def check_natural_gradient_quartic(fn, verbose=True):
-    """Check ``fn(Z, W) -> (K, K)``, the natural gradient for a quartic prior.
+    """Check ``fn(Z, W) -> (K, K)``, the natural gradient for a quartic
+    prior.
 
     The sources' prior is p(s) ∝ exp(−s⁴/4), a sub-Gaussian density (for
     uniform-like sources) where the chapter uses the sech prior; ``Z`` is
@@ -103,14 +109,15 @@ def check_natural_gradient_quartic(fn, verbose=True):
     for i, (K, N) in enumerate([(2, 100), (3, 400), (4, 50), (1, 30)]):
         rng = np.random.default_rng(70 + i)
         Z = rng.uniform(-1.7, 1.7, size=(K, N))
-        cases.append((f"K={K}, N={N}", {"Z": Z, "W": rng.normal(size=(K, K))}))
+        W = rng.normal(size=(K, K))
+        cases.append((f"K={K}, N={N}", {"Z": Z, "W": W}))
     return run_cases(
         fn,
         _natural_gradient_quartic,
         cases,
         title="check_natural_gradient_quartic",
-        hint="start from the score φ(y) = d log p(y) / dy of the new prior; the "
-        "structure of eq. (ica-natgrad) does not change",
+        hint="start from the score φ(y) = d log p(y) / dy of the new "
+        "prior; the structure of eq. (ica-natgrad) does not change",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,

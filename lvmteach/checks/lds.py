@@ -13,11 +13,12 @@ __all__ = ["check_kalman_update_partial"]
 
 
 def _kalman_update_partial(mu_pred, V_pred, x, C, R):
-    """Reference: the package's update on the observed components of ``x`` only.
+    """Reference: the package's update on the observed part of ``x``.
 
-    With observed set o, the observation model of x_o is C_o z + noise with covariance R_oo
-    (the marginal of the Gaussian noise), so the update is the usual one with C[o] and
-    R[o][:, o]; with nothing observed the prediction stands and log p adds 0.
+    With observed set o, the observation model of x_o is C_o z + noise with
+    covariance R_oo (the marginal of the Gaussian noise), so the update is
+    the usual one with C[o] and R[o][:, o]; with nothing observed the
+    prediction stands and log p adds 0.
     """
     o = ~np.isnan(x)
     if not o.any():
@@ -42,13 +43,14 @@ def _cases(n_cases=7, seed=0):
         x[missing] = np.nan
         cases.append(
             (
-                f"M={M}, D={D}, components {np.flatnonzero(missing).tolist()} missing",
+                f"M={M}, D={D}, components "
+                f"{np.flatnonzero(missing).tolist()} missing",
                 dict(
                     mu_pred=rng.normal(size=M),
                     V_pred=B @ B.T + 0.1 * np.eye(M),
                     x=x,
                     C=rng.normal(size=(D, M)),
-                    R=E @ E.T + 0.1 * np.eye(D),  # correlated observation noise
+                    R=E @ E.T + 0.1 * np.eye(D),  # correlated noise
                 ),
             )
         )
@@ -56,11 +58,12 @@ def _cases(n_cases=7, seed=0):
 
 
 def check_kalman_update_partial(my_kalman_update, verbose=True):
-    """Check ``my_kalman_update(mu_pred, V_pred, x, C, R) -> (mu, V, log_lik)``.
+    """Check ``my_kalman_update(mu_pred, V_pred, x, C, R)``.
 
-    ``x`` may have NaN components (a sensor that did not report); the update uses the
-    observed ones, and ``log_lik`` is log p(x_obs | earlier observations). Cases: nothing
-    missing, some missing, everything missing; R is a full covariance.
+    Returns ``(mu, V, log_lik)``. ``x`` may have NaN components (a sensor
+    that did not report); the update uses the observed ones, and ``log_lik``
+    is log p(x_obs | earlier observations). Cases: nothing missing, some
+    missing, everything missing; R is a full covariance.
     """
     return run_cases(
         my_kalman_update,
@@ -69,8 +72,8 @@ def check_kalman_update_partial(my_kalman_update, verbose=True):
         title="kalman_update_partial",
         verbose=verbose,
         no_mutation=True,
-        hint="which rows of C and which block of R describe the observed components? "
-        "The log-density is over the observed dimensions only",
+        hint="which rows of C and which block of R describe the observed "
+        "components? The log-density is over the observed dimensions only",
         rtol=1e-7,
         atol=1e-10,
     )

@@ -80,12 +80,12 @@ def check_e_step(my_e_step, verbose=True):
 
 
 def check_weighted_m_step(my_m_step, verbose=True):
-    """Check ``my_m_step(X, resp, sample_weight) -> (weights, means, covariances)``.
+    """Check ``my_m_step(X, resp, sample_weight) -> (weights, means, cov)``.
 
     The M-step of a weighted likelihood Σ_n w_n log p(x_n | θ) (full
     covariances, no floor): point n counts w_n times. Cases with random
-    weights, integer weights (a point of weight 2 is a duplicated point)
-    and weights summing to much more than N.
+    weights, integer weights (a point of weight 2 is a duplicated point) and
+    weights summing to much more than N.
     """
     rng = np.random.default_rng(1)
     cases = []
@@ -99,7 +99,8 @@ def check_weighted_m_step(my_m_step, verbose=True):
             w = 50.0 * w
             case += ", weights summing to about 50 N"
         resp = rng.dirichlet(np.ones(K), size=N)
-        cases.append((case, dict(X=kwargs["X"], resp=resp, sample_weight=w)))
+        kwargs = dict(X=kwargs["X"], resp=resp, sample_weight=w)
+        cases.append((case, kwargs))
 
     def reference(X, resp, sample_weight):
         wresp = resp * sample_weight[:, None]
@@ -144,8 +145,9 @@ def check_assign_clusters(my_assign, verbose=True):
 def _bernoulli_log_prob_missing(X, means):
     """Reference: the package's log-probability of the observed pixels only.
 
-    A missing pixel (NaN) is marginalised out: its two terms sum to 1, so it drops from the
-    product. Filling it with 0 and removing it from the complement term does exactly that.
+    A missing pixel (NaN) is marginalised out: its two terms sum to 1, so it
+    drops from the product. Filling it with 0 and removing it from the
+    complement term does exactly that.
     """
     observed = ~np.isnan(X)
     ones = np.where(observed, X, 0.0)
@@ -154,11 +156,12 @@ def _bernoulli_log_prob_missing(X, means):
 
 
 def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
-    """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n,obs | μ_k).
+    """Check ``my_log_prob(X, means) -> (N, K)``, log p(x_n,obs | μ_k).
 
-    ``X`` is binary with NaN for a missing pixel; a missing pixel is marginalised out. Cases:
-    random holes, a row with every pixel missing (log p = 0), means within 1e-15 of 0 and 1
-    (no clipping), and D = 2000 (a product of probabilities underflows).
+    ``X`` is binary with NaN for a missing pixel; a missing pixel is
+    marginalised out. Cases: random holes, a row with every pixel missing
+    (log p = 0), means within 1e-15 of 0 and 1 (no clipping), and D = 2000
+    (a product of probabilities underflows).
     """
     rng = np.random.default_rng(3)
     cases = []
@@ -194,11 +197,14 @@ def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
             return None
         filled = np.nan_to_num(kwargs["X"], nan=0.0)
         if got.shape == expected.shape and np.allclose(
-            got, mixture.bernoulli_log_prob(filled, kwargs["means"]), rtol=1e-9
+            got,
+            mixture.bernoulli_log_prob(filled, kwargs["means"]),
+            rtol=1e-9,
         ):
             return (
-                "Your result treats a missing pixel as a 0 (as if it were observed off); "
-                "a missing pixel should not contribute at all."
+                "Your result treats a missing pixel as a 0 (as if it "
+                "were observed off); a missing pixel should not "
+                "contribute at all."
             )
         return None
 
@@ -209,15 +215,15 @@ def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
         title="bernoulli_log_prob_missing",
         verbose=verbose,
         diagnose=diagnose,
-        hint="a NaN must not reach a product or a sum: mask it in both terms; "
-        "no loop over rows is needed",
+        hint="a NaN must not reach a product or a sum: mask it in both "
+        "terms; no loop over rows is needed",
         rtol=1e-9,
         atol=1e-12,
     )
 
 
 def _weighted_update_centers(X, labels, sample_weight, centers_old):
-    """Reference for ``check_weighted_update_centers``: weighted means, one product each."""
+    """Reference: weighted means, one matrix product each."""
     K = centers_old.shape[0]
     one_hot = (labels[:, None] == np.arange(K)).astype(float)  # (N, K)
     totals = one_hot.T @ sample_weight  # Σ_n z_nk w_n
@@ -229,17 +235,19 @@ def _weighted_update_centers(X, labels, sample_weight, centers_old):
 
 
 def check_weighted_update_centers(my_update, verbose=True):
-    """Check ``my_update(X, labels, sample_weight, centers_old) -> centers``.
+    """Check ``my_update(X, labels, sample_weight, centers_old)``.
 
-    The update step of weighted k-means: centre k is the weighted mean of its points, and a
-    centre whose cluster has no point (or only points of weight 0) stays where it was. Cases
-    with an empty cluster, a cluster of zero total weight and integer weights; rows must not be
-    looped over in Python.
+    Returns the (K, D) centres. The update step of weighted k-means: centre
+    k is the weighted mean of its points, and a centre whose cluster has no
+    point (or only points of weight 0) stays where it was. Cases with an
+    empty cluster, a cluster of zero total weight and integer weights; rows
+    must not be looped over in Python.
     """
     rng = np.random.default_rng(4)
     cases = []
     for i in range(7):
-        N, D, K = int(rng.integers(6, 50)), int(rng.integers(1, 4)), int(rng.integers(2, 6))
+        N, D = int(rng.integers(6, 50)), int(rng.integers(1, 4))
+        K = int(rng.integers(2, 6))
         labels = rng.integers(K, size=N)
         sample_weight = rng.exponential(size=N)
         description = f"N={N}, D={D}, K={K}"
@@ -252,7 +260,9 @@ def check_weighted_update_centers(my_update, verbose=True):
             description += ", cluster 1 has only points of weight 0"
         elif i == 6:
             sample_weight = rng.integers(1, 5, size=N).astype(float)
-            description += ", integer weights (a point of weight 3 counts 3 times)"
+            description += (
+                ", integer weights (a point of weight 3 counts 3 times)"
+            )
         cases.append(
             (
                 description,
@@ -272,8 +282,8 @@ def check_weighted_update_centers(my_update, verbose=True):
         verbose=verbose,
         no_mutation=True,
         no_row_loop="X",
-        hint="divide by the total weight of each cluster, not by its number of points; "
-        "a cluster without weight keeps its old centre",
+        hint="divide by the total weight of each cluster, not by its "
+        "number of points; a cluster without weight keeps its old centre",
         rtol=1e-10,
         atol=1e-12,
     )

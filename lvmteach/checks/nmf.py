@@ -72,24 +72,26 @@ def check_mu_kl(fn, verbose=True):
 def _masked_kl(X, W, H, observed):
     """Reference: the package's generalised KL on the observed entries only.
 
-    An unobserved entry (X may hold NaN there) gets x = y = 1, whose term
-    x log(x/y) − x + y is exactly 0; the product W H enters as the first
+    An unobserved entry (X may hold NaN there) gets x = y = 1, whose term x
+    log(x/y) − x + y is exactly 0; the product W H enters as the first
     factor times the identity.
     """
     X1 = np.where(observed, X, 1.0)
     WH = np.where(observed, W @ H, 1.0)
-    return nmf.beta_divergence(X1, WH, np.eye(X.shape[1]), "kullback-leibler")
+    identity = np.eye(X.shape[1])
+    return nmf.beta_divergence(X1, WH, identity, "kullback-leibler")
 
 
 def check_kl_divergence_masked(fn, verbose=True):
-    """Check ``fn(X, W, H, observed) -> float``: D(X || WH) over observed entries.
+    """Check ``fn(X, W, H, observed) -> float``: D(X || WH), observed part.
 
     The generalised KL (eq. nmf-kl-loss) summed over the entries where the
     boolean ``observed`` is True; the others hold NaN in ``X`` and must not
     count. Cases: zeros in X, a fully unobserved row, everything observed.
     """
     cases = []
-    for i, (N, D, K) in enumerate([(5, 4, 2), (20, 30, 3), (10, 8, 2), (6, 5, 3)]):
+    shapes = [(5, 4, 2), (20, 30, 3), (10, 8, 2), (6, 5, 3)]
+    for i, (N, D, K) in enumerate(shapes):
         X, W, H = _case(N, D, K, 20 + i)
         rng = np.random.default_rng(40 + i)
         observed = rng.uniform(size=X.shape) < 0.7
@@ -112,8 +114,9 @@ def check_kl_divergence_masked(fn, verbose=True):
         _masked_kl,
         cases,
         title="check_kl_divergence_masked",
-        hint="every term of the sum, including the + y, belongs to one entry; "
-        "0 × NaN is NaN, so remove the unobserved entries before any arithmetic",
+        hint="every term of the sum, including the + y, belongs to one "
+        "entry; 0 × NaN is NaN, so remove the unobserved entries before "
+        "any arithmetic",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,

@@ -46,9 +46,9 @@ def check_group_soft_threshold(fn, verbose=True):
 
     The proximal operator of the group-lasso penalty threshold · Σ_n ‖v_n‖₂
     over the rows of ``V`` (N, K): a row is shrunk as a whole or set to 0.
-    Cases: a zero row, rows with norm exactly the threshold, threshold 0,
-    a single column (where it is the entrywise operator of
-    eq. (sparse-soft-threshold)).
+    Cases: a zero row, rows with norm exactly the threshold, threshold 0, a
+    single column (where it is the entrywise operator of eq.
+    (sparse-soft-threshold)).
     """
     rng = np.random.default_rng(0)
     V = rng.normal(size=(6, 5))
@@ -59,7 +59,10 @@ def check_group_soft_threshold(fn, verbose=True):
     W0[1] = 0.0
     cases = [
         ("a matrix with a zero row", {"V": V, "threshold": 1.5}),
-        ("rows with norm exactly the threshold", {"V": 2.0 * at, "threshold": 2.0}),
+        (
+            "rows with norm exactly the threshold",
+            {"V": 2.0 * at, "threshold": 2.0},
+        ),
         ("threshold 0, a zero row", {"V": W0, "threshold": 0.0}),
         (
             "a single column (the entrywise operator)",
@@ -78,8 +81,8 @@ def check_group_soft_threshold(fn, verbose=True):
         _group_soft_threshold,
         cases,
         title="check_group_soft_threshold",
-        hint="a row keeps its direction; only its length changes, and a length cannot "
-        "become negative",
+        hint="a row keeps its direction; only its length changes, and a "
+        "length cannot become negative",
         rtol=1e-12,
         atol=1e-14,
         verbose=verbose,

@@ -32,9 +32,10 @@ def check_dirichlet_expectation(my_fn, verbose=True):
 
 
 def check_plsa_em_step(my_fn, verbose=True):
-    """Check ``my_fn(X, doc_topic, topic_word) -> (new_doc_topic, new_topic_word)`` (one EM step).
+    """Check ``my_fn(X, doc_topic, topic_word)``, one PLSA EM step.
 
-    The last case has an empty document (a row of zeros): its new θ_d is uniform, 1/K.
+    Returns ``(new_doc_topic, new_topic_word)``. The last case has an empty
+    document (a row of zeros): its new θ_d is uniform, 1/K.
     """
     rng = np.random.default_rng(1)
     cases = []
@@ -68,8 +69,9 @@ def check_plsa_em_step(my_fn, verbose=True):
         cases,
         title="plsa_em_step",
         verbose=verbose,
-        hint="both updates use the OLD θ and β; θ_d is normalised over topics, β_k "
-        "over words; an empty document has nothing to normalise: its θ_d is uniform",
+        hint="both updates use the OLD θ and β; θ_d is normalised over "
+        "topics, β_k over words; an empty document has nothing to "
+        "normalise: its θ_d is uniform",
         rtol=1e-8,
         atol=1e-12,
     )

@@ -63,8 +63,8 @@ def check_tanh_layer_backward(fn, verbose=True):
 def _diag_gaussian_kl(mu_q, log_var_q, mu_p, log_var_p):
     """KL(N(mu_q, diag e^log_var_q) || N(mu_p, diag e^log_var_p)) per row.
 
-    The variance ratio is exp(log_var_q − log_var_p): one exponential of
-    a difference, finite whenever the answer is.
+    The variance ratio is exp(log_var_q − log_var_p): one exponential of a
+    difference, finite whenever the answer is.
     """
     ratio = np.exp(log_var_q - log_var_p)
     maha = (mu_q - mu_p) ** 2 * np.exp(-log_var_p)
@@ -75,11 +75,10 @@ def _diag_gaussian_kl(mu_q, log_var_q, mu_p, log_var_p):
 def check_gaussian_kl_prior(fn, verbose=True):
     """Check ``fn(mu_q, log_var_q, mu_p, log_var_p) -> (N,)``, KL(q || p).
 
-    Both q and p are diagonal Gaussians, as with a learned prior p(z) or
-    the conditional priors of a hierarchical VAE. Cases: q = p (KL = 0),
-    the standard-normal prior of eq. (vae-kl), random pairs, and
-    log-variances near 750, where e^{log_var} overflows but the KL is an
-    ordinary number.
+    Both q and p are diagonal Gaussians, as with a learned prior p(z) or the
+    conditional priors of a hierarchical VAE. Cases: q = p (KL = 0), the
+    standard-normal prior of eq. (vae-kl), random pairs, and log-variances
+    near 750, where e^{log_var} overflows but the KL is an ordinary number.
     """
 
     def case(description, mu_q, log_var_q, mu_p, log_var_p):
