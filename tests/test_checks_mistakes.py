@@ -14,6 +14,7 @@ from scipy.stats import multivariate_normal
 
 from lvmteach.checks import factor as fa
 from lvmteach.checks import boltzmann as bz
+from lvmteach.checks import flows as fl
 from lvmteach.checks import hmm, lds
 from lvmteach.checks import ica as ic
 from lvmteach.checks import nmf as nm
@@ -172,6 +173,27 @@ def bern_clipped(X, mu):
 
 def bern_no_complement(X, mu):
     return np.nan_to_num(X) @ np.log(mu).T
+
+
+# ---- flows (radial flow log-determinant) ---------------------------------------------------
+
+
+def radial_other_names(points, centre, a, b):  # eigenvalues of the Jacobian, multiplied
+    r = np.linalg.norm(points - centre, axis=1)
+    tangential = 1 + b / (a + r)  # D − 1 times
+    radial = 1 + b * a / (a + r) ** 2  # along z − z0
+    return (points.shape[1] - 1) * np.log(tangential) + np.log(radial)
+
+
+def radial_power_d(Z, z0, a, b):  # (1 + βh)^D: misses the radial direction
+    r = np.linalg.norm(Z - z0, axis=1)
+    return Z.shape[1] * np.log(1 + b / (a + r))
+
+
+def radial_wrong_sign(Z, z0, a, b):  # h' = +h² instead of −h²
+    r = np.linalg.norm(Z - z0, axis=1)
+    h = 1 / (a + r)
+    return (Z.shape[1] - 1) * np.log(1 + b * h) + np.log(1 + b * h + b * h**2 * r)
 
 
 # ---- Boltzmann (Gaussian-Bernoulli free energy) -------------------------------------------
@@ -694,6 +716,10 @@ CASES = {
         [bern_matmul, bern_brute_force, bern_einsum_where],
         [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
          (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+    ),
+    fl.check_radial_log_det: (
+        [radial_other_names],
+        [(radial_power_d, "wrong at"), (radial_wrong_sign, "wrong at")],
     ),
     bz.check_gb_free_energy: (
         [gbf_other_names],
