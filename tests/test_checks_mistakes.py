@@ -311,6 +311,35 @@ def group_no_clip(A, t):  # a row below the threshold flips its direction
     return (norms - t) * A / np.where(norms > 0, norms, 1.0)
 
 
+# ---- sparse coding (non-negative ISTA) ---------------------------------------------------
+
+
+def nnista_clip_of_soft(data, D, a, n):  # soft-threshold, then clip at 0: the same operator
+    L = np.linalg.norm(D, 2) ** 2
+    C = np.zeros((len(data), len(D)))
+    for _ in range(n):
+        V = C - (C @ D - data) @ D.T / L
+        C = np.clip(np.sign(V) * np.maximum(np.abs(V) - a / L, 0), 0, None)
+    return C
+
+
+def nnista_two_sided(X, D, a, n):  # the lasso's ISTA, negative codes allowed
+    L = np.linalg.norm(D, 2) ** 2
+    C = np.zeros((len(X), len(D)))
+    for _ in range(n):
+        V = C - (C @ D - X) @ D.T / L
+        C = np.sign(V) * np.maximum(np.abs(V) - a / L, 0)
+    return C
+
+
+def nnista_unscaled_threshold(X, D, a, n):  # threshold α instead of α/L
+    L = np.linalg.norm(D, 2) ** 2
+    C = np.zeros((len(X), len(D)))
+    for _ in range(n):
+        C = np.maximum(C - (C @ D - X) @ D.T / L - a, 0)
+    return C
+
+
 # ---- sequences (log-domain forward) ---------------------------------------------------------
 
 
@@ -735,6 +764,10 @@ CASES = {
         [mkl_other_names, mkl_where],
         [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
          (mkl_zero_log_zero, "NaN")],
+    ),
+    sp.check_nonnegative_ista: (
+        [nnista_clip_of_soft],
+        [(nnista_two_sided, "wrong at"), (nnista_unscaled_threshold, "wrong at")],
     ),
     sp.check_group_soft_threshold: (
         [group_other_names, group_loop_over_rows],

@@ -47,7 +47,8 @@ def _radial_log_det(Z, z0, alpha, beta):
     D = Z.shape[1]
     r = np.sqrt(np.sum((Z - z0) ** 2, axis=1))
     h = 1.0 / (alpha + r)
-    return (D - 1) * np.log1p(beta * h) + np.log1p(beta * h - beta * h**2 * r)
+    along = np.log1p(beta * h - beta * h**2 * r)
+    return (D - 1) * np.log1p(beta * h) + along
 
 
 def check_radial_log_det(fn, verbose=True):
