@@ -70,8 +70,8 @@ def check_log_partition(fn, verbose=True):
         boltzmann.log_partition_exact,
         cases,
         title="log_partition",
-        hint="enumerate all 2^K hidden states H; log Z = logsumexp_h [cᵀh + Σ_d log(1 + exp(b_d + (Wᵀh)_d))]; "
-        "stay in the log domain",
+        hint="enumerate the 2^K hidden states and sum the visible units "
+        "out in closed form for each; stay in the log domain",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,
@@ -100,8 +100,9 @@ def check_pseudo_log_likelihood(fn, verbose=True):
         boltzmann.pseudo_log_likelihood,
         _rbm_cases(3),
         title="pseudo_log_likelihood",
-        hint="for each bit d, flip it to get v̄; log p(v_d | v_−d) = log σ(F(v̄) − F(v)) = "
-        "−log(1 + exp(F(v) − F(v̄))); sum over all D bits (not one random bit)",
+        hint="each term compares the free energy of v with that of v "
+        "with one bit flipped; sum over all D bits (not one random bit), "
+        "in a form that cannot overflow",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,

@@ -31,7 +31,8 @@ def check_planar_constrain_u(fn, verbose=True):
         flows.planar_constrain_u,
         cases,
         title="check_planar_constrain_u",
-        hint="add (m(w.u) - w.u) w / ||w||^2 to u, with m(a) = -1 + log(1 + exp(a))",
+        hint="only the component of u along w changes; compute "
+        "log(1 + exp(a)) so that it cannot overflow",
         verbose=verbose,
     )
 

@@ -108,8 +108,8 @@ def check_viterbi(my_viterbi, verbose=True):
         _cases(seed=1),
         title="viterbi",
         verbose=verbose,
-        hint="work with logs: δ_t(j) = max_i [δ_{t−1}(i) + log A_ij] + log p(x_t | j); keep the "
-        "argmax i for every (t, j) and trace the path back from argmax_j δ_T(j)",
+        hint="work with logs; keep, for every (t, j), the best previous "
+        "state, and trace the path back from the best final state",
         rtol=0,
         atol=0,
     )

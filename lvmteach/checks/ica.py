@@ -64,7 +64,8 @@ def check_symmetric_decorrelation(fn, verbose=True):
         ica.symmetric_decorrelation,
         cases,
         title="check_symmetric_decorrelation",
-        hint="diagonalise W W^T = E diag(s) E^T; then (W W^T)^{-1/2} = E diag(1/sqrt(s)) E^T",
+        hint="a matrix function of the symmetric W W^T acts on its "
+        "eigenvalues",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,
@@ -83,8 +84,9 @@ def check_fastica_update(fn, verbose=True):
         lambda W, Z: ica.fastica_update(W, Z, "logcosh"),
         cases,
         title="check_fastica_update",
-        hint="with Y = W Z: W_new = tanh(Y) Z^T / N - diag(mean over samples of 1 - tanh(Y)^2) W, "
-        "then make W_new orthogonal by symmetric decorrelation",
+        hint="one fixed-point step per row, all rows at once, with the "
+        "derivative term averaged per row; then decorrelate "
+        "symmetrically",
         rtol=1e-7,
         atol=1e-9,
         verbose=verbose,

@@ -136,7 +136,8 @@ def check_assign_clusters(my_assign, verbose=True):
         title="assign_clusters",
         verbose=verbose,
         no_row_loop="X",
-        hint="labels[n] = argmin_k ||x_n − μ_k||²; np.argmin returns the first of tied minima",
+        hint="the nearest centre in squared distance; with ties, the "
+        "first centre (as np.argmin does)",
         rtol=0,
         atol=0,
     )

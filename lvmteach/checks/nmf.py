@@ -46,8 +46,8 @@ def check_mu_frobenius(fn, verbose=True):
         _one_iteration("frobenius"),
         _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=0),
         title="check_mu_frobenius",
-        hint="W <- W * (X H^T) / (W H H^T), then H <- H * (W^T X) / (W^T W H) with the *new* W; "
-        "all products are element-wise except the matrix products shown",
+        hint="update W first, then H with the *new* W; multiplications "
+        "and divisions of the update are element-wise",
         rtol=1e-9,
         atol=1e-12,
         verbose=verbose,
@@ -61,8 +61,8 @@ def check_mu_kl(fn, verbose=True):
         _one_iteration("kullback-leibler"),
         _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=10),
         title="check_mu_kl",
-        hint="W <- W * ((X / WH) H^T) / (row sums of H), then recompute WH with the new W and "
-        "H <- H * (W^T (X / WH)) / (column sums of W)",
+        hint="update W first; recompute W H with the new W before "
+        "updating H; the denominators are sums of the other factor",
         rtol=1e-9,
         atol=1e-12,
         verbose=verbose,

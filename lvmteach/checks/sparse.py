@@ -147,8 +147,8 @@ def check_fista(fn, verbose=True):
         _fixed_iterations(sparse.fista),
         _coding_cases(20),
         title="check_fista",
-        hint="take the proximal step from the extrapolated point Y, not from C; t starts at 1 and "
-        "t_new = (1 + sqrt(1 + 4 t^2)) / 2; Y = C_new + (t - 1) / t_new * (C_new - C_old)",
+        hint="take the proximal step from the extrapolated point, not "
+        "from the last codes; the momentum sequence starts at t = 1",
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,
@@ -169,8 +169,8 @@ def check_update_dictionary(fn, verbose=True):
         sparse.update_dictionary,
         cases,
         title="check_update_dictionary",
-        hint="update the atoms one at a time, each with the residual of the *current* dictionary: "
-        "d_k <- d_k + c_k^T R / ||c_k||^2, then divide by its norm",
+        hint="update the atoms one at a time, each with the residual of "
+        "the *current* dictionary, and renormalise each",
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,

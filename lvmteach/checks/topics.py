@@ -25,7 +25,8 @@ def check_dirichlet_expectation(my_fn, verbose=True):
         cases,
         title="dirichlet_expectation",
         verbose=verbose,
-        hint="ψ(a_k) − ψ(Σ_j a_j) with ψ = scipy.special.digamma; sum over the last axis only",
+        hint="scipy.special.digamma; each row is its own Dirichlet, so "
+        "sum over the last axis only",
         rtol=1e-10,
         atol=1e-12,
     )
@@ -111,8 +112,8 @@ def check_gibbs_conditional(my_fn, verbose=True):
         cases,
         title="gibbs_conditional",
         verbose=verbose,
-        hint="(n_dk + α)(n_wk + η)/(n_k + Vη), normalised to sum to 1; the document-length "
-        "denominator (n_d + Kα) is the same for every k",
+        hint="one factor from the document's counts, one from the word's, "
+        "divided by the topic's total; normalise over the K topics",
         rtol=1e-10,
         atol=1e-12,
     )

@@ -135,7 +135,7 @@ def check_bernoulli_log_lik(fn, verbose=True):
         vae.bernoulli_log_lik,
         cases,
         title="check_bernoulli_log_lik",
-        hint="log sigmoid(a) = -softplus(-a) and log(1 - sigmoid(a)) = -softplus(a); write softplus stably "
-        "as max(a, 0) + log1p(exp(-|a|))",
+        hint="write both log-probabilities with softplus, and compute "
+        "softplus so that exp never sees a large positive argument",
         verbose=verbose,
     )
