@@ -121,7 +121,7 @@ def _nonnegative_ista(X, dictionary, alpha, n_iter):
 
 
 def check_nonnegative_ista(fn, verbose=True):
-    """Check ``fn(X, dictionary, alpha, n_iter) -> codes``, non-negative ISTA.
+    """Check ``fn(X, dictionary, alpha, n_iter) -> codes``: ISTA, codes ≥ 0.
 
     Exactly ``n_iter`` proximal-gradient steps from zero codes for the lasso
     with the constraint c ≥ 0 (non-negative sparse coding), all rows at
