@@ -44,7 +44,11 @@ def coding_exercises(text, code=""):
             check = re.search(rf"\b(check_\w+)\({fn.group(1)}\)", code)
         module = check and (
             re.search(r"lvmteach\.checks\.(\w+)", body)
-            or re.search(rf"from lvmteach\.checks\.(\w+) import [^\n]*\b{check.group(1)}\b", code)
+            or re.search(
+                rf"from lvmteach\.checks\.(\w+) import (?:\([^)]*|[^\n]*)"
+                rf"\b{check.group(1)}\b",
+                code,
+            )
         )
         if check and module and fn:
             found.append((m.group(1), m.end(), module.group(1), check.group(1), fn.group(1), fn.group(2)))
