@@ -303,7 +303,8 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
         Variational Dirichlet parameters λ_k of the topics.
     alpha : float
     gamma : (N, K), optional
-        Starting γ (e.g. to continue from an earlier γ); default α + n_d / K.
+        Starting γ (e.g. to continue from an earlier γ);
+        default α + n_d / K.
 
     Returns
     -------
@@ -360,7 +361,9 @@ def lda_e_step(X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3):
             active = active[changed]
             iterating = np.ones(active.size, dtype=bool)
     # Final statistics with the final γ (the M-step's φ must be the one γ implies).
-    sstats, log_norm = lda_sstats(X, gamma, lam, exp_doc_topic, exp_topic_word)
+    sstats, log_norm = lda_sstats(
+        X, gamma, lam, exp_doc_topic, exp_topic_word
+    )
     return gamma, sstats, log_norm
 
 
@@ -379,9 +382,8 @@ def lda_sstats(X, gamma, lam, exp_doc_topic=None, exp_topic_word=None):
         exp_doc_topic = np.exp(dirichlet_expectation(gamma))
     if exp_topic_word is None:
         exp_topic_word = np.exp(dirichlet_expectation(lam))
-    norm = np.maximum(
-        _dot_at_nonzeros(exp_doc_topic, docs, exp_topic_word.T[words]), _TINY
-    )
+    b_at = exp_topic_word.T[words]
+    norm = np.maximum(_dot_at_nonzeros(exp_doc_topic, docs, b_at), _TINY)
     R = _sparse_at(counts / norm, docs, words, (N, V))
     sstats = exp_topic_word * np.asarray(R.T @ exp_doc_topic).T
     return sstats, float(counts @ np.log(norm))
@@ -576,13 +578,15 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
     E-step (``lda_e_step``) updates γ (and φ) for every document, the M-step
     (``lda_m_step``) λ. Both are coordinate ascent on the ELBO, so it never decreases.
     This is scikit-learn's ``LatentDirichletAllocation(learning_method='batch')``, with two
-    differences: the E-step is vectorised over documents, and it restarts γ from
-    α + n_d / K every iteration (scikit-learn from random values), keeping a
-    document's previous γ where the restart ends lower (``lda_doc_elbo``), so the ELBO
-    never decreases. Continuing from the previous γ instead (a warm start) is cheaper
-    per iteration but locks documents into their early topics: on the benchmark
-    corpus it converged to an ELBO of −6.58 per word against −6.21, with a held-out
-    perplexity of 552 against 422 (scikit-learn 449).
+    differences: the E-step is vectorised over documents, and it
+    restarts γ from α + n_d / K every iteration (scikit-learn from
+    random values), keeping a document's previous γ where the restart
+    ends lower (``lda_doc_elbo``), so the ELBO never decreases.
+    Continuing from the previous γ instead (a warm start) is cheaper per
+    iteration but locks documents into their early topics: on the
+    benchmark corpus it converged to an ELBO of −6.58 per word against
+    −6.21, with a held-out perplexity of 552 against 422 (scikit-learn
+    449).
 
     Parameters
     ----------
@@ -699,7 +703,9 @@ class LDA(TransformerMixin, EMMixin, BaseEstimator):
         # the current λ) keeps the previous γ instead, so the ELBO never
         # decreases.
         lam, alpha = self.components_, self._alpha
-        settings = dict(max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol)
+        settings = dict(
+            max_doc_iter=self._max_doc_iter, doc_tol=self._doc_tol
+        )
         gamma, sstats, log_norm = lda_e_step(X, lam, alpha, **settings)
         if self.gamma_ is not None:
             worse = lda_doc_elbo(X, gamma, lam, alpha) < lda_doc_elbo(
