@@ -72,15 +72,29 @@ def check_array(X, *, name="X", allow_nan=False, ensure_2d=True, min_samples=1, 
                 f"{name} has {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
                 f"{min_features} is required; pass data with at least {min_features} column(s)"
             )
+    if not np.isfinite(X.sum()):  # a finite sum has no NaN or inf in it
+        _check_finite(X, name, allow_nan)
+    return X
+
+
+def _check_finite(X, name, allow_nan):
+    """Refuse infinity, and NaN unless ``allow_nan`` (an elementwise pass).
+
+    ``check_array`` calls it only when X's sum is not finite: one
+    reduction with no temporary instead of two boolean arrays of X's
+    size; a sum that overflowed comes here and passes.
+    """
     if np.isinf(X).any():
-        raise ValueError(f"{name} contains infinity; remove or clip those entries first")
+        raise ValueError(
+            f"{name} contains infinity; remove or clip those entries first"
+        )
     if not allow_nan and np.isnan(X).any():
         n_bad = int(np.isnan(X).sum())
         raise ValueError(
-            f"{name} contains {n_bad} NaN value(s); this model does not handle missing data. "
-            "Impute them first (see the chapter on imputation) or drop those rows"
+            f"{name} contains {n_bad} NaN value(s); this model does not "
+            "handle missing data. Impute them first (see the chapter on "
+            "imputation) or drop those rows"
         )
-    return X
 
 
 def _as_float_array(X, name):
