@@ -72,7 +72,7 @@ pdf-check: $(STAMP)
 	else echo "pdf-check skipped: no xelatex (TeX Live) on this machine"; fi
 
 unit: $(STAMP)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py
 
 nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) book
@@ -90,7 +90,7 @@ html-check: $(STAMP)
 	$(BIN)/python -m pytest -s tests/test_html.py tests/test_browser.py
 
 # Order matters: the HTML checks read the book that `book` has just built.
-test: unit nbval nbval-fpenv oldest book html-check jupyter-check pdf-check
+test: unit nbval nbval-fpenv oldest book student html-check jupyter-check pdf-check
 
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book
@@ -120,7 +120,7 @@ $(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
 
 oldest: $(OLDEST)/.installed-stamp
 	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
-	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py
 	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book
 
 # Pin the book's environment to what is installed now (after a deliberate upgrade; then
