@@ -18,6 +18,7 @@ from lvmteach.checks import flows as fl
 from lvmteach.checks import hmm, lds
 from lvmteach.checks import ica as ic
 from lvmteach.checks import nmf as nm
+from lvmteach.checks import numerics as num
 from lvmteach.checks import sparse as sp
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
@@ -719,7 +720,58 @@ def impute_mean_fill(X, m, L, s2):
     return np.where(np.isnan(X), m, X)
 
 
+# ---- log domain (foundations) ---------------------------------------
+
+
+def lse_other_names(values, ax):  # -inf rows caught with where
+    m = np.max(values, axis=ax, keepdims=True)
+    m = np.where(m == -np.inf, 0.0, m)
+    with np.errstate(divide="ignore"):
+        s = np.log(np.exp(values - m).sum(axis=ax, keepdims=True))
+    return np.squeeze(s + m, axis=ax)
+
+
+def lse_sorted(a, axis):  # another formula: log1p over all but the largest
+    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    a = np.sort(a, axis=-1)
+    top = a[..., -1]
+    safe = np.where(np.isfinite(top), top, 0.0)
+    rest = np.exp(a[..., :-1] - safe[..., None]).sum(axis=-1)
+    return top + np.log1p(rest)
+
+
+def lse_naive(a, axis):  # log(sum(exp)): overflows and underflows
+    with np.errstate(all="ignore"):
+        return np.log(np.sum(np.exp(a), axis=axis))
+
+
+def lse_max_not_subtracted(a, axis):  # max added back, never taken out
+    m = np.max(a, axis=axis)
+    with np.errstate(all="ignore"):
+        return m + np.log(np.sum(np.exp(a), axis=axis)) - m
+
+
+def lse_nan_row(a, axis):  # no guard: an all -inf row gives NaN
+    m = np.max(a, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+    return np.squeeze(out, axis=axis)
+
+
+def lse_nan_to_num(a, axis):  # the NaN hidden as a number, not -inf
+    return np.nan_to_num(lse_nan_row(a, axis), nan=0.0)
+
+
 CASES = {
+    num.check_logsumexp: (
+        [lse_other_names, lse_sorted],
+        [
+            (lse_naive, "Subtract the maximum"),
+            (lse_max_not_subtracted, "Subtract the maximum"),
+            (lse_nan_row, "only -inf gives NaN"),
+            (lse_nan_to_num, "wrong at"),
+        ],
+    ),
     mix.check_e_step: (
         [e_step_other_names],
         [(e_step_log_resp, "log-responsibilities"), (e_step_naive, "NaN"), (e_step_sum_not_mean, "wrong at"),
