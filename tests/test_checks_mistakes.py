@@ -341,6 +341,72 @@ def nnista_unscaled_threshold(X, D, a, n):  # threshold α instead of α/L
     return C
 
 
+# ---- sparse coding (FISTA with adaptive restart) --------------------
+
+
+def _fista(X, D, a, n, test):
+    """FISTA row by row; ``test(y, c_new, c)`` decides a restart."""
+    L = np.linalg.norm(D, 2) ** 2
+    C = np.zeros((len(X), len(D)))
+    for row, x in enumerate(X):
+        c = y = np.zeros(len(D))
+        t = 1.0
+        for _ in range(n):
+            v = y - (y @ D - x) @ D.T / L
+            c_new = np.sign(v) * np.maximum(np.abs(v) - a / L, 0)
+            if test(y, c_new, c):
+                t = 1.0
+            t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
+            y = c_new + (t - 1) / t_new * (c_new - c)
+            c, t = c_new, t_new
+        C[row] = c
+    return C
+
+
+def restart_rows(data, atoms, alpha, n):  # a loop over rows
+    def uphill(y, c1, c):
+        return (y - c1) @ (c1 - c) > 0
+
+    return _fista(data, atoms, alpha, n, uphill)
+
+
+def restart_vectorised(X, D, a, n):  # all rows at once, masks
+    L = np.linalg.eigvalsh(D @ D.T)[-1]
+    C = Y = np.zeros((len(X), len(D)))
+    t = np.ones(len(X))
+    for _ in range(n):
+        V = Y - (Y @ D - X) @ D.T / L
+        C1 = np.sign(V) * np.maximum(np.abs(V) - a / L, 0)
+        t[np.einsum("nk,nk->n", Y - C1, C1 - C) > 0] = 1.0
+        t1 = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        Y = C1 + ((t - 1) / t1)[:, None] * (C1 - C)
+        C, t = C1, t1
+    return C
+
+
+def restart_never(X, D, a, n):  # plain FISTA
+    return _fista(X, D, a, n, lambda y, c1, c: False)
+
+
+def restart_reversed(X, D, a, n):  # restarts when the momentum helps
+    return _fista(X, D, a, n, lambda y, c1, c: (y - c1) @ (c1 - c) < 0)
+
+
+def restart_shared(X, D, a, n):  # one test and one counter for all rows
+    L = np.linalg.norm(D, 2) ** 2
+    C = Y = np.zeros((len(X), len(D)))
+    t = 1.0
+    for _ in range(n):
+        V = Y - (Y @ D - X) @ D.T / L
+        C1 = np.sign(V) * np.maximum(np.abs(V) - a / L, 0)
+        if np.sum((Y - C1) * (C1 - C)) > 0:
+            t = 1.0
+        t1 = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        Y = C1 + (t - 1) / t1 * (C1 - C)
+        C, t = C1, t1
+    return C
+
+
 # ---- sequences (log-domain forward) ---------------------------------------------------------
 
 
@@ -816,6 +882,14 @@ CASES = {
         [mkl_other_names, mkl_where],
         [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
          (mkl_zero_log_zero, "NaN")],
+    ),
+    sp.check_fista_restart: (
+        [restart_rows, restart_vectorised],
+        [
+            (restart_never, "plain FISTA"),
+            (restart_shared, "plain FISTA"),
+            (restart_reversed, "wrong at"),
+        ],
     ),
     sp.check_nonnegative_ista: (
         [nnista_clip_of_soft],
