@@ -1,6 +1,7 @@
-"""Issue 17: for the coding exercises of the EM, mixtures, topics, VAE and factor chapters and
-for every exercise rewritten as a variant the page does not show (sequences, sparse coding,
-NMF, ICA, Boltzmann machines), every typical mistake listed here is rejected with a message
+"""Issue 17: for the coding exercises of the foundations (log-sum-exp), EM, mixtures,
+topics, VAE and factor chapters and for every exercise rewritten as a variant the page
+does not show (sequences, sparse coding, NMF, ICA, Boltzmann machines), every typical
+mistake listed here is rejected with a message
 naming the problem, and
 correct implementations written differently (other argument names, float32 where the output
 needs no more, other formulas) pass. References we did not write: SciPy's distributions and
