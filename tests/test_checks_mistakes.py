@@ -1,6 +1,7 @@
-"""Issue 17: for the coding exercises of the EM, mixtures, topics, VAE and factor chapters and
-for every exercise rewritten as a variant the page does not show (sequences, sparse coding,
-NMF, ICA, Boltzmann machines), every typical mistake listed here is rejected with a message
+"""Issue 17: for the coding exercises of the foundations (log-sum-exp), EM, mixtures,
+topics, VAE and factor chapters and for every exercise rewritten as a variant the page
+does not show (sequences, sparse coding, NMF, ICA, Boltzmann machines), every typical
+mistake listed here is rejected with a message
 naming the problem, and
 correct implementations written differently (other argument names, float32 where the output
 needs no more, other formulas) pass. References we did not write: SciPy's distributions and
@@ -18,6 +19,7 @@ from lvmteach.checks import flows as fl
 from lvmteach.checks import hmm, lds
 from lvmteach.checks import ica as ic
 from lvmteach.checks import nmf as nm
+from lvmteach.checks import numerics as num
 from lvmteach.checks import sparse as sp
 from lvmteach.checks import mixture as mix
 from lvmteach.checks import topics as top
@@ -337,6 +339,72 @@ def nnista_unscaled_threshold(X, D, a, n):  # threshold α instead of α/L
     C = np.zeros((len(X), len(D)))
     for _ in range(n):
         C = np.maximum(C - (C @ D - X) @ D.T / L - a, 0)
+    return C
+
+
+# ---- sparse coding (FISTA with adaptive restart) --------------------
+
+
+def _fista(X, D, a, n, test):
+    """FISTA row by row; ``test(y, c_new, c)`` decides a restart."""
+    L = np.linalg.norm(D, 2) ** 2
+    C = np.zeros((len(X), len(D)))
+    for row, x in enumerate(X):
+        c = y = np.zeros(len(D))
+        t = 1.0
+        for _ in range(n):
+            v = y - (y @ D - x) @ D.T / L
+            c_new = np.sign(v) * np.maximum(np.abs(v) - a / L, 0)
+            if test(y, c_new, c):
+                t = 1.0
+            t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
+            y = c_new + (t - 1) / t_new * (c_new - c)
+            c, t = c_new, t_new
+        C[row] = c
+    return C
+
+
+def restart_rows(data, atoms, alpha, n):  # a loop over rows
+    def uphill(y, c1, c):
+        return (y - c1) @ (c1 - c) > 0
+
+    return _fista(data, atoms, alpha, n, uphill)
+
+
+def restart_vectorised(X, D, a, n):  # all rows at once, masks
+    L = np.linalg.eigvalsh(D @ D.T)[-1]
+    C = Y = np.zeros((len(X), len(D)))
+    t = np.ones(len(X))
+    for _ in range(n):
+        V = Y - (Y @ D - X) @ D.T / L
+        C1 = np.sign(V) * np.maximum(np.abs(V) - a / L, 0)
+        t[np.einsum("nk,nk->n", Y - C1, C1 - C) > 0] = 1.0
+        t1 = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        Y = C1 + ((t - 1) / t1)[:, None] * (C1 - C)
+        C, t = C1, t1
+    return C
+
+
+def restart_never(X, D, a, n):  # plain FISTA
+    return _fista(X, D, a, n, lambda y, c1, c: False)
+
+
+def restart_reversed(X, D, a, n):  # restarts when the momentum helps
+    return _fista(X, D, a, n, lambda y, c1, c: (y - c1) @ (c1 - c) < 0)
+
+
+def restart_shared(X, D, a, n):  # one test and one counter for all rows
+    L = np.linalg.norm(D, 2) ** 2
+    C = Y = np.zeros((len(X), len(D)))
+    t = 1.0
+    for _ in range(n):
+        V = Y - (Y @ D - X) @ D.T / L
+        C1 = np.sign(V) * np.maximum(np.abs(V) - a / L, 0)
+        if np.sum((Y - C1) * (C1 - C)) > 0:
+            t = 1.0
+        t1 = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        Y = C1 + (t - 1) / t1 * (C1 - C)
+        C, t = C1, t1
     return C
 
 
@@ -719,7 +787,58 @@ def impute_mean_fill(X, m, L, s2):
     return np.where(np.isnan(X), m, X)
 
 
+# ---- log domain (foundations) ---------------------------------------
+
+
+def lse_other_names(values, ax):  # -inf rows caught with where
+    m = np.max(values, axis=ax, keepdims=True)
+    m = np.where(m == -np.inf, 0.0, m)
+    with np.errstate(divide="ignore"):
+        s = np.log(np.exp(values - m).sum(axis=ax, keepdims=True))
+    return np.squeeze(s + m, axis=ax)
+
+
+def lse_sorted(a, axis):  # another formula: log1p over all but the largest
+    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    a = np.sort(a, axis=-1)
+    top = a[..., -1]
+    safe = np.where(np.isfinite(top), top, 0.0)
+    rest = np.exp(a[..., :-1] - safe[..., None]).sum(axis=-1)
+    return top + np.log1p(rest)
+
+
+def lse_naive(a, axis):  # log(sum(exp)): overflows and underflows
+    with np.errstate(all="ignore"):
+        return np.log(np.sum(np.exp(a), axis=axis))
+
+
+def lse_max_not_subtracted(a, axis):  # max added back, never taken out
+    m = np.max(a, axis=axis)
+    with np.errstate(all="ignore"):
+        return m + np.log(np.sum(np.exp(a), axis=axis)) - m
+
+
+def lse_nan_row(a, axis):  # no guard: an all -inf row gives NaN
+    m = np.max(a, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+    return np.squeeze(out, axis=axis)
+
+
+def lse_nan_to_num(a, axis):  # the NaN hidden as a number, not -inf
+    return np.nan_to_num(lse_nan_row(a, axis), nan=0.0)
+
+
 CASES = {
+    num.check_logsumexp: (
+        [lse_other_names, lse_sorted],
+        [
+            (lse_naive, "Subtract the maximum"),
+            (lse_max_not_subtracted, "Subtract the maximum"),
+            (lse_nan_row, "only -inf gives NaN"),
+            (lse_nan_to_num, "wrong at"),
+        ],
+    ),
     mix.check_e_step: (
         [e_step_other_names],
         [(e_step_log_resp, "log-responsibilities"), (e_step_naive, "NaN"), (e_step_sum_not_mean, "wrong at"),
@@ -764,6 +883,14 @@ CASES = {
         [mkl_other_names, mkl_where],
         [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
          (mkl_zero_log_zero, "NaN")],
+    ),
+    sp.check_fista_restart: (
+        [restart_rows, restart_vectorised],
+        [
+            (restart_never, "plain FISTA"),
+            (restart_shared, "plain FISTA"),
+            (restart_reversed, "wrong at"),
+        ],
     ),
     sp.check_nonnegative_ista: (
         [nnista_clip_of_soft],

@@ -4,16 +4,13 @@ Each ``check_<name>(fn)`` calls the reader's function on a few random cases and 
 with the package's implementation in ``lvmteach.sparse``, without revealing the answer.
 """
 
-import warnings
-
 import numpy as np
 
 from .. import sparse
-from ..exceptions import ConvergenceWarning
 from ._harness import run_cases
 
 __all__ = [
-    "check_fista",
+    "check_fista_restart",
     "check_nonnegative_ista",
     "check_omp",
     "check_group_soft_threshold",
@@ -89,15 +86,6 @@ def check_group_soft_threshold(fn, verbose=True):
     )
 
 
-def _fixed_iterations(solver):
-    def reference(X, dictionary, alpha, n_iter):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return solver(X, dictionary, alpha, max_iter=n_iter, tol=0.0)
-
-    return reference
-
-
 def _coding_cases(seed0):
     cases = []
     for i, (N, D, K, alpha, n_iter) in enumerate([(4, 6, 3, 0.2, 1), (10, 8, 12, 0.1, 25), (3, 20, 10, 0.5, 60)]):
@@ -140,15 +128,106 @@ def check_nonnegative_ista(fn, verbose=True):
     )
 
 
-def check_fista(fn, verbose=True):
-    """Check ``fn(X, dictionary, alpha, n_iter) -> codes`` after exactly ``n_iter`` FISTA steps from 0 (eq. sparse-fista)."""
+def _fista_restart(X, dictionary, alpha, n_iter, *, shared=False,
+                   restart=True):
+    """Reference: FISTA with gradient-based adaptive restart, row by row.
+
+    Each row is its own lasso problem with its own momentum counter t_n.
+    After the proximal step, a row whose momentum points uphill,
+    (y_n − c_n_new) · (c_n_new − c_n) > 0, restarts: t_n = 1 before the
+    momentum update, so that row takes no momentum step (O'Donoghue and
+    Candès 2015). ``shared`` (one test and counter for the whole matrix)
+    and ``restart=False`` (plain FISTA) are the typical mistakes.
+    """
+    L = sparse.lipschitz_constant(dictionary)
+    gram, XDt = dictionary @ dictionary.T, X @ dictionary.T
+    codes = np.zeros((X.shape[0], dictionary.shape[0]))
+    Y, t = codes.copy(), np.ones(X.shape[0])
+    for _ in range(n_iter):
+        new = sparse.soft_threshold(Y - (Y @ gram - XDt) / L, alpha / L)
+        uphill = np.sum((Y - new) * (new - codes), axis=1)
+        if shared:
+            uphill = np.full_like(uphill, uphill.sum())
+        t = np.where((uphill > 0) & restart, 1.0, t)
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        Y = new + ((t - 1.0) / t_new)[:, None] * (new - codes)
+        codes, t = new, t_new
+    return codes
+
+
+def _restart_cases():
+    cases = []
+    for i, (N, D, K, alpha, n_iter, corr) in enumerate(
+        [
+            (4, 6, 3, 0.2, 1, 0.0),
+            (10, 8, 12, 0.1, 25, 0.0),
+            (6, 12, 20, 0.05, 150, 1.5),
+            (5, 10, 8, 0.1, 80, 2.0),
+        ]
+    ):
+        rng = np.random.default_rng(30 + n_iter)
+        dictionary = rng.normal(size=(K, D))
+        dictionary += corr * rng.normal(size=(1, D))  # correlated atoms
+        dictionary /= np.linalg.norm(dictionary, axis=1, keepdims=True)
+        X = rng.normal(size=(N, D))
+        what = f"N={N}, D={D}, K={K}, {n_iter} iteration(s)"
+        if corr:
+            what += ", correlated atoms"
+        cases.append(
+            (
+                what,
+                {"X": X, "dictionary": dictionary, "alpha": alpha,
+                 "n_iter": n_iter},
+            )
+        )
+    return cases
+
+
+def _diagnose_restart(got, expected, kwargs):
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    for variant, sentence in [
+        (
+            {"restart": False},
+            "Your codes are those of plain FISTA: no restart happened in "
+            "this case. Test each row on its own after its proximal step, "
+            "and set its t_n to 1 when its momentum points uphill.",
+        ),
+        (
+            {"shared": True},
+            "Your rows restart together: one test and one counter for the "
+            "whole matrix. Each row is its own problem, with its own t_n "
+            "and its own test.",
+        ),
+    ]:
+        other = _fista_restart(**kwargs, **variant)
+        if got.shape == other.shape and np.allclose(
+            got, other, rtol=1e-9, atol=1e-11
+        ):
+            return sentence
+    return None
+
+
+def check_fista_restart(fn, verbose=True):
+    """Check ``fn(X, dictionary, alpha, n_iter) -> codes``: FISTA with
+    adaptive restart.
+
+    Exactly ``n_iter`` FISTA steps (eq. (sparse-fista) in the chapter
+    "Sparse coding") from zero codes, where a row whose momentum points
+    uphill, (y_n − c_n_new) · (c_n_new − c_n) > 0, resets its own counter
+    t_n to 1 before the momentum update.
+    """
     return run_cases(
         fn,
-        _fixed_iterations(sparse.fista),
-        _coding_cases(20),
-        title="check_fista",
-        hint="take the proximal step from the extrapolated point, not "
-        "from the last codes; the momentum sequence starts at t = 1",
+        _fista_restart,
+        _restart_cases(),
+        title="check_fista_restart",
+        hint="the proximal step is taken from the extrapolated point Y; "
+        "the restart test compares, for each row, the step just taken "
+        "with the momentum that led to it",
+        diagnose=_diagnose_restart,
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,
