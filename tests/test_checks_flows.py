@@ -18,7 +18,9 @@ def test_planar_log_det_check():
         return np.log(np.abs(1 + (1 - np.tanh(Z @ w + b) ** 2) * (w @ u_hat)))
 
     assert checks.check_planar_log_det(right, verbose=False)
-    assert not checks.check_planar_log_det(lambda Z, u_hat, w, b: np.log(np.abs(1 + np.tanh(Z @ w + b) * (w @ u_hat))), verbose=False)
+    assert not checks.check_planar_log_det(
+        lambda Z, u_hat, w, b: np.log(np.abs(1 + np.tanh(Z @ w + b) * (w @ u_hat))), verbose=False
+    )
 
 
 def test_coupling_checks():
@@ -32,7 +34,15 @@ def test_coupling_checks():
 
     assert checks.check_coupling_forward(forward, verbose=False)
     assert checks.check_coupling_inverse(inverse, verbose=False)
-    assert not checks.check_coupling_forward(lambda X, s, t: forward(X, s, t)[0], verbose=False)  # no log-det
-    assert not checks.check_coupling_forward(lambda X, s, t: (forward(X, s, t)[0], np.exp(s).sum(axis=1)), verbose=False)
-    assert not checks.check_coupling_inverse(lambda Y, s, t: (inverse(Y, s, t)[0], s.sum(axis=1)), verbose=False)
-    assert not checks.check_coupling_inverse(lambda Y, s, t: (np.hstack([Y[:, :1], Y[:, 1:] * np.exp(-s) - t]), -s.sum(axis=1)), verbose=False)
+    # no log-det
+    assert not checks.check_coupling_forward(lambda X, s, t: forward(X, s, t)[0], verbose=False)
+    assert not checks.check_coupling_forward(
+        lambda X, s, t: (forward(X, s, t)[0], np.exp(s).sum(axis=1)), verbose=False
+    )
+    assert not checks.check_coupling_inverse(
+        lambda Y, s, t: (inverse(Y, s, t)[0], s.sum(axis=1)), verbose=False
+    )
+    assert not checks.check_coupling_inverse(
+        lambda Y, s, t: (np.hstack([Y[:, :1], Y[:, 1:] * np.exp(-s) - t]), -s.sum(axis=1)),
+        verbose=False,
+    )

@@ -11,7 +11,9 @@ def good_forward(startprob, transmat, log_frame):  # the log-domain recursion
     log_alpha = np.empty((T, K))
     log_alpha[0] = np.log(startprob) + log_frame[0]
     for t in range(1, T):
-        log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + np.log(transmat), axis=0) + log_frame[t]
+        log_alpha[t] = (
+            logsumexp(log_alpha[t - 1][:, None] + np.log(transmat), axis=0) + log_frame[t]
+        )
     log_lik = logsumexp(log_alpha[-1])
     return np.exp(log_alpha - logsumexp(log_alpha, axis=1, keepdims=True)), log_lik
 

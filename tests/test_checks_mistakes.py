@@ -21,7 +21,10 @@ from lvmteach.checks import vae as vae
 
 def e_step_other_names(data, pi, mu, Sigma):  # any argument names
     log_joint = np.column_stack(
-        [np.log(p) + multivariate_normal(m, S).logpdf(data).reshape(-1) for p, m, S in zip(pi, mu, Sigma)]
+        [
+            np.log(p) + multivariate_normal(m, S).logpdf(data).reshape(-1)
+            for p, m, S in zip(pi, mu, Sigma)
+        ]
     )
     lse = logsumexp(log_joint, axis=1)
     return lse.mean(), np.exp(log_joint - lse[:, None])
@@ -33,7 +36,9 @@ def e_step_log_resp(X, w, m, C):
 
 
 def e_step_naive(X, w, m, C):  # densities outside the log domain
-    dens = np.column_stack([p * multivariate_normal(mu, S).pdf(X).reshape(-1) for p, mu, S in zip(w, m, C)])
+    dens = np.column_stack(
+        [p * multivariate_normal(mu, S).pdf(X).reshape(-1) for p, mu, S in zip(w, m, C)]
+    )
     with np.errstate(all="ignore"):
         return np.log(dens.sum(1)).mean(), dens / dens.sum(1, keepdims=True)
 
@@ -54,7 +59,9 @@ def e_step_crashes(X, w, m, C):
 def m_step_other_names(data, r):
     nk = r.sum(0)
     mu = (r.T @ data) / nk[:, None]
-    covs = np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    covs = (
+        np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    )
     return nk / len(data), mu, covs
 
 
@@ -189,7 +196,12 @@ def log_joint_log_gamma(ndk, nwk, alpha, eta):  # the bug the hint warns about
 
 def log_joint_docs_only(ndk, nwk, alpha, eta):
     K = ndk.shape[1]
-    return (gammaln(K * alpha) - K * gammaln(alpha) + gammaln(ndk + alpha).sum(1) - gammaln(ndk.sum(1) + K * alpha)).sum()
+    return (
+        gammaln(K * alpha)
+        - K * gammaln(alpha)
+        + gammaln(ndk + alpha).sum(1)
+        - gammaln(ndk.sum(1) + K * alpha)
+    ).sum()
 
 
 # ---- VAE -----------------------------------------------------------------------------------
@@ -284,7 +296,11 @@ def loglik_dense_det(X, m, L, noise):
     C = L @ L.T + np.diag(noise)
     Xc = X - m
     with np.errstate(all="ignore"):
-        return -0.5 * (X.shape[1] * np.log(2 * np.pi) + np.log(np.linalg.det(C)) + np.sum(Xc @ np.linalg.inv(C) * Xc, 1))
+        return -0.5 * (
+            X.shape[1] * np.log(2 * np.pi)
+            + np.log(np.linalg.det(C))
+            + np.sum(Xc @ np.linalg.inv(C) * Xc, 1)
+        )
 
 
 def loglik_expanded(X, m, L, noise):  # xᵀC⁻¹x − 2μᵀC⁻¹x + μᵀC⁻¹μ: cancels at large offsets
@@ -317,24 +333,47 @@ def impute_mean_fill(X, m, L, s2):
 CASES = {
     mix.check_e_step: (
         [e_step_other_names],
-        [(e_step_log_resp, "log-responsibilities"), (e_step_naive, "NaN"), (e_step_sum_not_mean, "wrong at"),
-         (e_step_none, "None"), (e_step_crashes, "IndexError")],
+        [
+            (e_step_log_resp, "log-responsibilities"),
+            (e_step_naive, "NaN"),
+            (e_step_sum_not_mean, "wrong at"),
+            (e_step_none, "None"),
+            (e_step_crashes, "IndexError"),
+        ],
     ),
-    mix.check_m_step: ([m_step_other_names], [(m_step_global_mean, "output[2]"), (m_step_unnormalised_weights, "output[0]")]),
+    mix.check_m_step: (
+        [m_step_other_names],
+        [(m_step_global_mean, "output[2]"), (m_step_unnormalised_weights, "output[0]")],
+    ),
     mix.check_assign_clusters: (
         [assign_broadcast, assign_expanded, assign_loop_over_k],
-        [(assign_row_loop, "loops over the rows"), (assign_row_index_loop, "loops over the rows"),
-         (assign_argmax, "wrong at"), (assign_last_tie, "ties")],
+        [
+            (assign_row_loop, "loops over the rows"),
+            (assign_row_index_loop, "loops over the rows"),
+            (assign_argmax, "wrong at"),
+            (assign_last_tie, "ties"),
+        ],
     ),
     mix.check_bernoulli_log_prob: (
         [bern_matmul, bern_brute_force],
-        [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at")],
+        [
+            (bern_log_prod, "D=2000"),
+            (bern_clipped, "no clipping"),
+            (bern_no_complement, "wrong at"),
+        ],
     ),
     top.check_dirichlet_expectation: (
         [direxp_other_names],
-        [(direxp_whole_sum, "wrong at"), (direxp_log_mean, "wrong at"), (direxp_float32, "dtype float32")],
+        [
+            (direxp_whole_sum, "wrong at"),
+            (direxp_log_mean, "wrong at"),
+            (direxp_float32, "dtype float32"),
+        ],
     ),
-    top.check_plsa_em_step: ([plsa_other_names], [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]")]),
+    top.check_plsa_em_step: (
+        [plsa_other_names],
+        [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]")],
+    ),
     top.check_gibbs_conditional: (
         [gibbs_other_names],
         [(gibbs_unnormalised, "wrong at"), (gibbs_no_denominator, "wrong at")],
@@ -355,14 +394,19 @@ CASES = {
         [loglik_scipy, loglik_woodbury],
         [(loglik_dense_det, "underflows"), (loglik_expanded, "offset of 1e7")],
     ),
-    fa.check_impute: ([impute_other_names], [(impute_in_place, "in place"), (impute_mean_fill, "wrong at")]),
+    fa.check_impute: (
+        [impute_other_names],
+        [(impute_in_place, "in place"), (impute_mean_fill, "wrong at")],
+    ),
 }
 
 PAIRS = [(c, f, None) for c, (good, _) in CASES.items() for f in good]
 PAIRS += [(c, f, why) for c, (_, bad) in CASES.items() for f, why in bad]
 
 
-@pytest.mark.parametrize("check, fn, why", PAIRS, ids=[f"{c.__name__}-{f.__name__}" for c, f, _ in PAIRS])
+@pytest.mark.parametrize(
+    "check, fn, why", PAIRS, ids=[f"{c.__name__}-{f.__name__}" for c, f, _ in PAIRS]
+)
 def test_check_accepts_correct_variants_and_rejects_mistakes(check, fn, why):
     result = check(fn, verbose=False)
     assert bool(result) is (why is None), result.message
@@ -383,7 +427,9 @@ def test_wrong_arity_is_reported_before_running():
 
 
 def test_low_precision_dtype_is_named_with_the_tolerance():
-    result = fa.check_log_likelihood(lambda *a: loglik_woodbury(*a).astype(np.float32), verbose=False)
+    result = fa.check_log_likelihood(
+        lambda *a: loglik_woodbury(*a).astype(np.float32), verbose=False
+    )
     assert "float32" in result.message and "rtol=" in result.message
 
 

@@ -10,14 +10,22 @@ from lvmteach.checks import mixture as checks
 
 def good_e_step(X, weights, means, covariances):
     log_joint = np.column_stack(
-        [np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances)]
+        [
+            np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(-1)
+            for w, m, c in zip(weights, means, covariances)
+        ]
     )
     log_px = logsumexp(log_joint, axis=1)
     return log_px.mean(), np.exp(log_joint - log_px[:, None])
 
 
 def naive_e_step(X, weights, means, covariances):  # densities outside the log domain
-    dens = np.column_stack([w * multivariate_normal(m, c).pdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances)])
+    dens = np.column_stack(
+        [
+            w * multivariate_normal(m, c).pdf(X).reshape(-1)
+            for w, m, c in zip(weights, means, covariances)
+        ]
+    )
     with np.errstate(all="ignore"):
         return np.log(dens.sum(axis=1)).mean(), dens / dens.sum(axis=1, keepdims=True)
 
@@ -30,14 +38,24 @@ def transposed_e_step(X, weights, means, covariances):
 def good_m_step(X, resp):
     nk = resp.sum(axis=0)
     means = resp.T @ X / nk[:, None]
-    covs = np.stack([(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])])
+    covs = np.stack(
+        [
+            (resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k]
+            for k in range(resp.shape[1])
+        ]
+    )
     return nk / len(X), means, covs
 
 
 def old_mean_m_step(X, resp):  # classic bug: covariance around the global mean
     w, means, _ = good_m_step(X, resp)
     mu = X.mean(axis=0)
-    covs = np.stack([(resp[:, k, None] * (X - mu)).T @ (X - mu) / resp[:, k].sum() for k in range(resp.shape[1])])
+    covs = np.stack(
+        [
+            (resp[:, k, None] * (X - mu)).T @ (X - mu) / resp[:, k].sum()
+            for k in range(resp.shape[1])
+        ]
+    )
     return w, means, covs
 
 
@@ -63,14 +81,24 @@ def test_stub_is_reported_as_not_implemented():
 
 
 def test_assign_and_update_checks():
-    assert checks.check_assign_clusters(lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
-    assert not checks.check_assign_clusters(lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
-    assert checks.check_update_centers(lambda X, labels, K: np.stack([X[labels == k].mean(axis=0) for k in range(K)]))
-    assert not checks.check_update_centers(lambda X, labels, K: np.stack([np.median(X[labels == k], axis=0) for k in range(K)]))
+    assert checks.check_assign_clusters(
+        lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
+    assert not checks.check_assign_clusters(
+        lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
+    assert checks.check_update_centers(
+        lambda X, labels, K: np.stack([X[labels == k].mean(axis=0) for k in range(K)])
+    )
+    assert not checks.check_update_centers(
+        lambda X, labels, K: np.stack([np.median(X[labels == k], axis=0) for k in range(K)])
+    )
 
 
 def test_bernoulli_check():
-    assert checks.check_bernoulli_log_prob(lambda X, means: X @ np.log(means).T + (1 - X) @ np.log(1 - means).T)
+    assert checks.check_bernoulli_log_prob(
+        lambda X, means: X @ np.log(means).T + (1 - X) @ np.log(1 - means).T
+    )
     assert not checks.check_bernoulli_log_prob(lambda X, means: X @ np.log(means).T)
 
 

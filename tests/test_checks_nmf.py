@@ -4,7 +4,12 @@ import numpy as np
 from scipy.special import kl_div
 
 from lvmteach import nmf
-from lvmteach.checks.nmf import check_kl_divergence, check_mu_frobenius, check_mu_kl, check_nmf_to_plsa
+from lvmteach.checks.nmf import (
+    check_kl_divergence,
+    check_mu_frobenius,
+    check_mu_kl,
+    check_nmf_to_plsa,
+)
 
 # ------------------------------------------------------------------ independent correct answers
 
@@ -41,7 +46,9 @@ def test_checks_accept_the_package_functions():
         return W, nmf.multiplicative_update_H(X, W, H)
 
     assert check_mu_frobenius(frob, verbose=False)
-    assert check_kl_divergence(lambda X, W, H: nmf.beta_divergence(X, W, H, "kullback-leibler"), verbose=False)
+    assert check_kl_divergence(
+        lambda X, W, H: nmf.beta_divergence(X, W, H, "kullback-leibler"), verbose=False
+    )
     assert check_nmf_to_plsa(nmf.nmf_to_plsa, verbose=False)
 
 
@@ -73,7 +80,10 @@ def test_reject_kl_update_with_frobenius_denominator():
 
 
 def test_reject_kl_without_the_mass_terms():
-    assert not check_kl_divergence(lambda X, W, H: np.sum(np.where(X > 0, X * np.log(np.where(X > 0, X, 1) / (W @ H)), 0)), verbose=False)
+    assert not check_kl_divergence(
+        lambda X, W, H: np.sum(np.where(X > 0, X * np.log(np.where(X > 0, X, 1) / (W @ H)), 0)),
+        verbose=False,
+    )
 
 
 def test_reject_kl_that_breaks_on_zeros():

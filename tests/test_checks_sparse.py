@@ -3,7 +3,13 @@
 import numpy as np
 
 from lvmteach import sparse
-from lvmteach.checks.sparse import check_fista, check_ista, check_omp, check_soft_threshold, check_update_dictionary
+from lvmteach.checks.sparse import (
+    check_fista,
+    check_ista,
+    check_omp,
+    check_soft_threshold,
+    check_update_dictionary,
+)
 
 # ------------------------------------------------------------------ independent correct answers
 
@@ -66,7 +72,9 @@ def test_checks_accept_independent_correct_answers():
 
 
 def test_reject_hard_threshold():
-    assert not check_soft_threshold(lambda V, threshold: np.where(np.abs(V) > threshold, V, 0.0), verbose=False)
+    assert not check_soft_threshold(
+        lambda V, threshold: np.where(np.abs(V) > threshold, V, 0.0), verbose=False
+    )
 
 
 def test_reject_ista_with_the_unscaled_threshold():

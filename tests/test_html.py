@@ -49,7 +49,9 @@ class Resources(HTMLParser):
         url = None
         if tag == "script":
             url = a.get("src")
-        elif tag == "link" and any(r in (a.get("rel") or "") for r in ("stylesheet", "preload", "icon")):
+        elif tag == "link" and any(
+            r in (a.get("rel") or "") for r in ("stylesheet", "preload", "icon")
+        ):
             url = a.get("href")
         elif tag in ("img", "iframe", "source", "video", "audio"):
             url = a.get("src")
@@ -75,7 +77,9 @@ def test_page_loads_nothing_from_the_network(page):
 def test_every_image_has_alt_text(page):
     parser = Resources()
     parser.feed(page.read_text())
-    assert not parser.images_without_alt, f"{page.name} has images without alt text: {parser.images_without_alt}"
+    assert not parser.images_without_alt, (
+        f"{page.name} has images without alt text: {parser.images_without_alt}"
+    )
 
 
 def chromium():
@@ -101,19 +105,38 @@ def test_math_is_typeset_offline_in_chromium(page):
     if browser is None:
         if os.environ.get("LVM_REQUIRE_BROWSER") == "1":
             pytest.fail("LVM_REQUIRE_BROWSER=1 but no Chromium found: apt-get install chromium")
-        pytest.skip("headless Chromium not installed (apt-get install chromium); math typesetting not checked")
+        pytest.skip(
+            "headless Chromium not installed (apt-get install chromium); math typesetting not "
+            "checked"
+        )
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--virtual-time-budget=20000", "--dump-dom", page.as_uri(),
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                page.as_uri(),
             ],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     dom = result.stdout
-    assert "<mjx-container" in dom, f"{page.name}: no typeset math in the rendered page (MathJax did not run?)"
-    assert "<mjx-merror" not in dom, f"{page.name}: MathJax reports an error: " + dom[dom.find("<mjx-merror"):][:300]
+    assert "<mjx-container" in dom, (
+        f"{page.name}: no typeset math in the rendered page (MathJax did not run?)"
+    )
+    assert "<mjx-merror" not in dom, (
+        f"{page.name}: MathJax reports an error: " + dom[dom.find("<mjx-merror"):][:300]
+    )
 
 
 class Ids(HTMLParser):
