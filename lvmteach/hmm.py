@@ -118,8 +118,8 @@ def scaled_emissions(log_frame, mask):
     ``m_t = max_k log p(x_t | z_t = k)``, both with padded steps set to
     frame 1, shift 0. The largest entry of every row is then exactly 1, so
     no emission underflows, and the shifts go back into the log-likelihood
-    as log p(x) = Σ_t (log c_t + m_t) (eq. (loglik-scaled) in the chapter
-    "Latent variable models for sequences").
+    as log p(x) = Σ_t (log c_t + m_t) (eq.
+    (loglik-scaled) in the chapter "Latent variable models for sequences").
     """
     shift = np.where(mask, log_frame.max(axis=-1), 0.0)
     frame = np.exp(log_frame - shift[..., None])
