@@ -168,6 +168,14 @@ def test_mathjax_is_loaded_only_by_pages_with_math(page):
     assert loads == has_math, f"{page.name}: math on the page {has_math}, MathJax loaded {loads}"
 
 
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.stem)
+def test_no_page_loads_the_icon_script(page):
+    # 1.5 MB only "so that users can add custom icons"; the theme's CSS draws its own icons.
+    scripts = " ".join(re.findall(r'<script[^>]*src="([^"]*)"', page.read_text()))
+    assert "fontawesome" not in scripts, f"{page.name} loads fontawesome.js"
+    assert not (HTML / "_static" / "scripts" / "fontawesome.js").exists()
+
+
 def test_index_of_results_is_linked_and_titled():
     index = (HTML / "prf-prf.html").read_text()
     assert "Index of theorems, definitions and algorithms" in index

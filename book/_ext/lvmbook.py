@@ -21,9 +21,14 @@ year,    so a reader finds the entry by the same words the text uses.
 5. MathJax (1 MB and a typesetting pass) only on pages with math, the preface included.
 6. The index of results (``prf-prf.html``, linked from the notation page) lists each theorem,
    definition and algorithm by its kind and title with its chapter, not by its raw label.
+7. No ``fontawesome.js`` (1.5 MB on every page). The theme loads it only "so that users can add
+   custom icons"; the book has none, and the theme's stylesheet already draws its own icons
+   from the Font Awesome web fonts. The script tag is in the theme's template, not in Sphinx's
+   asset list, so it is removed from the written pages, and the file from ``_static``.
 """
 
 import re
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.domains import Index
@@ -77,6 +82,22 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [asset for asset in context[key] if keep(asset)]
+
+
+_FONTAWESOME_JS = re.compile(r'[ \t]*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>\n?')
+
+
+def _drop_fontawesome_js(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        stripped = _FONTAWESOME_JS.sub("", text)
+        if stripped != text:
+            page.write_text(stripped, encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
+        (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
 def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
@@ -187,4 +208,5 @@ def setup(app):
     app.connect("config-inited", _latex_preamble)
     app.connect("doctree-resolved", _rename_macros)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
