@@ -535,8 +535,7 @@ class DictionaryLearning(BaseEstimator):
         return check_array(codes, name="codes") @ self.components_
 
 
-# ------------------------------------------------------------------ image
-# patches
+# ------------------------------------------------------------ image patches
 
 
 def _check_patch_grid(image_shape, patch_size, step):

@@ -155,8 +155,7 @@ class VAE(TransformerMixin, BaseEstimator):
         self.n_importance = n_importance
         self.random_state = random_state
 
-    # ----------------------------------------------------------------
-    # set-up and checks
+    # ---------------------------------------------------- set-up and checks
     def _validate_data(self, X, *, reset=False):
         X = check_array(X)
         if reset:
@@ -214,8 +213,7 @@ class VAE(TransformerMixin, BaseEstimator):
         )
         return self.encoder_.gradients() + self.decoder_.gradients() + extra
 
-    # ---------------------------------------------------------------- the
-    # model
+    # ------------------------------------------------------------ the model
     def encode(self, X):
         """The encoder's q(z | x) = 𝒩(μ, diag exp(log σ²)): returns
         ``(mu, log_var)``, each (N, L).
@@ -334,8 +332,7 @@ class VAE(TransformerMixin, BaseEstimator):
         self.encoder_.backward(np.hstack([grad_mu, grad_log_var]))
         return bound
 
-    # ----------------------------------------------------------------
-    # training
+    # ------------------------------------------------------------- training
     def fit(self, X, y=None):
         """Maximise the ELBO on X by Adam over shuffled mini-batches;
         returns self.
@@ -388,8 +385,7 @@ class VAE(TransformerMixin, BaseEstimator):
         self.n_iter_ = n_epochs
         return self
 
-    # ---------------------------------------------------------------- using
-    # the model
+    # ------------------------------------------------------ using the model
     def transform(self, X):
         """The posterior means μ(x), shape (N, L): the VAE's counterpart of
         PCA scores.

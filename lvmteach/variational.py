@@ -1072,8 +1072,7 @@ class BayesianGaussianMixture(EMMixin, BaseEstimator):
         self.resp_init = resp_init
         self.random_state = random_state
 
-    # ----------------------------------------------------------------
-    # checks and the prior
+    # ------------------------------------------------- checks and the prior
 
     def _check_prior(self, X):
         """The prior with scikit-learn's defaults filled in; a clear

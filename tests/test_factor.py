@@ -571,8 +571,7 @@ def test_wrong_number_of_features_and_not_fitted():
         PCA(2).fit(X).inverse_transform(np.zeros((3, 4)))
 
 
-# ---------------------------------------------------------------------------- choosing q, saddles,
-# Heywood
+# --------------------------------------------------------------------- choosing q, saddles, Heywood
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -126,8 +126,7 @@ def test_realnvp_before_fit_raises_not_fitted_and_accepts_an_int_hidden_size():
     assert model.score_samples(REAL).shape == (len(REAL),)
 
 
-# ------------------------------------------------------------------ input types, for every
-# estimator
+# ----------------------------------------------------------------- input types, for every estimator
 
 
 ALL_MODELS = [
@@ -386,8 +385,7 @@ def test_numerical_gradient_for_fortran_ordered_and_refuses_integer_arrays():
     )
 
 
-# ------------------------------------------------------------------ score() where scikit-learn has
-# one
+# --------------------------------------------------------------- score() where scikit-learn has one
 
 
 def test_pca_score_is_the_ppca_log_likelihood_of_the_axes():

@@ -222,8 +222,7 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-# ------------------------------------------------------------------ the same conventions on valid
-# data
+# --------------------------------------------------------------- the same conventions on valid data
 
 _rng = np.random.default_rng(0)
 _BINARY = (_rng.random((40, 6)) < 0.4).astype(float)

@@ -80,8 +80,7 @@ def test_entropies_match_scipy():
         )
 
 
-# ------------------------------------------------------------------ KL divergences against Monte
-# Carlo
+# --------------------------------------------------------------- KL divergences against Monte Carlo
 
 
 def test_kl_gaussian_matches_monte_carlo():
@@ -282,8 +281,7 @@ def test_mean_field_is_exact_for_a_diagonal_precision():
     assert history[-1] == pytest.approx(0.0, abs=1e-12)
 
 
-# ------------------------------------------------------------------ the univariate Gaussian (Bishop
-# 10.1.3)
+# ---------------------------------------------------------- the univariate Gaussian (Bishop 10.1.3)
 
 PRIOR = NormalGamma(0.5, 2.0, 1.5, 2.0)
 
@@ -354,8 +352,7 @@ def test_cavi_warns_at_max_iter():
         cavi_univariate_gaussian(small_data(), PRIOR, max_iter=2, tol=0.0)
 
 
-# ------------------------------------------------------------------ the Bayesian GMM against
-# scikit-learn
+# ------------------------------------------------------------ the Bayesian GMM against scikit-learn
 
 
 def two_blobs(rng, N=120, D=2, offset=10.0):
