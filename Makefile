@@ -21,7 +21,7 @@ help:
 	@echo "make test       everything CI runs: lint, unit tests, nbval, book build, HTML checks"
 	@echo "make lint       line lengths: 76 in lvmteach/ and the chapters' code cells (ruff)"
 	@echo "make notebooks  re-execute every chapter in place (after changing lvmteach)"
-	@echo "make lab        open the chapters in JupyterLab"
+	@echo "make lab        open the chapters in JupyterLab (Notebook 7: /tree in the same server)"
 	@echo "make bench      speed benchmarks against scikit-learn"
 	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
 	@echo "make pdf        the whole book as one PDF through LaTeX (needs TeX Live, see README)"
@@ -55,7 +55,8 @@ student: $(STAMP)
 	@echo "Student edition: file://$(CURDIR)/_build/student/html/index.html and _build/student/notebooks"
 
 # The book as one PDF (XeLaTeX; solutions omitted). Needs Debian's TeX Live packages:
-#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+#   apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf \
+#     fonts-dejavu-core
 pdf: $(STAMP)
 	rm -rf _build/latex
 	$(BIN)/python book/_ext/pdf_config.py > _config_pdf.yml   # beside _config.yml: same relative paths
@@ -78,7 +79,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py
 
 nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) book
@@ -96,23 +97,23 @@ html-check: $(STAMP)
 	$(BIN)/python -m pytest -s tests/test_html.py tests/test_browser.py
 
 # Order matters: the HTML checks read the book that `book` has just built.
-test: lint unit nbval nbval-fpenv oldest book html-check jupyter-check pdf-check
+test: lint unit nbval nbval-fpenv oldest book student html-check jupyter-check pdf-check
 
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book
 
-# JupyterLab with jupyterlab-myst, installed once (a stamp): offline afterwards, no pip call.
+# JupyterLab and Notebook 7 with jupyterlab-myst, installed once (a stamp): offline afterwards.
 LAB_STAMP := $(VENV)/.lab-stamp
 $(LAB_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet $(PIN) "jupyterlab>=4" "jupyterlab-myst>=2.4"
+	$(BIN)/python -m pip install --quiet $(PIN) "jupyterlab>=4" "jupyterlab-myst>=2.4" "notebook>=7"
 	touch $@
 
 lab: $(LAB_STAMP)
 	$(ONE_THREAD) $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/book \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-# The chapters in a real JupyterLab (headless Chromium): macros, quoted code, exercises,
-# hidden solutions, no raw MyST (tests/test_jupyter.py).
+# The chapters in a real JupyterLab and Notebook 7 (headless Chromium): macros, quoted code,
+# exercises, hidden solutions, equation ids, no raw MyST (tests/test_jupyter.py).
 jupyter-check: $(LAB_STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -s tests/test_jupyter.py
 
@@ -126,7 +127,7 @@ $(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
 
 oldest: $(OLDEST)/.installed-stamp
 	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
-	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py --ignore=tests/test_student.py
+	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py
 	$(ONE_THREAD) $(OLDEST)/bin/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) -p no:cacheprovider book
 
 # Pin the book's environment to what is installed now (after a deliberate upgrade; then

@@ -57,8 +57,8 @@ def coding_exercises(text, code=""):
         module = check and (
             re.search(r"lvmteach\.checks\.(\w+)", body)
             or re.search(
-                r"from lvmteach\.checks\.(\w+) import "
-                rf"[^\n]*\b{check.group(1)}\b",
+                rf"from lvmteach\.checks\.(\w+) import (?:\([^)]*|[^\n]*)"
+                rf"\b{check.group(1)}\b",
                 code,
             )
         )

@@ -47,6 +47,8 @@ __all__ = [
     "PPCA",
     "FactorAnalysis",
     "principal_components",
+    "centred_svd",
+    "covariance_eigh",
     "ppca_closed_form",
     "minka_log_evidence",
     "heywood_features",
@@ -80,12 +82,13 @@ def _flip_signs(components):
 
 
 def principal_components(X, q):
-    """PCA of ``X`` (eqs. (pca-maxvar) in the chapter "PCA, probabilistic PCA and factor analysis" and (pca-eig)) by the SVD of the centred data.
+    """PCA of ``X``: eqs. (pca-maxvar) and (pca-eig) in the chapter
+    "PCA, probabilistic PCA and factor analysis".
 
-    The principal axes are the leading eigenvectors of S = X_cᵀ X_c / N. With the thin SVD
-    X_c = U diag(s) Vᵀ, S = V diag(s² / N) Vᵀ: the rows of Vᵀ are the axes and s² / N the
-    eigenvalues. The SVD of X_c is more accurate than an eigendecomposition of S, whose
-    smallest eigenvalues are swamped by the round-off of forming XᵀX.
+    The principal axes are the leading eigenvectors of S = X_cᵀ X_c / N.
+    When N ≥ 10 D, ``covariance_eigh`` forms S with one product and
+    takes its eigendecomposition; otherwise ``centred_svd`` takes the
+    thin SVD of X_c. Both give the same axes and eigenvalues.
 
     Returns
     -------
@@ -98,10 +101,67 @@ def principal_components(X, q):
     """
     N, D = X.shape
     mean = X.mean(axis=0)
-    _, s, Vt = linalg.svd(X - mean, full_matrices=False, check_finite=False)
+    if N >= 10 * D:
+        eigenvalues, Vt = covariance_eigh(X, mean)
+    else:
+        eigenvalues, Vt = centred_svd(X - mean)
+    return mean, _flip_signs(Vt[:q]), eigenvalues
+
+
+def centred_svd(Xc):
+    """Eigenvalues and axes of S = X_cᵀ X_c / N from the thin SVD of X_c.
+
+    Eq. (pca-eig) in the chapter
+    "PCA, probabilistic PCA and factor analysis".
+
+    With X_c = U diag(s) Vᵀ, S = V diag(s² / N) Vᵀ: the rows of Vᵀ are
+    the axes and s² / N the eigenvalues. Costs about 4 N D² + 8 D³.
+
+    Returns ``(eigenvalues, Vt)``: (D,) decreasing (zeros beyond rank N)
+    and (min(N, D), D).
+    """
+    N, D = Xc.shape
+    _, s, Vt = linalg.svd(Xc, full_matrices=False, check_finite=False)
     eigenvalues = np.zeros(D)
     eigenvalues[: len(s)] = s**2 / N
-    return mean, _flip_signs(Vt[:q]), eigenvalues
+    return eigenvalues, Vt
+
+
+def covariance_eigh(X, mean):
+    """Eigenvalues and axes of S = X_cᵀ X_c / N from ``eigh`` of S.
+
+    Eq. (pca-eig) in the chapter
+    "PCA, probabilistic PCA and factor analysis".
+
+    One BLAS product (N D², half of it by symmetry) and a D × D
+    eigendecomposition: for N ≫ D several times faster than the SVD of
+    X_c; scikit-learn's PCA does the same for N ≥ 10 D
+    (``svd_solver="covariance_eigh"``). Two numerical prices:
+
+    * S's eigenvalues carry an absolute error of order ε λ_1
+      (ε ≈ 1e-16), where the SVD's s_j² has one of order ε s_1 s_j, so
+      eigenvalues far below ε λ_1 lose their relative accuracy (they
+      are clipped at 0, never negative). The leading eigenvalues and
+      axes, and PPCA's σ² (their mean over j > q), are unaffected
+      unless σ² < 1e-12 × the total variance, which ``PPCA`` already
+      refuses as noiseless data.
+    * To save a pass over X, S is formed as XᵀX / N − x̄ x̄ᵀ, without
+      centring X. The subtraction cancels about log10 κ digits, with
+      κ = tr(XᵀX / N) / tr(S) (how far the mean is from 0 in units of
+      the spread); when κ > 100 (more than two digits lost), S is
+      recomputed from the centred data.
+
+    Returns ``(eigenvalues, Vt)``: (D,) decreasing and (D, D).
+    """
+    N = X.shape[0]
+    S = X.T @ X / N
+    second_moment = np.trace(S)
+    S -= np.outer(mean, mean)
+    if second_moment > 100.0 * np.trace(S):  # cancellation: centre
+        Xc = X - mean
+        S = Xc.T @ Xc / N
+    eigenvalues, V = linalg.eigh(S, overwrite_a=True, check_finite=False)
+    return np.maximum(eigenvalues[::-1], 0.0), V[:, ::-1].T
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,17 +701,15 @@ class PPCA(_LinearGaussian):
         check_in(self.method, "method", ("closed_form", "em"))
         check_em_settings(self)  # refused for both methods, although the closed form uses none
         X = check_array(X, allow_nan=True, min_samples=2)
-        if self.method == "closed_form" and np.isnan(X).any():
+        # X has no inf, so a finite sum means no NaN (skips a pass)
+        has_nan = not np.isfinite(X.sum()) and np.isnan(X).any()
+        if self.method == "closed_form" and has_nan:
             raise ValueError(
                 f"X contains {int(np.isnan(X).sum())} NaN value(s); the closed form needs complete "
                 "data. Use PPCA(method='em'), which fits the observed-data likelihood"
             )
         D = X.shape[1]
         q = _check_n_components(self.n_components, D)
-        observed = ~np.isnan(X)
-        has_nan = not observed.all()
-        if has_nan:
-            _check_missing_pattern(observed)
         self.n_features_in_ = D
         if self.method == "closed_form":
             self.mean_, self.W_, self.sigma2_ = ppca_closed_form(X, q)
@@ -659,7 +717,10 @@ class PPCA(_LinearGaussian):
             self.n_iter_ = 1  # one eigendecomposition
             self.converged_ = True
             return self
-        data = _Prepared(X, observed if has_nan else None)
+        observed = ~np.isnan(X) if has_nan else None
+        if has_nan:
+            _check_missing_pattern(observed)
+        data = _Prepared(X, observed)
         n_constant = _constant_features(X, data.var_x).size
         if n_constant == D:
             raise ValueError(

@@ -89,6 +89,18 @@ def check_array(
                 f"{min_features} is required; pass data with at least "
                 f"{min_features} column(s)"
             )
+    if not np.isfinite(X.sum()):  # a finite sum has no NaN or inf in it
+        _check_finite(X, name, allow_nan)
+    return X
+
+
+def _check_finite(X, name, allow_nan):
+    """Refuse infinity, and NaN unless ``allow_nan`` (an elementwise pass).
+
+    ``check_array`` calls it only when X's sum is not finite: one
+    reduction with no temporary instead of two boolean arrays of X's
+    size; a sum that overflowed comes here and passes.
+    """
     if np.isinf(X).any():
         raise ValueError(
             f"{name} contains infinity; remove or clip those entries first"
@@ -97,11 +109,9 @@ def check_array(
         n_bad = int(np.isnan(X).sum())
         raise ValueError(
             f"{name} contains {n_bad} NaN value(s); this model does not "
-            "handle missing data. "
-            "Impute them first (see the chapter on imputation) or drop "
-            "those rows"
+            "handle missing data. Impute them first (see the chapter on "
+            "imputation) or drop those rows"
         )
-    return X
 
 
 def _as_float_array(X, name):

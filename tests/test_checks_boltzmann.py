@@ -12,15 +12,6 @@ def good_free_energy(V, W, b, c):
     return -V @ b - np.logaddexp(0, V @ W.T + c).sum(axis=1)
 
 
-def naive_free_energy(V, W, b, c):  # log(1 + exp(a)) overflows for the large-weight case
-    with np.errstate(over="ignore"):
-        return -V @ b - np.log1p(np.exp(V @ W.T + c)).sum(axis=1)
-
-
-def sign_free_energy(V, W, b, c):
-    return V @ b - np.logaddexp(0, V @ W.T + c).sum(axis=1)
-
-
 def good_log_partition(W, b, c):  # enumerate the visible layer instead: equally right
     Vs = np.array(list(itertools.product([0.0, 1.0], repeat=W.shape[1])))
     return logsumexp(-good_free_energy(Vs, W, b, c))
@@ -85,11 +76,28 @@ def one_bit_pll(V, W, b, c):  # only the first bit, scaled by D: a biased "estim
     return -V.shape[1] * np.logaddexp(0, F - good_free_energy(V_, W, b, c))
 
 
-def test_free_energy_check():
-    assert checks.check_free_energy(good_free_energy)
-    result = checks.check_free_energy(naive_free_energy)
+def good_gb_free_energy(V, W, b, c, sigma):
+    X = V / sigma
+    return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - np.logaddexp(0, X @ W.T + c).sum(1)
+
+
+def naive_gb_free_energy(V, W, b, c, sigma):  # log(1 + exp(a)) overflows
+    X = V / sigma
+    with np.errstate(over="ignore"):
+        softplus = np.log(1 + np.exp(X @ W.T + c))
+    return np.sum((V - b) ** 2 / (2 * sigma**2), axis=1) - softplus.sum(1)
+
+
+def unscaled_gb_free_energy(V, W, b, c, sigma):  # the hidden units see v, not v / σ
+    quadratic = np.sum((V - b) ** 2 / (2 * sigma**2), axis=1)
+    return quadratic - np.logaddexp(0, V @ W.T + c).sum(1)
+
+
+def test_gb_free_energy_check():
+    assert checks.check_gb_free_energy(good_gb_free_energy)
+    result = checks.check_gb_free_energy(naive_gb_free_energy)
     assert not result and "large weights" in result.message
-    assert not checks.check_free_energy(sign_free_energy)
+    assert not checks.check_gb_free_energy(unscaled_gb_free_energy)
 
 
 def test_log_partition_check():
@@ -114,8 +122,8 @@ def test_pseudo_log_likelihood_check():
 
 
 def test_stub_is_reported_as_not_implemented():
-    def stub(V, W, b, c):
+    def stub(V, W, b, c, sigma):
         raise NotImplementedError
 
-    result = checks.check_free_energy(stub, verbose=False)
+    result = checks.check_gb_free_energy(stub, verbose=False)
     assert not result and "not implemented" in result.message

@@ -13,13 +13,36 @@ def test_planar_constrain_u_check():
     assert not checks.check_planar_constrain_u(wrong_m, verbose=False)
 
 
-def test_planar_log_det_check():
-    def right(Z, u_hat, w, b):
-        return np.log(np.abs(1 + (1 - np.tanh(Z @ w + b) ** 2) * (w @ u_hat)))
+def radial_by_jacobian(Z, z0, alpha, beta):  # finite differences, slogdet
+    def f(z):
+        return z + beta * (z - z0) / (alpha + np.linalg.norm(z - z0))
 
-    assert checks.check_planar_log_det(right, verbose=False)
-    assert not checks.check_planar_log_det(
-        lambda Z, u_hat, w, b: np.log(np.abs(1 + np.tanh(Z @ w + b) * (w @ u_hat))), verbose=False
+    out = []
+    for z in Z:
+        eps = 1e-6
+        J = np.column_stack([(f(z + eps * e) - f(z - eps * e)) / (2 * eps) for e in np.eye(len(z))])
+        out.append(np.linalg.slogdet(J)[1])
+    return np.array(out)
+
+
+def test_radial_log_det_check():
+    def right(Z, z0, alpha, beta):
+        r = np.linalg.norm(Z - z0, axis=1)
+        h = 1 / (alpha + r)
+        D = Z.shape[1]
+        return (D - 1) * np.log(1 + beta * h) + np.log(1 + beta * h - beta * r / (alpha + r) ** 2)
+
+    def power_D(Z, z0, alpha, beta):  # (1 + βh)^D: misses the radial direction
+        r = np.linalg.norm(Z - z0, axis=1)
+        return Z.shape[1] * np.log(1 + beta / (alpha + r))
+
+    assert checks.check_radial_log_det(right, verbose=False)
+    assert not checks.check_radial_log_det(power_D, verbose=False)
+    # the reference agrees with a finite-difference Jacobian (away from z0, where f is smooth)
+    rng = np.random.default_rng(3)
+    Z, z0 = rng.normal(size=(6, 3)), rng.normal(size=3)
+    np.testing.assert_allclose(
+        radial_by_jacobian(Z, z0, 0.8, -0.6), right(Z, z0, 0.8, -0.6), atol=1e-6
     )
 
 

@@ -6,27 +6,30 @@ from scipy.special import logsumexp
 from lvmteach.checks import hmm as checks
 
 
-def good_forward(startprob, transmat, log_frame):  # the log-domain recursion
+def log_forward_messages(startprob, transmat, log_frame):  # the log-domain recursion
     T, K = log_frame.shape
     log_alpha = np.empty((T, K))
-    log_alpha[0] = np.log(startprob) + log_frame[0]
+    with np.errstate(divide="ignore"):
+        log_A = np.log(transmat)
+        log_alpha[0] = np.log(startprob) + log_frame[0]
     for t in range(1, T):
-        log_alpha[t] = (
-            logsumexp(log_alpha[t - 1][:, None] + np.log(transmat), axis=0) + log_frame[t]
-        )
-    log_lik = logsumexp(log_alpha[-1])
-    return np.exp(log_alpha - logsumexp(log_alpha, axis=1, keepdims=True)), log_lik
+        log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_frame[t]
+    return log_alpha
 
 
-def naive_forward(startprob, transmat, log_frame):  # no scaling: underflows on long sequences
+def good_forward(startprob, transmat, log_frame):
+    log_alpha = log_forward_messages(startprob, transmat, log_frame)
+    return log_alpha, logsumexp(log_alpha[-1])
+
+
+def naive_forward(startprob, transmat, log_frame):  # no logs: underflows on long sequences
     a = startprob * np.exp(log_frame[0])
     alphas = [a]
     for t in range(1, len(log_frame)):
         a = (a @ transmat) * np.exp(log_frame[t])
         alphas.append(a)
-    alphas = np.array(alphas)
     with np.errstate(all="ignore"):
-        return alphas / alphas.sum(axis=1, keepdims=True), np.log(alphas[-1].sum())
+        return np.log(np.array(alphas)), np.log(alphas[-1].sum())
 
 
 def transposed_transition_forward(startprob, transmat, log_frame):
@@ -48,14 +51,14 @@ def good_viterbi(startprob, transmat, log_frame):
 
 
 def greedy_viterbi(startprob, transmat, log_frame):  # most probable state at each step alone
-    return good_forward(startprob, transmat, log_frame)[0].argmax(axis=1)
+    return log_forward_messages(startprob, transmat, log_frame).argmax(axis=1)
 
 
 def test_forward_check_accepts_reference_and_rejects_bugs():
-    assert checks.check_forward(good_forward)
-    result = checks.check_forward(naive_forward)
+    assert checks.check_log_forward(good_forward)
+    result = checks.check_log_forward(naive_forward)
     assert not result and "underflows" in result.message
-    assert not checks.check_forward(transposed_transition_forward)
+    assert not checks.check_log_forward(transposed_transition_forward)
 
 
 def test_viterbi_check_accepts_reference_and_rejects_greedy_decoding():
@@ -67,4 +70,4 @@ def test_stub_is_reported_as_not_implemented():
     def stub(startprob, transmat, log_frame):
         raise NotImplementedError
 
-    assert "not implemented" in checks.check_forward(stub).message
+    assert "not implemented" in checks.check_log_forward(stub).message

@@ -35,27 +35,21 @@ def transposed_e_step(X, weights, means, covariances):
     return log_lik, resp.T
 
 
-def good_m_step(X, resp):
+def good_m_step(X, resp, sample_weight):
+    resp = resp * sample_weight[:, None]
     nk = resp.sum(axis=0)
     means = resp.T @ X / nk[:, None]
     covs = np.stack(
-        [
-            (resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k]
-            for k in range(resp.shape[1])
-        ]
+        [(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])]
     )
-    return nk / len(X), means, covs
+    return nk / sample_weight.sum(), means, covs
 
 
-def old_mean_m_step(X, resp):  # classic bug: covariance around the global mean
-    w, means, _ = good_m_step(X, resp)
+def old_mean_m_step(X, resp, sample_weight):  # classic bug: covariance around the global mean
+    w, means, _ = good_m_step(X, resp, sample_weight)
     mu = X.mean(axis=0)
-    covs = np.stack(
-        [
-            (resp[:, k, None] * (X - mu)).T @ (X - mu) / resp[:, k].sum()
-            for k in range(resp.shape[1])
-        ]
-    )
+    r = resp * sample_weight[:, None]
+    covs = np.stack([(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])])
     return w, means, covs
 
 
@@ -68,41 +62,46 @@ def test_e_step_check_accepts_reference_and_rejects_bugs(capsys):
 
 
 def test_m_step_check_accepts_reference_and_rejects_bug():
-    assert checks.check_m_step(good_m_step)
-    result = checks.check_m_step(old_mean_m_step)
+    assert checks.check_weighted_m_step(good_m_step)
+    result = checks.check_weighted_m_step(old_mean_m_step)
     assert not result and "[2]" in result.message  # names the covariances as the wrong output
 
 
 def test_stub_is_reported_as_not_implemented():
-    def stub(X, resp):
+    def stub(X, resp, sample_weight):
         raise NotImplementedError
 
-    assert "not implemented" in checks.check_m_step(stub).message
+    assert "not implemented" in checks.check_weighted_m_step(stub).message
 
 
 def test_assign_and_update_checks():
-    assert checks.check_assign_clusters(
-        lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
-    )
-    assert not checks.check_assign_clusters(
-        lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
-    )
-    assert checks.check_update_centers(
-        lambda X, labels, K: np.stack([X[labels == k].mean(axis=0) for k in range(K)])
-    )
-    assert not checks.check_update_centers(
-        lambda X, labels, K: np.stack([np.median(X[labels == k], axis=0) for k in range(K)])
-    )
+    assert checks.check_assign_clusters(lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
+    assert not checks.check_assign_clusters(lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
+
+    def weighted(X, labels, w, old):
+        centers = old.copy()
+        for k in range(len(old)):
+            if w[labels == k].sum() > 0:
+                centers[k] = np.average(X[labels == k], axis=0, weights=w[labels == k])
+        return centers
+
+    assert checks.check_weighted_update_centers(weighted)
+    assert not checks.check_weighted_update_centers(lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old))
 
 
 def test_bernoulli_check():
-    assert checks.check_bernoulli_log_prob(
-        lambda X, means: X @ np.log(means).T + (1 - X) @ np.log(1 - means).T
+    def masked(X, means):
+        observed = ~np.isnan(X)
+        ones = np.where(observed, X, 0.0)
+        return ones @ np.log(means).T + (observed - ones) @ np.log(1 - means).T
+
+    assert checks.check_bernoulli_log_prob_missing(masked)
+    assert not checks.check_bernoulli_log_prob_missing(
+        lambda X, means: np.nan_to_num(X) @ np.log(means).T
     )
-    assert not checks.check_bernoulli_log_prob(lambda X, means: X @ np.log(means).T)
 
 
-@pytest.mark.parametrize("check", [checks.check_e_step, checks.check_m_step])
+@pytest.mark.parametrize("check", [checks.check_e_step, checks.check_weighted_m_step])
 def test_feedback_never_prints_expected_values(check, capsys):
     def off_by_a_bit(*args, **kwargs):
         out = (good_e_step if check is checks.check_e_step else good_m_step)(*args, **kwargs)

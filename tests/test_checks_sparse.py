@@ -5,13 +5,19 @@ import numpy as np
 from lvmteach import sparse
 from lvmteach.checks.sparse import (
     check_fista,
-    check_ista,
+    check_group_soft_threshold,
+    check_nonnegative_ista,
     check_omp,
-    check_soft_threshold,
     check_update_dictionary,
 )
 
 # ------------------------------------------------------------------ independent correct answers
+
+
+def group_shrink(V, threshold):  # the row's length, clipped at 0, times its direction
+    norms = np.linalg.norm(V, axis=1, keepdims=True)
+    safe = np.where(norms > 0, norms, 1.0)
+    return np.maximum(norms - threshold, 0.0) * V / safe
 
 
 def soft_where(V, threshold):
@@ -27,6 +33,18 @@ def ista_rows(X, dictionary, alpha, n_iter):
         c = np.zeros(len(dictionary))
         for _ in range(n_iter):
             c = soft_where(c - (c @ dictionary - x) @ dictionary.T / L, alpha / L)
+        out.append(c)
+    return np.array(out)
+
+
+def nonneg_ista_rows(X, dictionary, alpha, n_iter):
+    """One row at a time; the one-sided threshold as soft-threshold then clip."""
+    L = np.linalg.norm(dictionary, 2) ** 2
+    out = []
+    for x in X:
+        c = np.zeros(len(dictionary))
+        for _ in range(n_iter):
+            c = np.clip(soft_where(c - (c @ dictionary - x) @ dictionary.T / L, alpha / L), 0, None)
         out.append(c)
     return np.array(out)
 
@@ -57,13 +75,12 @@ def dictionary_recompute(X, codes, dictionary):
 
 
 def test_checks_accept_the_package_functions():
-    assert check_soft_threshold(sparse.soft_threshold, verbose=False)
     assert check_update_dictionary(sparse.update_dictionary, verbose=False)
 
 
 def test_checks_accept_independent_correct_answers():
-    assert check_soft_threshold(soft_where, verbose=False)
-    assert check_ista(ista_rows, verbose=False)
+    assert check_group_soft_threshold(group_shrink, verbose=False)
+    assert check_nonnegative_ista(nonneg_ista_rows, verbose=False)
     assert check_fista(fista_rows, verbose=False)
     assert check_update_dictionary(dictionary_recompute, verbose=False)
 
@@ -71,10 +88,14 @@ def test_checks_accept_independent_correct_answers():
 # ------------------------------------------------------------------ reject
 
 
-def test_reject_hard_threshold():
-    assert not check_soft_threshold(
-        lambda V, threshold: np.where(np.abs(V) > threshold, V, 0.0), verbose=False
-    )
+def test_reject_entrywise_and_hard_group_thresholds():
+    assert not check_group_soft_threshold(soft_where, verbose=False)
+
+    def hard(V, threshold):
+        norms = np.linalg.norm(V, axis=1, keepdims=True)
+        return np.where(norms > threshold, V, 0.0)
+
+    assert not check_group_soft_threshold(hard, verbose=False)
 
 
 def test_reject_ista_with_the_unscaled_threshold():
@@ -82,10 +103,11 @@ def test_reject_ista_with_the_unscaled_threshold():
         L = np.linalg.norm(dictionary, 2) ** 2
         C = np.zeros((len(X), len(dictionary)))
         for _ in range(n_iter):
-            C = soft_where(C - (C @ dictionary - X) @ dictionary.T / L, alpha)
+            C = np.maximum(C - (C @ dictionary - X) @ dictionary.T / L - alpha, 0)
         return C
 
-    assert not check_ista(wrong, verbose=False)
+    assert not check_nonnegative_ista(wrong, verbose=False)
+    assert not check_nonnegative_ista(ista_rows, verbose=False)  # the lasso's two-sided step
 
 
 def test_reject_fista_that_steps_from_c_instead_of_y():

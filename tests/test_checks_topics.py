@@ -20,7 +20,10 @@ def good_plsa_em_step(X, doc_topic, topic_word):
     nq = X[:, :, None] * q
     theta = nq.sum(axis=1)
     beta = nq.sum(axis=0).T
-    return theta / theta.sum(axis=1, keepdims=True), beta / beta.sum(axis=1, keepdims=True)
+    totals = theta.sum(axis=1, keepdims=True)
+    theta = np.where(totals > 0, theta, 1.0)  # an empty document: uniform
+    totals = theta.sum(axis=1, keepdims=True)
+    return theta / totals, beta / beta.sum(axis=1, keepdims=True)
 
 
 def unweighted_plsa_em_step(X, doc_topic, topic_word):  # bug: forgets the counts x_dw

@@ -70,6 +70,23 @@ def test_splits_a_stub_that_also_calls_the_check():
     assert "passed =" not in stub.source
 
 
+def test_finds_the_check_in_a_parenthesised_import():
+    statement = TEXT.replace(
+        " and check it with `lvmteach.checks.mixture.check_bernoulli_log_prob`", ""
+    )
+    nb = new_notebook(cells=[
+        new_markdown_cell(statement),
+        new_code_cell(
+            "from lvmteach.checks.mixture import (check_assign_clusters,\n"
+            "                                     check_bernoulli_log_prob)\n\n\n"
+            "def my_f(X, means):\n    raise NotImplementedError\n\n\n"
+            "result = check_bernoulli_log_prob(my_f)"
+        ),
+    ])
+    assert _exercises.transform(nb)
+    assert set(grade.exercise_cells(nb)) == {"x-ex-1"}
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_script_is_idempotent_on_the_chapters(path):
     nb = nbformat.read(path, as_version=4)

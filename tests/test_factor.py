@@ -680,3 +680,43 @@ def test_heywood_case_is_flagged_and_approaches_the_boundary_solution():
         warnings.simplefilter("ignore")  # scikit-learn's ConvergenceWarning: it crawls too
         sk = SkFA(1, tol=1e-12, max_iter=5000).fit(X)
     assert sk.noise_variance_[0] < 1e-3  # the same boundary
+
+
+@pytest.mark.parametrize("N", [60, 400])  # N < 10 D: the SVD; N ≥ 10 D: eigh of S
+def test_covariance_eigh_and_centred_svd_agree(N):
+    from lvmteach.factor import centred_svd, covariance_eigh
+
+    X, *_ = make_data(N=N, D=8)
+    Xc = X - X.mean(axis=0)
+    lam_svd, Vt_svd = centred_svd(Xc)
+    lam_eig, Vt_eig = covariance_eigh(X, X.mean(axis=0))
+    np.testing.assert_allclose(lam_eig, lam_svd, rtol=1e-10)
+    # axes up to sign
+    dots = np.abs(np.sum(Vt_eig * Vt_svd, axis=1))
+    np.testing.assert_allclose(dots, 1.0, atol=1e-10)
+
+
+def test_ppca_closed_form_matches_sklearn_on_both_routes():
+    for N in (60, 400):  # the SVD route and the covariance route
+        X, *_ = make_data(N=N, D=8, isotropic=True)
+        ours = PPCA(3).fit(X)
+        sk = SkPCA(3, svd_solver="full").fit(X)
+        c = N / (N - 1)
+        np.testing.assert_allclose(
+            sk.get_covariance(), c * ours.get_covariance(),
+            rtol=1e-10, atol=1e-12,
+        )
+
+
+def test_covariance_eigh_recentres_when_the_mean_dominates():
+    # a mean 1e6 spreads away: XᵀX/N − x̄x̄ᵀ alone would lose ~12 digits
+    from lvmteach.factor import centred_svd, covariance_eigh
+
+    X, *_ = make_data(N=400, D=8)
+    X = X + 1e6
+    lam_svd, _ = centred_svd(X - X.mean(axis=0))
+    lam_eig, _ = covariance_eigh(X, X.mean(axis=0))
+    np.testing.assert_allclose(lam_eig, lam_svd, rtol=1e-8)
+    G = X.T @ X / len(X) - np.outer(X.mean(axis=0), X.mean(axis=0))
+    naive = np.linalg.eigvalsh(G)[::-1]
+    assert np.max(np.abs(naive - lam_svd) / lam_svd) > 1e-6  # the trap

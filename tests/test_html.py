@@ -182,3 +182,55 @@ def test_index_of_results_is_linked_and_titled():
     assert "PLSA is KL-NMF" in index  # a result's title, not only its label
     assert "Theorems" in index and "Definitions" in index and "Algorithms" in index
     assert "prf-prf.html" in (HTML / "book" / "notation.html").read_text()
+
+
+CODE_BLOCK = re.compile(r'<div class="highlight-[^"]*"><div class="highlight"><pre>(.*?)</pre>', re.S)
+NUMBERED_REF = re.compile(r'\(<a class="reference internal numbered-ref" href="([^"]*)" title="([^"]+)">([^<]+)</a>\)')
+
+
+def book_labels():
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from lvmteach._docstrings import labels
+
+    return labels()
+
+
+def shown_number(page, anchor):
+    """The number the book shows at an anchor: "(2.2)" beside an equation, "Algorithm 11.1 "."""
+    text = page.read_text()
+    eq = re.search(rf'id="{re.escape(anchor)}">\s*<span class="eqno">\(([\d.]+)\)', text)
+    if eq:
+        return eq.group(1)
+    result = re.search(rf'id="{re.escape(anchor)}">\s*<p class="admonition-title">'
+                       rf'<span class="caption-number">(\w+ [\d.]+)\s*</span>', text)
+    return result.group(1) if result else None
+
+
+def test_equations_cited_in_quoted_code_are_numbered_links():
+    """A docstring cites "eq. (gmm-resp)"; on a page, where equations show numbers only, that
+    label is a link showing the equation's number (book/_ext/lvmbook.py), and the link lands on
+    an equation (or result) that shows the same number."""
+    known = book_labels()
+    unlinked, wrong, links = [], [], 0
+    for page in pages():
+        for block in CODE_BLOCK.findall(page.read_text()):
+            for href, label, text in NUMBERED_REF.findall(block):
+                links += 1
+                target, _, anchor = href.partition("#")
+                target_page = (page.parent / target).resolve() if target else page
+                shown = shown_number(target_page, anchor) if target_page.exists() else None
+                number = re.fullmatch(r"(?:eq\. )?(\d+\.\d+)|(\w+ \d+\.\d+)", text)
+                expected = number and (number.group(1) or number.group(2))
+                if label not in known or shown is None or shown != expected:
+                    wrong.append(f"{page.stem}: ({label}) shows {text!r}, target {href} shows {shown!r}")
+            # a label in a docstring or comment is inside one token; "(gamma)" in the code
+            # f(gamma) is split over <span>s, and in a docstring's f(gamma) it follows a name
+            rest = NUMBERED_REF.sub("", block)
+            unlinked += [f"{page.stem}: ({m})" for m in re.findall(r"(?<![\w.`])\(([\w:-]+)\)", rest)
+                         if m in known]
+    print(f"\n{links} equation/result references in quoted code, all numbered links")
+    assert links >= 50, f"only {links} numbered references in quoted code: is the link rewrite running?"
+    assert not unlinked, f"labels in quoted code that a reader cannot follow: {unlinked[:10]}"
+    assert not wrong, f"references with a wrong number or target: {wrong[:10]}"

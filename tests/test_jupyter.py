@@ -1,16 +1,22 @@
-"""Every chapter opened in a real JupyterLab (with jupyterlab-myst), in headless Chromium.
+"""Every chapter opened in a real JupyterLab and Jupyter Notebook 7 (with jupyterlab-myst), in
+headless Chromium.
 
 The classroom path: instructors and students read the chapters as notebooks. JupyterLab runs
 from this environment on a loopback port (token, no browser, a private settings directory that
-renders every cell at once); Chromium (Debian's package, driven by Playwright) opens each
-chapter of ``_toc.yml`` and checks what a student sees:
+renders every cell at once); the same server serves Notebook 7's single-document interface
+(``/notebooks/...``). Chromium (Debian's package, driven by Playwright) opens each chapter of
+``_toc.yml`` in both and checks what a student sees:
 
 * no math error (KaTeX/MathJax error nodes, "Undefined control sequence");
 * no unrendered notation macro (``\\params``, ``\\given`` ... left as text), and ``\\prec`` is
   the precision matrix, not the relation ≺ (the macros come from ``_config.yml``);
 * no raw MyST text (``:::{``, ``:pyobject:``, ``{cite}``, ``{eq}``, ``{literalinclude}``);
 * the package code the chapter quotes is shown (``def name(`` / ``class name`` for each quote);
-* every solution is collapsed until its summary is clicked (one click is tried per chapter).
+* every solution is collapsed until its summary is clicked (one click is tried per chapter);
+* every labelled equation carries its label as its element id and shows a number, so a
+  docstring's ``eq. (gmm-resp)`` has a target (``#gmm-resp``) in the chapter that defines it.
+  (The number is jupyterlab-myst's own count of all displayed equations, (9) where the book,
+  counting labelled ones, says (2.8): the notebook shows no label and not the book's number.)
 
 A chapter fails until ``python -m lvmteach._jupyter book/`` has transformed it (see that
 module). A per-chapter table of the counts is printed at the end (run with ``-s``).
@@ -38,6 +44,8 @@ pytestmark = [pytest.mark.browser]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+# The two Jupyter interfaces a chapter must read in, served by one Jupyter server.
+UIS = {"JupyterLab": "lab/tree/{}.ipynb", "Notebook 7": "notebooks/{}.ipynb"}
 TOKEN = "lvmteach-test"
 RESULTS = {}
 
@@ -47,7 +55,7 @@ from lvmteach._jupyter import macros  # noqa: E402
 MACROS = sorted(macros(), key=len, reverse=True)
 
 MEASURE = r"""
-(macros) => {
+([macros, labels]) => {
   const nb = document.querySelector('.jp-Notebook');
   const out = {errors: 0, macros: [], raw: [], text: '', code: '', solutions: 0, open: 0, exercises: 0,
                precedes: 0};
@@ -80,6 +88,13 @@ MEASURE = r"""
     if (/^\s*Solution/.test(title)) { out.solutions++; if (d.open) out.open++; }
   }
   out.exercises = nb.querySelectorAll('.myst-exercise').length - out.solutions;
+  // The number shown beside each labelled equation; MyST lowercases ids (gmm-Q -> gmm-q).
+  out.numbers = {};
+  for (const l of labels) {
+    const id = l.toLowerCase(), e = document.getElementById(id);
+    const a = e && nb.contains(e) ? e.querySelector('a[href="#' + id + '"]') : null;
+    if (a) out.numbers[l] = a.textContent.trim();
+  }
   return out;
 }
 """
@@ -104,8 +119,9 @@ def lab():
     try:
         import jupyterlab  # noqa: F401
         import jupyterlab_myst  # noqa: F401
+        import notebook  # noqa: F401
     except ImportError:
-        _skip_or_fail("JupyterLab with jupyterlab-myst not installed (make lab installs them)")
+        _skip_or_fail("JupyterLab, Notebook 7 and jupyterlab-myst not installed (make lab installs them)")
     settings = pathlib.Path(tempfile.mkdtemp(prefix="lvm-lab-settings-"))
     # Render every cell at once (no windowing) and never fetch news or updates.
     (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
@@ -174,17 +190,25 @@ def quoted_names(chapter):
     return [n.rsplit(".", 1)[-1] for n in names]
 
 
+def equation_labels(chapter):
+    """The labels of the chapter's numbered equations (``$$ ... $$ (label)``)."""
+    nb = json.loads((ROOT / f"{chapter}.ipynb").read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    return re.findall(r"\$\$\s*\(([\w:-]+)\)", text)
+
+
 def _print_table():
     if not RESULTS:
         return
-    cols = ("errors", "macros", "raw", "quoted", "missing", "exercises", "solutions", "open")
-    print("\n" + "chapter".ljust(44) + "".join(c.rjust(10) for c in cols))
-    for chapter, r in RESULTS.items():
-        print(chapter.ljust(44) + "".join(str(r[c]).rjust(10) for c in cols))
+    cols = ("errors", "macros", "raw", "quoted", "missing", "exercises", "solutions", "open", "eqs",
+            "numbered")
+    print("\n" + "interface".ljust(12) + "chapter".ljust(40) + "".join(c.rjust(10) for c in cols))
+    for (ui, chapter), r in RESULTS.items():
+        print(ui.ljust(12) + chapter.ljust(40) + "".join(str(r[c]).rjust(10) for c in cols))
 
 
-def _open(page, url, chapter):
-    page.goto(f"{url}/lab/tree/{chapter}.ipynb?token={TOKEN}&reset")
+def _open(page, url, ui, chapter):
+    page.goto(f"{url}/{UIS[ui].format(chapter)}?token={TOKEN}&reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     # Rendering is done when the number of rendered markdown cells stops changing.
     last, stable = -1, 0
@@ -198,30 +222,37 @@ def _open(page, url, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_reads_in_jupyterlab(page, lab, chapter):
-    _open(page, lab, chapter)
-    m = page.evaluate(MEASURE, MACROS)
+@pytest.mark.parametrize("ui", UIS)
+def test_chapter_reads_in_jupyter(page, lab, ui, chapter):
+    _open(page, lab, ui, chapter)
+    labels = equation_labels(chapter)
+    m = page.evaluate(MEASURE, [MACROS, labels])
     names = quoted_names(chapter)
     missing = [n for n in names if not re.search(rf"\b(def|class) {re.escape(n)}\b", m["code"])]
     # Before the transform the quotes are literalinclude blocks, which JupyterLab cannot show.
     raw_quotes = "{literalinclude}" in (ROOT / f"{chapter}.ipynb").read_text()
     missing += ["(literalinclude)"] if raw_quotes else []
-    RESULTS[chapter] = dict(errors=m["errors"], macros=len(m["macros"]), raw=len(m["raw"]),
-                            quoted=len(names), missing=len(missing), exercises=m["exercises"],
-                            solutions=m["solutions"], open=m["open"])
-    assert m["errors"] == 0, f"{chapter}: {m['errors']} math errors"
-    assert not m["macros"], f"{chapter}: unrendered macros {m['macros']}"
-    assert not m["raw"], f"{chapter}: raw MyST text {m['raw']}"
-    assert m["precedes"] == 0, f"{chapter}: \\prec renders as the relation ≺, not Λ"
-    assert not missing, f"{chapter}: quoted code not shown: {missing}"
-    assert m["open"] == 0, f"{chapter}: {m['open']} solutions visible before a click"
+    RESULTS[ui, chapter] = dict(errors=m["errors"], macros=len(m["macros"]), raw=len(m["raw"]),
+                                quoted=len(names), missing=len(missing), exercises=m["exercises"],
+                                solutions=m["solutions"], open=m["open"], eqs=len(labels),
+                                numbered=len(m["numbers"]))
+    assert m["errors"] == 0, f"{ui} {chapter}: {m['errors']} math errors"
+    assert not m["macros"], f"{ui} {chapter}: unrendered macros {m['macros']}"
+    assert not m["raw"], f"{ui} {chapter}: raw MyST text {m['raw']}"
+    assert m["precedes"] == 0, f"{ui} {chapter}: \\prec renders as the relation ≺, not Λ"
+    assert not missing, f"{ui} {chapter}: quoted code not shown: {missing}"
+    assert m["open"] == 0, f"{ui} {chapter}: {m['open']} solutions visible before a click"
+    # jupyterlab-myst numbers every displayed equation, labelled or not, (1), (2), ...: the
+    # numbers differ from the book's (2.1), (2.2), ..., which number labelled ones only.
+    unnumbered = [k for k in labels if not re.fullmatch(r"\(\d+\)", m["numbers"].get(k, ""))]
+    assert not unnumbered, f"{ui} {chapter}: equations without their label as id and a number: {unnumbered}"
     if m["solutions"]:
         # A solution opens on a click: its body becomes visible.
         sol = page.locator("details.myst-exercise", has_text="Solution to").first
         sol.scroll_into_view_if_needed()
         body = sol.locator(":scope > :not(summary)").first
-        assert not body.is_visible(), f"{chapter}: a solution's body is visible before a click"
+        assert not body.is_visible(), f"{ui} {chapter}: a solution's body is visible before a click"
         sol.locator("summary").click()
         page.wait_for_timeout(300)
-        assert sol.evaluate("d => d.open"), f"{chapter}: a solution did not open on a click"
-        assert body.is_visible(), f"{chapter}: a solution's body is hidden after a click"
+        assert sol.evaluate("d => d.open"), f"{ui} {chapter}: a solution did not open on a click"
+        assert body.is_visible(), f"{ui} {chapter}: a solution's body is hidden after a click"

@@ -1,7 +1,9 @@
 """Smoke test of the printed book (`make pdf`; `make test` runs it where TeX Live is installed).
 
 The PDF must exist, contain every chapter of the table of contents with its numbered
-equations and exercises, and contain no solution (the printed book omits them).
+equations and exercises, contain no solution (the printed book omits them), and every character
+must have had a glyph: XeLaTeX only logs a character its font lacks ("Missing character") and
+prints nothing in its place.
 """
 
 import json
@@ -16,6 +18,7 @@ from test_notebooks import toc_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PDF = ROOT / "_build" / "latex" / "lvmteach.pdf"
+LOG = PDF.with_suffix(".log")
 
 pytestmark = pytest.mark.built_book
 
@@ -70,3 +73,13 @@ def test_equations_theorems_and_exercises_are_numbered(text):
 
 def test_no_solution_is_printed(text):
     assert "Solution to Exercise" not in text, "the printed book must omit the solutions"
+
+
+def test_every_character_has_a_glyph():
+    if not LOG.exists():
+        pytest.fail("no _build/latex/lvmteach.log: run `make pdf` first")
+    # The log wraps lines at 79 characters: join them before reading the messages.
+    log = LOG.read_text(errors="replace").replace("\n", "")
+    missing = re.findall(r"Missing character: There is no (.+?) \((U\+[0-9A-F]+)\) in font (.+?)!", log)
+    summary = sorted({f"{char} {code} in {font.split('/')[0]}" for char, code, font in missing})
+    assert not missing, f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"

@@ -21,7 +21,14 @@ year,    so a reader finds the entry by the same words the text uses.
 5. MathJax (1 MB and a typesetting pass) only on pages with math, the preface included.
 6. The index of results (``prf-prf.html``, linked from the notation page) lists each theorem,
    definition and algorithm by its kind and title with its chapter, not by its raw label.
-7. No ``fontawesome.js`` (1.5 MB on every page). The theme loads it only "so that users can add
+7. Equation references in quoted code become links with numbers. The package's docstrings cite
+   an equation by its label, ``eq. (gmm-resp) in the chapter "The EM algorithm"``: followable in
+   help() and Jupyter, where the chapter's source shows the label, but not on a page, where
+   equations show numbers only. In every highlighted code block (the chapters' quoted source)
+   a ``(label)`` that names a numbered equation or a labelled result becomes a link to it
+   showing its number: ``eq. (2.2)``, ``(eq. 2.2)`` where no "eq." precedes, ``(Algorithm 3.1)``;
+   the label stays in the link's title. ``tests/test_html.py`` checks every one.
+8. No ``fontawesome.js`` (1.5 MB on every page). The theme loads it only "so that users can add
    custom icons"; the book has none, and the theme's stylesheet already draws its own icons
    from the Font Awesome web fonts. The script tag is in the theme's template, not in Sphinx's
    asset list, so it is removed from the written pages, and the file from ``_static``.
@@ -197,6 +204,53 @@ class ResultIndex(Index):
         return result, True
 
 
+_CODE_BLOCK = re.compile(r'(<div class="highlight-[^"]*"><div class="highlight"><pre>)(.*?)(</pre>)', re.S)
+# Within one highlighted token (a docstring or comment line), and not a call: "(gamma)" in
+# the code ``f(gamma)`` is split over several <span>s, in a docstring it follows a name.
+_LABEL = re.compile(r"(?<![\w.`])\(([\w:-]+)\)")
+_SAYS_EQ = re.compile(r"(?:\beqs?\.|\bequations?|[–-])\s*\(?$")  # "eq. (", "(2.3)–("
+
+
+def _numbered_targets(env):
+    """{label: (docname, anchor, kind, number)} for numbered equations and labelled results."""
+    targets = {}
+    for label, (docname, _) in env.get_domain("math").equations.items():
+        numbers = env.toc_fignumbers.get(docname, {}).get("displaymath", {})
+        anchor = nodes.make_id(f"equation-{label}")   # ids are lowercase: gmm-Q -> equation-gmm-q
+        number = numbers.get(f"equation-{label}") or numbers.get(anchor)
+        if number:
+            targets[label] = (docname, anchor, "eq.", ".".join(map(str, number)))
+    for label, values in getattr(env, "proof_list", {}).items():
+        docname, kind = values["docname"], values["realtype"]
+        number = env.toc_fignumbers.get(docname, {}).get(kind, {}).get(label)
+        if number and label not in targets:
+            targets[label] = (docname, label, kind.title(), ".".join(map(str, number)))
+    return targets
+
+
+def _link_labels_in_code(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if not body or "<pre>" not in body:
+        return
+    targets = _numbered_targets(app.env)
+
+    def link(match):
+        label = match.group(1)
+        if label not in targets:
+            return match.group(0)
+        docname, anchor, kind, number = targets[label]
+        uri = app.builder.get_relative_uri(pagename, docname) + "#" + anchor
+        before = match.string[max(0, match.start() - 12):match.start() + 1]
+        text = number if kind == "eq." and _SAYS_EQ.search(before) else f"{kind} {number}"
+        return (f'(<a class="reference internal numbered-ref" href="{uri}" '
+                f'title="{label}">{text}</a>)')
+
+    def block(match):
+        return match.group(1) + _LABEL.sub(link, match.group(2)) + match.group(3)
+
+    context["body"] = _CODE_BLOCK.sub(block, body)
+
+
 def setup(app):
     from sphinx_proof.domain import ProofDomain
 
@@ -208,5 +262,6 @@ def setup(app):
     app.connect("config-inited", _latex_preamble)
     app.connect("doctree-resolved", _rename_macros)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _link_labels_in_code, priority=940)
     app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,12 @@ import numpy as np
 from .. import boltzmann
 from ._harness import run_cases
 
-__all__ = ["check_free_energy", "check_log_partition", "check_exact_gradient", "check_pseudo_log_likelihood"]
+__all__ = [
+    "check_gb_free_energy",
+    "check_log_partition",
+    "check_exact_gradient",
+    "check_pseudo_log_likelihood",
+]
 
 
 def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last=True, N=7):
@@ -30,15 +35,27 @@ def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last
     return cases
 
 
-def check_free_energy(fn, verbose=True):
-    """Check ``fn(V, W, b, c) -> F`` (N,), the free energy of each row (eq. rbm-free-energy)."""
+def check_gb_free_energy(fn, verbose=True):
+    """Check ``fn(V, W, b, c, sigma) -> F`` (N,), Gaussian-Bernoulli RBM.
+
+    Real-valued ``V`` (N, D), energy eq. (gbrbm-energy), ``sigma`` (D,) the
+    visible standard deviations; the hidden units are summed out as in eq.
+    (rbm-free-energy). Cases with unequal σ_d and with large weights.
+    """
+    cases = []
+    for label, kwargs in _rbm_cases(0):
+        rng = np.random.default_rng(len(cases))
+        D = kwargs["b"].shape[0]
+        kwargs["V"] = rng.normal(scale=2.0, size=kwargs["V"].shape)
+        kwargs["sigma"] = rng.uniform(0.3, 3.0, size=D)
+        cases.append((label + ", unequal σ_d", kwargs))
     return run_cases(
         fn,
-        boltzmann.free_energy,
-        _rbm_cases(0),
-        title="free_energy",
-        hint="F(v) = −bᵀv − Σ_j log(1 + exp(c_j + W_j v)); compute log(1 + exp(a)) as "
-        "np.logaddexp(0, a) so that large a does not overflow",
+        boltzmann.gb_free_energy,
+        cases,
+        title="gb_free_energy",
+        hint="sum exp(−E) over h ∈ {0,1}^K as for the binary RBM; the "
+        "hidden units see v_d / σ_d, and a large input must not overflow",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,
@@ -53,8 +70,8 @@ def check_log_partition(fn, verbose=True):
         boltzmann.log_partition_exact,
         cases,
         title="log_partition",
-        hint="enumerate all 2^K hidden states H; log Z = logsumexp_h [cᵀh + Σ_d log(1 + exp(b_d + (Wᵀh)_d))]; "
-        "stay in the log domain",
+        hint="enumerate the 2^K hidden states and sum the visible units "
+        "out in closed form for each; stay in the log domain",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,
@@ -83,8 +100,9 @@ def check_pseudo_log_likelihood(fn, verbose=True):
         boltzmann.pseudo_log_likelihood,
         _rbm_cases(3),
         title="pseudo_log_likelihood",
-        hint="for each bit d, flip it to get v̄; log p(v_d | v_−d) = log σ(F(v̄) − F(v)) = "
-        "−log(1 + exp(F(v) − F(v̄))); sum over all D bits (not one random bit)",
+        hint="each term compares the free energy of v with that of v "
+        "with one bit flipped; sum over all D bits (not one random bit), "
+        "in a form that cannot overflow",
         rtol=1e-9,
         atol=1e-9,
         verbose=verbose,

@@ -55,7 +55,9 @@ def check_posterior(fn, verbose=True):
         lambda X, mean, W, sigma2: factor.posterior(X, mean, W, sigma2),
         cases,
         title="check_posterior",
-        hint="M = W^T W + sigma2 I; the mean is M^{-1} W^T (x - mu) and the covariance sigma2 M^{-1}",
+        hint="everything goes through the q x q matrix M of "
+        "eq. (fa-posterior); centre x first, and remember the sigma2 in "
+        "the covariance",
         verbose=verbose,
     )
 
@@ -108,7 +110,8 @@ def check_impute(fn, verbose=True):
         cases,
         title="check_impute",
         no_mutation=True,
-        hint="for each row use only its observed block: M_n = W_O^T W_O + sigma2 I, "
-        "E[z | x_O] = M_n^{-1} W_O^T (x_O - mu_O), then x_M = mu_M + W_M E[z | x_O]; keep observed entries",
+        hint="for each row use only its observed block of W and mu, "
+        "through the latent posterior; keep the observed entries as "
+        "they are",
         verbose=verbose,
     )

@@ -9,7 +9,12 @@ import numpy as np
 from .. import flows
 from ._harness import run_cases
 
-__all__ = ["check_planar_constrain_u", "check_planar_log_det", "check_coupling_forward", "check_coupling_inverse"]
+__all__ = [
+    "check_planar_constrain_u",
+    "check_radial_log_det",
+    "check_coupling_forward",
+    "check_coupling_inverse",
+]
 
 
 def check_planar_constrain_u(fn, verbose=True):
@@ -26,32 +31,57 @@ def check_planar_constrain_u(fn, verbose=True):
         flows.planar_constrain_u,
         cases,
         title="check_planar_constrain_u",
-        hint="add (m(w.u) - w.u) w / ||w||^2 to u, with m(a) = -1 + log(1 + exp(a))",
+        hint="only the component of u along w changes; compute "
+        "log(1 + exp(a)) so that it cannot overflow",
         verbose=verbose,
     )
 
 
-def _planar_log_det(Z, u_hat, w, b):
-    layer = flows.PlanarLayer(len(w))
-    layer._u_hat = lambda: u_hat
-    layer.params["w"], layer.params["b"] = w, np.array([b])
-    return layer.forward(Z)[1]
+def _radial_log_det(Z, z0, alpha, beta):
+    """log |det ∂f/∂z| of the radial flow f(z) = z + β h(r) (z − z0).
+
+    With r = ‖z − z0‖ and h(r) = 1/(α + r), the Jacobian is
+    (1 + βh) I + βh'(r) r n nᵀ with n the unit vector along z − z0; by the
+    determinant lemma, log|det| = (D − 1) log(1 + βh) + log(1 + βh + βh' r)
+    (Rezende and Mohamed 2015), and h' = −h².
+    """
+    D = Z.shape[1]
+    r = np.sqrt(np.sum((Z - z0) ** 2, axis=1))
+    h = 1.0 / (alpha + r)
+    along = np.log1p(beta * h - beta * h**2 * r)
+    return (D - 1) * np.log1p(beta * h) + along
 
 
-def check_planar_log_det(fn, verbose=True):
-    """Check ``fn(Z, u_hat, w, b) -> (N,)``, log |det| of z + û tanh(wᵀz + b) (eq. flow-planar-logdet)."""
+def check_radial_log_det(fn, verbose=True):
+    """Check ``fn(Z, z0, alpha, beta) -> (N,)``, a radial flow's log|det|.
+
+    The radial flow f(z) = z + β (z − z0) / (α + ‖z − z0‖), α > 0 and
+    β ≥ −α (invertible). Cases: D = 1, 2 and 5, a point exactly at z0, and
+    β close to −α, where 1 + βh is small.
+    """
     cases = []
-    for i, (N, D) in enumerate([(5, 2), (1, 2), (8, 4)]):
+    for i, (N, D) in enumerate([(5, 2), (4, 1), (8, 5), (6, 3)]):
         rng = np.random.default_rng(10 + i)
-        w = rng.normal(size=D)
-        u_hat = flows.planar_constrain_u(rng.normal(size=D), w)
-        cases.append((f"N={N}, D={D}", {"Z": rng.normal(size=(N, D)), "u_hat": u_hat, "w": w, "b": float(rng.normal())}))
+        Z, z0 = rng.normal(size=(N, D)), rng.normal(size=D)
+        alpha = float(rng.uniform(0.2, 2.0))
+        beta = float(rng.uniform(-alpha, 3.0))
+        description = f"N={N}, D={D}"
+        if i == 2:
+            Z[0] = z0
+            description += ", one point exactly at z0"
+        elif i == 3:
+            beta = -0.98 * alpha
+            description += ", β close to −α"
+        cases.append(
+            (description, {"Z": Z, "z0": z0, "alpha": alpha, "beta": beta})
+        )
     return run_cases(
         fn,
-        _planar_log_det,
+        _radial_log_det,
         cases,
-        title="check_planar_log_det",
-        hint="by the matrix determinant lemma det(I + u psi^T) = 1 + psi^T u with psi = (1 - tanh(w.z + b)^2) w",
+        title="check_radial_log_det",
+        hint="the Jacobian is a multiple of I plus a rank-one term along "
+        "z − z0; the determinant lemma gives its determinant",
         verbose=verbose,
     )
 

@@ -9,7 +9,7 @@ import numpy as np
 from .. import hmm
 from ._harness import run_cases
 
-__all__ = ["check_forward", "check_viterbi"]
+__all__ = ["check_log_forward", "check_viterbi"]
 
 
 def _cases(n_cases=6, seed=0, long_last=True):
@@ -39,22 +39,59 @@ def _reference_forward(startprob, transmat, log_frame):
     return alpha[0], float(np.log(scale).sum() + shift.sum())
 
 
-def check_forward(my_forward, verbose=True):
-    """Check ``my_forward(startprob, transmat, log_frame) -> (alpha, log_lik)`` for one sequence.
+def _reference_log_forward(startprob, transmat, log_frame):
+    """log α_t(k) = log p(x_1..x_t, z_t = k) from the scaled recursion.
 
-    ``log_frame`` (T, K) holds log p(x_t | z_t = k); ``alpha`` (T, K) the normalised forward
-    messages p(z_t = k | x_1..x_t) and ``log_lik`` the log-likelihood log p(x_1..x_T).
+    α_t = α̂_t Π_{s≤t} c_s, so log α_t = log α̂_t + Σ_{s≤t} (log c_s +
+    shift_s); an unreachable state has α̂_t(k) = 0 and log α_t(k) = −∞.
     """
+    padded, mask = hmm.pad_sequences(log_frame, [len(log_frame)])
+    frame, shift = hmm.scaled_emissions(padded, mask)
+    alpha, scale = hmm.forward(startprob, transmat, frame, mask)
+    with np.errstate(divide="ignore"):
+        log_alpha = np.log(alpha[0])
+    log_alpha += np.cumsum(np.log(scale[0]) + shift[0])[:, None]
+    return log_alpha, float(np.log(scale).sum() + shift.sum())
+
+
+def _left_to_right_case(rng, K=3, T=12):
+    """A left-to-right HMM: starts in state 0, never moves back."""
+    transmat = np.triu(rng.uniform(0.2, 1.0, size=(K, K)))
+    transmat /= transmat.sum(axis=1, keepdims=True)
+    startprob = np.eye(K)[0]
+    return (
+        f"K={K}, T={T}: a left-to-right HMM (zeros in π and A: log α = −∞ "
+        "where a state is unreachable)",
+        dict(
+            startprob=startprob,
+            transmat=transmat,
+            log_frame=rng.normal(-2.0, 2.0, (T, K)),
+        ),
+    )
+
+
+def check_log_forward(my_log_forward, verbose=True):
+    """Check ``my_log_forward(startprob, transmat, log_frame)``.
+
+    Returns ``(log_alpha, log_lik)``: the forward recursion in the log
+    domain for one sequence: ``log_alpha`` (T, K) holds log α_t(k) = log
+    p(x_1..x_t, z_t = k), not normalised, and ``log_lik`` is log
+    p(x_1..x_T). Cases include a sequence of 3000 steps whose likelihood
+    underflows and a left-to-right HMM whose π and A have zeros (log α is −∞
+    there, not a large negative number).
+    """
+    cases = _cases()
+    cases.insert(-1, _left_to_right_case(np.random.default_rng(7)))
     return run_cases(
-        my_forward,
-        _reference_forward,
-        _cases(),
-        title="forward",
+        my_log_forward,
+        _reference_log_forward,
+        cases,
+        title="log_forward",
         verbose=verbose,
-        hint="normalise α_t at every step and add the log of each normaliser to log_lik; shift "
-        "each row of log_frame by its maximum before exponentiating and add the shift back",
-        rtol=1e-7,
-        atol=1e-10,
+        hint="a sum of products becomes a log-sum-exp of sums; never "
+        "exponentiate a log α",
+        rtol=1e-9,
+        atol=1e-9,
     )
 
 
@@ -71,8 +108,8 @@ def check_viterbi(my_viterbi, verbose=True):
         _cases(seed=1),
         title="viterbi",
         verbose=verbose,
-        hint="work with logs: δ_t(j) = max_i [δ_{t−1}(i) + log A_ij] + log p(x_t | j); keep the "
-        "argmax i for every (t, j) and trace the path back from argmax_j δ_T(j)",
+        hint="work with logs; keep, for every (t, j), the best previous "
+        "state, and trace the path back from the best final state",
         rtol=0,
         atol=0,
     )

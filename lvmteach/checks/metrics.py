@@ -109,8 +109,8 @@ def check_gaussian_impute(fn, verbose=True):
         _gaussian_impute,
         cases,
         title="check_gaussian_impute",
-        hint="for each row, with m the missing and o the observed coordinates, the fill is "
-        "mean[m] + cov[m, o] @ solve(cov[o, o], x[o] - mean[o]); keep the observed entries",
+        hint="condition the Gaussian on each row's observed coordinates "
+        "(a solve, not an inverse); keep the observed entries",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,

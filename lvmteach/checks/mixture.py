@@ -9,7 +9,13 @@ import numpy as np
 from .. import mixture
 from ._harness import run_cases
 
-__all__ = ["check_assign_clusters", "check_update_centers", "check_e_step", "check_m_step", "check_bernoulli_log_prob"]
+__all__ = [
+    "check_assign_clusters",
+    "check_weighted_update_centers",
+    "check_e_step",
+    "check_weighted_m_step",
+    "check_bernoulli_log_prob_missing",
+]
 
 
 def _gmm_cases(n_cases=8, seed=0):
@@ -73,25 +79,41 @@ def check_e_step(my_e_step, verbose=True):
     )
 
 
-def check_m_step(my_m_step, verbose=True):
-    """Check ``my_m_step(X, resp) -> (weights, means, covariances)`` (full covariances, no floor)."""
+def check_weighted_m_step(my_m_step, verbose=True):
+    """Check ``my_m_step(X, resp, sample_weight) -> (weights, means, cov)``.
+
+    The M-step of a weighted likelihood Σ_n w_n log p(x_n | θ) (full
+    covariances, no floor): point n counts w_n times. Cases with random
+    weights, integer weights (a point of weight 2 is a duplicated point) and
+    weights summing to much more than N.
+    """
     rng = np.random.default_rng(1)
     cases = []
-    for case, kwargs in _gmm_cases(seed=1)[:-1]:
+    for i, (case, kwargs) in enumerate(_gmm_cases(seed=1)[:-1]):
         N, K = kwargs["X"].shape[0], kwargs["weights"].shape[0]
-        cases.append((case, dict(X=kwargs["X"], resp=rng.dirichlet(np.ones(K), size=N))))
+        w = rng.exponential(size=N)
+        if i == 1:
+            w = rng.integers(1, 4, size=N).astype(float)
+            case += ", integer weights"
+        elif i == 2:
+            w = 50.0 * w
+            case += ", weights summing to about 50 N"
+        resp = rng.dirichlet(np.ones(K), size=N)
+        kwargs = dict(X=kwargs["X"], resp=resp, sample_weight=w)
+        cases.append((case, kwargs))
 
-    def reference(X, resp):
-        return mixture.m_step(X, resp, "full", reg_covar=0.0)
+    def reference(X, resp, sample_weight):
+        wresp = resp * sample_weight[:, None]
+        return mixture.m_step(X, wresp, "full", reg_covar=0.0)
 
     return run_cases(
         my_m_step,
         reference,
         cases,
-        title="m_step",
+        title="weighted_m_step",
         verbose=verbose,
-        hint="N_k = Σ_n r_nk; weights N_k / N; means Σ_n r_nk x_n / N_k; covariances "
-        "Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k, with the *new* means",
+        no_mutation=True,
+        hint="every sum over n gets the factor w_n, the normalisers too",
         rtol=1e-7,
         atol=1e-10,
     )
@@ -114,53 +136,155 @@ def check_assign_clusters(my_assign, verbose=True):
         title="assign_clusters",
         verbose=verbose,
         no_row_loop="X",
-        hint="labels[n] = argmin_k ||x_n − μ_k||²; np.argmin returns the first of tied minima",
+        hint="the nearest centre in squared distance; with ties, the "
+        "first centre (as np.argmin does)",
         rtol=0,
         atol=0,
     )
 
 
-def check_bernoulli_log_prob(my_log_prob, verbose=True):
-    """Check ``my_log_prob(X, means) -> (N, K)`` array of log p(x_n | μ_k) for binary X."""
+def _bernoulli_log_prob_missing(X, means):
+    """Reference: the package's log-probability of the observed pixels only.
+
+    A missing pixel (NaN) is marginalised out: its two terms sum to 1, so it
+    drops from the product. Filling it with 0 and removing it from the
+    complement term does exactly that.
+    """
+    observed = ~np.isnan(X)
+    ones = np.where(observed, X, 0.0)
+    zeros = observed - ones
+    return ones @ np.log(means).T + zeros @ np.log1p(-means).T
+
+
+def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
+    """Check ``my_log_prob(X, means) -> (N, K)``, log p(x_n,obs | μ_k).
+
+    ``X`` is binary with NaN for a missing pixel; a missing pixel is
+    marginalised out. Cases: random holes, a row with every pixel missing
+    (log p = 0), means within 1e-15 of 0 and 1 (no clipping), and D = 2000
+    (a product of probabilities underflows).
+    """
     rng = np.random.default_rng(3)
     cases = []
-    for _ in range(6):
+    for i in range(6):
         N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
         X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
-        cases.append((f"N={N}, D={D}, K={K}", dict(X=X, means=rng.uniform(0.01, 0.99, size=(K, D)))))
+        X[rng.uniform(size=(N, D)) < 0.3] = np.nan
+        description = f"N={N}, D={D}, K={K}, 30% of the pixels missing"
+        if i == 5:
+            X[0] = np.nan
+            description += ", row 0 entirely missing"
+        means = rng.uniform(0.01, 0.99, size=(K, D))
+        cases.append((description, dict(X=X, means=means)))
     tiny = 2.0**-50  # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
-    X = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
-    means = np.array([[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]])
+    X = np.array([[1.0, 0.0, 1.0, np.nan], [0.0, np.nan, 1.0, 1.0]])
+    means = np.array(
+        [[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]]
+    )
     cases.append(("means within 1e-15 of 0 and 1 (no clipping)", dict(X=X, means=means)))
     X = (rng.uniform(size=(3, 2000)) < 0.5).astype(float)
-    cases.append(("D=2000 (a product of probabilities underflows)", dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000)))))
+    X[:, ::7] = np.nan
+    cases.append(
+        (
+            "D=2000 (a product of probabilities underflows)",
+            dict(X=X, means=rng.uniform(0.05, 0.95, size=(2, 2000))),
+        )
+    )
+
+    def diagnose(got, expected, kwargs):
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return None
+        filled = np.nan_to_num(kwargs["X"], nan=0.0)
+        if got.shape == expected.shape and np.allclose(
+            got,
+            mixture.bernoulli_log_prob(filled, kwargs["means"]),
+            rtol=1e-9,
+        ):
+            return (
+                "Your result treats a missing pixel as a 0 (as if it "
+                "were observed off); a missing pixel should not "
+                "contribute at all."
+            )
+        return None
+
     return run_cases(
         my_log_prob,
-        mixture.bernoulli_log_prob,
+        _bernoulli_log_prob_missing,
         cases,
-        title="bernoulli_log_prob",
+        title="bernoulli_log_prob_missing",
         verbose=verbose,
-        hint="Σ_d x_d log μ_kd + (1 − x_d) log(1 − μ_kd); two matrix products give all n and k",
+        diagnose=diagnose,
+        hint="a NaN must not reach a product or a sum: mask it in both "
+        "terms; no loop over rows is needed",
         rtol=1e-9,
         atol=1e-12,
     )
 
 
-def check_update_centers(my_update, verbose=True):
-    """Check ``my_update(X, labels, K) -> centers`` (mean of each cluster's points; no cluster empty)."""
+def _weighted_update_centers(X, labels, sample_weight, centers_old):
+    """Reference: weighted means, one matrix product each."""
+    K = centers_old.shape[0]
+    one_hot = (labels[:, None] == np.arange(K)).astype(float)  # (N, K)
+    totals = one_hot.T @ sample_weight  # Σ_n z_nk w_n
+    sums = one_hot.T @ (sample_weight[:, None] * X)
+    centers = centers_old.copy()
+    keep = totals > 0
+    centers[keep] = sums[keep] / totals[keep, None]
+    return centers
+
+
+def check_weighted_update_centers(my_update, verbose=True):
+    """Check ``my_update(X, labels, sample_weight, centers_old)``.
+
+    Returns the (K, D) centres. The update step of weighted k-means: centre
+    k is the weighted mean of its points, and a centre whose cluster has no
+    point (or only points of weight 0) stays where it was. Cases with an
+    empty cluster, a cluster of zero total weight and integer weights; rows
+    must not be looped over in Python.
+    """
     rng = np.random.default_rng(4)
     cases = []
-    for _ in range(6):
-        N, D, K = int(rng.integers(6, 50)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
-        labels = np.concatenate([np.arange(K), rng.integers(K, size=N - K)])
-        cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), labels=labels, K=K)))
+    for i in range(7):
+        N, D = int(rng.integers(6, 50)), int(rng.integers(1, 4))
+        K = int(rng.integers(2, 6))
+        labels = rng.integers(K, size=N)
+        sample_weight = rng.exponential(size=N)
+        description = f"N={N}, D={D}, K={K}"
+        if i == 4:
+            labels[labels == K - 1] = 0
+            description += ", cluster K-1 empty"
+        elif i == 5:
+            labels[:2] = 1
+            sample_weight[labels == 1] = 0.0
+            description += ", cluster 1 has only points of weight 0"
+        elif i == 6:
+            sample_weight = rng.integers(1, 5, size=N).astype(float)
+            description += (
+                ", integer weights (a point of weight 3 counts 3 times)"
+            )
+        cases.append(
+            (
+                description,
+                dict(
+                    X=rng.normal(size=(N, D)),
+                    labels=labels,
+                    sample_weight=sample_weight,
+                    centers_old=rng.normal(size=(K, D)),
+                ),
+            )
+        )
     return run_cases(
         my_update,
-        lambda X, labels, K: mixture.update_centers(X, labels, K, np.zeros((K, X.shape[1])))[0],
+        _weighted_update_centers,
         cases,
-        title="update_centers",
+        title="weighted_update_centers",
         verbose=verbose,
-        hint="centers[k] is the mean of the rows of X with labels == k",
+        no_mutation=True,
+        no_row_loop="X",
+        hint="divide by the total weight of each cluster, not by its "
+        "number of points; a cluster without weight keeps its old centre",
         rtol=1e-10,
         atol=1e-12,
     )

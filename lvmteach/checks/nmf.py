@@ -9,7 +9,12 @@ import numpy as np
 from .. import nmf
 from ._harness import run_cases
 
-__all__ = ["check_kl_divergence", "check_mu_frobenius", "check_mu_kl", "check_nmf_to_plsa"]
+__all__ = [
+    "check_kl_divergence_masked",
+    "check_mu_frobenius",
+    "check_mu_kl",
+    "check_nmf_to_plsa",
+]
 
 
 def _case(N, D, K, seed, zeros=True):
@@ -41,8 +46,8 @@ def check_mu_frobenius(fn, verbose=True):
         _one_iteration("frobenius"),
         _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=0),
         title="check_mu_frobenius",
-        hint="W <- W * (X H^T) / (W H H^T), then H <- H * (W^T X) / (W^T W H) with the *new* W; "
-        "all products are element-wise except the matrix products shown",
+        hint="update W first, then H with the *new* W; multiplications "
+        "and divisions of the update are element-wise",
         rtol=1e-9,
         atol=1e-12,
         verbose=verbose,
@@ -56,26 +61,62 @@ def check_mu_kl(fn, verbose=True):
         _one_iteration("kullback-leibler"),
         _cases([(6, 5, 2), (30, 20, 4), (4, 9, 1)], seed0=10),
         title="check_mu_kl",
-        hint="W <- W * ((X / WH) H^T) / (row sums of H), then recompute WH with the new W and "
-        "H <- H * (W^T (X / WH)) / (column sums of W)",
+        hint="update W first; recompute W H with the new W before "
+        "updating H; the denominators are sums of the other factor",
         rtol=1e-9,
         atol=1e-12,
         verbose=verbose,
     )
 
 
-def check_kl_divergence(fn, verbose=True):
-    """Check ``fn(X, W, H) -> float``, the generalised KL divergence D(X || WH) (eq. nmf-kl-loss)."""
-    cases = _cases([(5, 4, 2), (20, 30, 3), (3, 3, 1)], seed0=20)
-    cases.append(("X with many zeros", dict(zip(("X", "W", "H"), _case(10, 8, 2, 30)))))
-    cases[-1][1]["X"][cases[-1][1]["X"] < 2] = 0.0
+def _masked_kl(X, W, H, observed):
+    """Reference: the package's generalised KL on the observed entries only.
+
+    An unobserved entry (X may hold NaN there) gets x = y = 1, whose term x
+    log(x/y) − x + y is exactly 0; the product W H enters as the first
+    factor times the identity.
+    """
+    X1 = np.where(observed, X, 1.0)
+    WH = np.where(observed, W @ H, 1.0)
+    identity = np.eye(X.shape[1])
+    return nmf.beta_divergence(X1, WH, identity, "kullback-leibler")
+
+
+def check_kl_divergence_masked(fn, verbose=True):
+    """Check ``fn(X, W, H, observed) -> float``: D(X || WH), observed part.
+
+    The generalised KL (eq. nmf-kl-loss) summed over the entries where the
+    boolean ``observed`` is True; the others hold NaN in ``X`` and must not
+    count. Cases: zeros in X, a fully unobserved row, everything observed.
+    """
+    cases = []
+    shapes = [(5, 4, 2), (20, 30, 3), (10, 8, 2), (6, 5, 3)]
+    for i, (N, D, K) in enumerate(shapes):
+        X, W, H = _case(N, D, K, 20 + i)
+        rng = np.random.default_rng(40 + i)
+        observed = rng.uniform(size=X.shape) < 0.7
+        description = f"N={N}, D={D}, K={K}, 30% unobserved"
+        if i == 2:
+            X[X < 2] = 0.0
+            description += ", many zeros in X"
+        elif i == 3:
+            observed[:] = True
+            description = f"N={N}, D={D}, K={K}, everything observed"
+        if i == 1:
+            observed[0] = False
+            description += ", row 0 entirely unobserved"
+        X = np.where(observed, X, np.nan)
+        cases.append(
+            (description, {"X": X, "W": W, "H": H, "observed": observed})
+        )
     return run_cases(
         fn,
-        lambda X, W, H: nmf.beta_divergence(X, W, H, "kullback-leibler"),
+        _masked_kl,
         cases,
-        title="check_kl_divergence",
-        hint="sum x log(x / y) - x + y over all entries, with y = (W H) and 0 log 0 = 0 "
-        "(scipy.special.xlogy or a mask handles the zeros of X)",
+        title="check_kl_divergence_masked",
+        hint="every term of the sum, including the + y, belongs to one "
+        "entry; 0 × NaN is NaN, so remove the unobserved entries before "
+        "any arithmetic",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,

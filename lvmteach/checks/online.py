@@ -25,7 +25,7 @@ def check_step_size(fn, verbose=True):
         online.step_size,
         cases,
         title="check_step_size",
-        hint="rho_t = (tau + t) ** (-kappa): the offset is added to t before the power",
+        hint="the offset is added to t before the power is taken",
         rtol=1e-12,
         atol=0.0,
         verbose=verbose,
@@ -48,8 +48,8 @@ def check_gmm_statistics(fn, verbose=True):
         _gmm_stats,
         cases,
         title="check_gmm_statistics",
-        hint="average over the batch (divide by N, not by N_k); s2 has shape (K, D, D): "
-        "np.einsum('nk,nd,ne->kde', resp, X, X) / N",
+        hint="average over the batch (divide by N, not by N_k); s2 has "
+        "shape (K, D, D), one weighted sum of outer products per component",
         rtol=1e-10,
         atol=1e-12,
         verbose=verbose,
@@ -73,8 +73,9 @@ def check_svi_lda_step(fn, verbose=True):
         _svi_step,
         cases,
         title="check_svi_lda_step",
-        hint="lambda_hat = eta + (D / B) * sstats is what the whole corpus would give if it looked like "
-        "the batch; then move a fraction rho of the way from lambda to lambda_hat",
+        hint="first the λ the whole corpus would give if it looked like "
+        "the batch (scale the batch up); then move a fraction rho of the "
+        "way towards it",
         rtol=1e-12,
         atol=1e-12,
         verbose=verbose,
@@ -104,8 +105,9 @@ def check_minibatch_kmeans_step(fn, verbose=True):
         _kmeans_step,
         cases,
         title="check_minibatch_kmeans_step",
-        hint="assign every point of the batch to its nearest centre first; then each centre with b_k new "
-        "points and n_k = old count + b_k moves to ((n_k - b_k) mu_k + sum of its new points) / n_k",
+        hint="assign every point of the batch first; then each centre "
+        "becomes the running mean of all the points it has ever been "
+        "given",
         rtol=1e-10,
         atol=1e-12,
         verbose=verbose,

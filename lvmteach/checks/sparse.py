@@ -12,7 +12,13 @@ from .. import sparse
 from ..exceptions import ConvergenceWarning
 from ._harness import run_cases
 
-__all__ = ["check_fista", "check_ista", "check_omp", "check_soft_threshold", "check_update_dictionary"]
+__all__ = [
+    "check_fista",
+    "check_nonnegative_ista",
+    "check_omp",
+    "check_group_soft_threshold",
+    "check_update_dictionary",
+]
 
 
 def _problem(N, D, K, seed):
@@ -22,21 +28,61 @@ def _problem(N, D, K, seed):
     return rng.normal(size=(N, D)), dictionary
 
 
-def check_soft_threshold(fn, verbose=True):
-    """Check ``fn(V, threshold) -> array``, the soft-thresholding operator (eq. sparse-soft-threshold)."""
+def _group_soft_threshold(V, threshold):
+    """Reference: each row shrinks towards 0 by ``threshold`` in norm.
+
+    The proximal operator of threshold · Σ_n ‖v_n‖₂; a row whose norm is at
+    most the threshold (a zero row included) becomes exactly 0.
+    """
+    norms = np.sqrt(np.einsum("nk,nk->n", V, V))
+    keep = norms > threshold
+    scale = np.zeros_like(norms)
+    scale[keep] = 1.0 - threshold / norms[keep]
+    return V * scale[:, None]
+
+
+def check_group_soft_threshold(fn, verbose=True):
+    """Check ``fn(V, threshold) -> array``, group soft-thresholding.
+
+    The proximal operator of the group-lasso penalty threshold · Σ_n ‖v_n‖₂
+    over the rows of ``V`` (N, K): a row is shrunk as a whole or set to 0.
+    Cases: a zero row, rows with norm exactly the threshold, threshold 0, a
+    single column (where it is the entrywise operator of eq.
+    (sparse-soft-threshold)).
+    """
     rng = np.random.default_rng(0)
+    V = rng.normal(size=(6, 5))
+    V[2] = 0.0
+    at = rng.normal(size=(3, 4))
+    at /= np.linalg.norm(at, axis=1, keepdims=True)
+    W0 = rng.normal(size=(3, 4))
+    W0[1] = 0.0
     cases = [
-        ("a vector", {"V": np.array([-2.0, -0.5, -0.1, 0.0, 0.3, 1.0, 4.0]), "threshold": 0.5}),
-        ("a matrix", {"V": rng.normal(size=(6, 5)), "threshold": 0.7}),
-        ("threshold 0", {"V": rng.normal(size=(3, 4)), "threshold": 0.0}),
-        ("entries exactly at the threshold", {"V": np.array([-1.0, 1.0, 2.0]), "threshold": 1.0}),
+        ("a matrix with a zero row", {"V": V, "threshold": 1.5}),
+        (
+            "rows with norm exactly the threshold",
+            {"V": 2.0 * at, "threshold": 2.0},
+        ),
+        ("threshold 0, a zero row", {"V": W0, "threshold": 0.0}),
+        (
+            "a single column (the entrywise operator)",
+            {
+                "V": np.array([[-2.0], [-0.5], [0.0], [0.3], [4.0]]),
+                "threshold": 0.5,
+            },
+        ),
+        (
+            "many rows below the threshold",
+            {"V": 0.3 * rng.normal(size=(8, 3)), "threshold": 0.6},
+        ),
     ]
     return run_cases(
         fn,
-        sparse.soft_threshold,
+        _group_soft_threshold,
         cases,
-        title="check_soft_threshold",
-        hint="move each entry towards 0 by the threshold, and set it to exactly 0 if it would cross 0",
+        title="check_group_soft_threshold",
+        hint="a row keeps its direction; only its length changes, and a "
+        "length cannot become negative",
         rtol=1e-12,
         atol=1e-14,
         verbose=verbose,
@@ -60,15 +106,34 @@ def _coding_cases(seed0):
     return cases
 
 
-def check_ista(fn, verbose=True):
-    """Check ``fn(X, dictionary, alpha, n_iter) -> codes`` after exactly ``n_iter`` ISTA steps from 0 (eq. sparse-ista)."""
+def _nonnegative_ista(X, dictionary, alpha, n_iter):
+    """Reference: ISTA for the lasso with codes constrained to be ≥ 0.
+
+    The proximal operator of α‖c‖₁ + (indicator of c ≥ 0) is the one-sided
+    threshold max(v − α, 0); the step is 1/L as in eq. (sparse-ista).
+    """
+    L = sparse.lipschitz_constant(dictionary)
+    codes = np.zeros((X.shape[0], dictionary.shape[0]))
+    for _ in range(n_iter):
+        grad = (codes @ dictionary - X) @ dictionary.T
+        codes = np.maximum(codes - grad / L - alpha / L, 0.0)
+    return codes
+
+
+def check_nonnegative_ista(fn, verbose=True):
+    """Check ``fn(X, dictionary, alpha, n_iter) -> codes``: ISTA, codes ≥ 0.
+
+    Exactly ``n_iter`` proximal-gradient steps from zero codes for the lasso
+    with the constraint c ≥ 0 (non-negative sparse coding), all rows at
+    once.
+    """
     return run_cases(
         fn,
-        _fixed_iterations(sparse.ista),
+        _nonnegative_ista,
         _coding_cases(10),
-        title="check_ista",
-        hint="start from zero codes; the gradient of the smooth part is (C D - X) D^T; step 1/L with "
-        "L the largest eigenvalue of D D^T, then soft-threshold at alpha / L",
+        title="check_nonnegative_ista",
+        hint="the gradient step is the lasso's; only the proximal step "
+        "changes: which c ≥ 0 is closest to v, with the penalty α/L · c?",
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,
@@ -82,8 +147,8 @@ def check_fista(fn, verbose=True):
         _fixed_iterations(sparse.fista),
         _coding_cases(20),
         title="check_fista",
-        hint="take the proximal step from the extrapolated point Y, not from C; t starts at 1 and "
-        "t_new = (1 + sqrt(1 + 4 t^2)) / 2; Y = C_new + (t - 1) / t_new * (C_new - C_old)",
+        hint="take the proximal step from the extrapolated point, not "
+        "from the last codes; the momentum sequence starts at t = 1",
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,
@@ -104,8 +169,8 @@ def check_update_dictionary(fn, verbose=True):
         sparse.update_dictionary,
         cases,
         title="check_update_dictionary",
-        hint="update the atoms one at a time, each with the residual of the *current* dictionary: "
-        "d_k <- d_k + c_k^T R / ||c_k||^2, then divide by its norm",
+        hint="update the atoms one at a time, each with the residual of "
+        "the *current* dictionary, and renormalise each",
         rtol=1e-9,
         atol=1e-11,
         verbose=verbose,

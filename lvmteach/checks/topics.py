@@ -25,25 +25,38 @@ def check_dirichlet_expectation(my_fn, verbose=True):
         cases,
         title="dirichlet_expectation",
         verbose=verbose,
-        hint="ψ(a_k) − ψ(Σ_j a_j) with ψ = scipy.special.digamma; sum over the last axis only",
+        hint="scipy.special.digamma; each row is its own Dirichlet, so "
+        "sum over the last axis only",
         rtol=1e-10,
         atol=1e-12,
     )
 
 
 def check_plsa_em_step(my_fn, verbose=True):
-    """Check ``my_fn(X, doc_topic, topic_word) -> (new_doc_topic, new_topic_word)`` (one EM step)."""
+    """Check ``my_fn(X, doc_topic, topic_word)``, one PLSA EM step.
+
+    Returns ``(new_doc_topic, new_topic_word)``. The last case has an empty
+    document (a row of zeros): its new θ_d is uniform, 1/K.
+    """
     rng = np.random.default_rng(1)
     cases = []
-    for i in range(6):
+    for i in range(7):
         N, V, K = int(rng.integers(2, 12)), int(rng.integers(2, 10)), int(rng.integers(1, 5))
         X = rng.poisson(2.0, size=(N, V)).astype(float)
-        X[0, 0] += 1.0  # never an empty document here
+        X[0, 0] += 1.0
         X[X.sum(axis=1) == 0, 0] = 1.0
+        description = f"N={N}, V={V}, K={K}"
+        if i == 6:
+            X[-1] = 0.0
+            description += ", the last document empty (a row of zeros)"
         cases.append(
             (
-                f"N={N}, V={V}, K={K}",
-                dict(X=X, doc_topic=rng.dirichlet(np.ones(K), size=N), topic_word=rng.dirichlet(np.ones(V), size=K)),
+                description,
+                dict(
+                    X=X,
+                    doc_topic=rng.dirichlet(np.ones(K), size=N),
+                    topic_word=rng.dirichlet(np.ones(V), size=K),
+                ),
             )
         )
 
@@ -57,8 +70,9 @@ def check_plsa_em_step(my_fn, verbose=True):
         cases,
         title="plsa_em_step",
         verbose=verbose,
-        hint="q_dwk ∝ θ_dk β_kw (normalise over k); θ_dk ∝ Σ_w x_dw q_dwk (normalise over k); "
-        "β_kw ∝ Σ_d x_dw q_dwk (normalise over w); both from the OLD θ and β",
+        hint="both updates use the OLD θ and β; θ_d is normalised over "
+        "topics, β_k over words; an empty document has nothing to "
+        "normalise: its θ_d is uniform",
         rtol=1e-8,
         atol=1e-12,
     )
@@ -98,8 +112,8 @@ def check_gibbs_conditional(my_fn, verbose=True):
         cases,
         title="gibbs_conditional",
         verbose=verbose,
-        hint="(n_dk + α)(n_wk + η)/(n_k + Vη), normalised to sum to 1; the document-length "
-        "denominator (n_d + Kα) is the same for every k",
+        hint="one factor from the document's counts, one from the word's, "
+        "divided by the topic's total; normalise over the K topics",
         rtol=1e-10,
         atol=1e-12,
     )
