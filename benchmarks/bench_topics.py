@@ -1,14 +1,14 @@
 """Variational LDA against scikit-learn, and collapsed Gibbs LDA against the ``lda`` package and
 tomotopy.
 
-Time to solution, variational LDA, 400 training documents x 2 000 words, K = 10: ours
-against scikit-learn's batch ``LatentDirichletAllocation`` run to convergence
-(``evaluate_every=1`` with its default ``perp_tol=0.1``). Matched tolerances: scikit-learn's
-perplexity is exp(−bound per word), so a change of 0.1 in a perplexity of about 450 is a
-change of 0.1 / 450 ≈ 2e-4 in the bound per word, and ours runs with ``tol=2e-4`` on its ELBO
-per word (its default, 1e-5, is twenty times stricter). scikit-learn's default, a fixed
-``max_iter=10`` with no convergence check, is the second row. Quality: the held-out perplexity of 200 further documents, computed for both fits by the
-same function (:meth:`lvmteach.topics.LDA.perplexity` with the fitted λ; lower is better).
+Time to solution, variational LDA, 400 training documents x 2 000 words, K = 10: ours against
+scikit-learn's batch ``LatentDirichletAllocation`` run to convergence (``evaluate_every=1`` with its
+default ``perp_tol=0.1``). Matched tolerances: scikit-learn's perplexity is exp(−bound per word), so
+a change of 0.1 in a perplexity of about 450 is a change of 0.1 / 450 ≈ 2e-4 in the bound per word,
+and ours runs with ``tol=2e-4`` on its ELBO per word (its default, 1e-5, is twenty times stricter).
+scikit-learn's default, a fixed ``max_iter=10`` with no convergence check, is the second row.
+Quality: the held-out perplexity of 200 further documents, computed for both fits by the same
+function (:meth:`lvmteach.topics.LDA.perplexity` with the fitted λ; lower is better).
 
 Per iteration: variational LDA on all 2 000 documents, a fixed number of iterations (``tol=0``,
 ``evaluate_every=-1``); ours also evaluates the ELBO every iteration.
@@ -61,7 +61,9 @@ def bench_lda_solution(K=10, repeats=2):
     X_train, X_test = X[:400], X[400:]
     t_ours, t_ref, ours, ref = time_fits(
         lambda: LDA(K, tol=2e-4, random_state=0).fit(X_train),
-        lambda: LatentDirichletAllocation(K, learning_method="batch", evaluate_every=1, max_iter=100, random_state=0).fit(X_train),
+        lambda: LatentDirichletAllocation(
+            K, learning_method="batch", evaluate_every=1, max_iter=100, random_state=0
+        ).fit(X_train),
         repeats=repeats,
     )
     quality = (
@@ -112,12 +114,17 @@ def bench_lda(n_iter=5, repeats=3):
     ).fit(X)  # noqa: E731
     t_ours, t_ref = time_pair(ours, ref, repeats=repeats)
     note = (
-        "variational LDA per iteration: both E-steps restart γ every iteration (ours did not before, and "
-        "converged to a worse optimum); our vectorised E-step computes converged documents along until "
-        "half have converged, so it is slower per iteration than scikit-learn's compiled per-document "
+        "variational LDA per iteration: both E-steps restart γ every iteration (ours did not "
+        "before, and "
+        "converged to a worse optimum); our vectorised E-step computes converged documents along "
+        "until "
+        "half have converged, so it is slower per iteration than scikit-learn's compiled "
+        "per-document "
         "loop. Time to solution, with the held-out perplexity, is the first table."
     )
-    return report("variational LDA batch N=2000 V=5000 K=20", t_ours, t_ref, per=n_iter, goal=1.0, note=note)
+    return report(
+        "variational LDA batch N=2000 V=5000 K=20", t_ours, t_ref, per=n_iter, goal=1.0, note=note
+    )
 
 
 def _log_joint_per_token(ndk, nwk, alpha, eta):

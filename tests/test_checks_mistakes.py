@@ -68,7 +68,9 @@ def m_step_other_names(data, r, w):
     r = r * w[:, None]
     nk = r.sum(0)
     mu = (r.T @ data) / nk[:, None]
-    covs = np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    covs = (
+        np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    )
     return nk / w.sum(), mu, covs
 
 
@@ -98,7 +100,9 @@ def m_step_ignores_weights(X, r, w):
 
 def m_step_unweighted_covariance(X, r, w):  # w_n in the means only
     pi, mu, _ = m_step_other_names(X, r, w)
-    covs = np.einsum("nk,nkd,nke->kde", r, X[:, None] - mu, X[:, None] - mu) / r.sum(0)[:, None, None]
+    covs = (
+        np.einsum("nk,nkd,nke->kde", r, X[:, None] - mu, X[:, None] - mu) / r.sum(0)[:, None, None]
+    )
     return pi, mu, covs
 
 
@@ -621,7 +625,9 @@ def kl_reversed(mq, lq, mp, lp):  # KL(p || q)
 
 
 def kl_std_for_var(mq, lq, mp, lp):
-    return 0.5 * np.sum(np.exp(0.5 * (lq - lp)) + (mq - mp) ** 2 * np.exp(-lp) - 1 - (lq - lp), axis=1)
+    return 0.5 * np.sum(
+        np.exp(0.5 * (lq - lp)) + (mq - mp) ** 2 * np.exp(-lp) - 1 - (lq - lp), axis=1
+    )
 
 
 def kl_ratio_of_exps(mq, lq, mp, lp):  # e^lq / e^lp: inf / inf near log-variance 750

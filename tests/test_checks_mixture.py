@@ -40,7 +40,10 @@ def good_m_step(X, resp, sample_weight):
     nk = resp.sum(axis=0)
     means = resp.T @ X / nk[:, None]
     covs = np.stack(
-        [(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])]
+        [
+            (resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k]
+            for k in range(resp.shape[1])
+        ]
     )
     return nk / sample_weight.sum(), means, covs
 
@@ -49,7 +52,9 @@ def old_mean_m_step(X, resp, sample_weight):  # classic bug: covariance around t
     w, means, _ = good_m_step(X, resp, sample_weight)
     mu = X.mean(axis=0)
     r = resp * sample_weight[:, None]
-    covs = np.stack([(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])])
+    covs = np.stack(
+        [(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])]
+    )
     return w, means, covs
 
 
@@ -75,8 +80,12 @@ def test_stub_is_reported_as_not_implemented():
 
 
 def test_assign_and_update_checks():
-    assert checks.check_assign_clusters(lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
-    assert not checks.check_assign_clusters(lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
+    assert checks.check_assign_clusters(
+        lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
+    assert not checks.check_assign_clusters(
+        lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
 
     def weighted(X, labels, w, old):
         centers = old.copy()
@@ -86,7 +95,9 @@ def test_assign_and_update_checks():
         return centers
 
     assert checks.check_weighted_update_centers(weighted)
-    assert not checks.check_weighted_update_centers(lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old))
+    assert not checks.check_weighted_update_centers(
+        lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old)
+    )
 
 
 def test_bernoulli_check():

@@ -184,8 +184,12 @@ def test_index_of_results_is_linked_and_titled():
     assert "prf-prf.html" in (HTML / "book" / "notation.html").read_text()
 
 
-CODE_BLOCK = re.compile(r'<div class="highlight-[^"]*"><div class="highlight"><pre>(.*?)</pre>', re.S)
-NUMBERED_REF = re.compile(r'\(<a class="reference internal numbered-ref" href="([^"]*)" title="([^"]+)">([^<]+)</a>\)')
+CODE_BLOCK = re.compile(
+    r'<div class="highlight-[^"]*"><div class="highlight"><pre>(.*?)</pre>', re.S
+)
+NUMBERED_REF = re.compile(
+    r'\(<a class="reference internal numbered-ref" href="([^"]*)" ' r'title="([^"]+)">([^<]+)</a>\)'
+)
 
 
 def book_labels():
@@ -224,13 +228,20 @@ def test_equations_cited_in_quoted_code_are_numbered_links():
                 number = re.fullmatch(r"(?:eq\. )?(\d+\.\d+)|(\w+ \d+\.\d+)", text)
                 expected = number and (number.group(1) or number.group(2))
                 if label not in known or shown is None or shown != expected:
-                    wrong.append(f"{page.stem}: ({label}) shows {text!r}, target {href} shows {shown!r}")
+                    wrong.append(
+                        f"{page.stem}: ({label}) shows {text!r}, target {href} shows {shown!r}"
+                    )
             # a label in a docstring or comment is inside one token; "(gamma)" in the code
             # f(gamma) is split over <span>s, and in a docstring's f(gamma) it follows a name
             rest = NUMBERED_REF.sub("", block)
-            unlinked += [f"{page.stem}: ({m})" for m in re.findall(r"(?<![\w.`])\(([\w:-]+)\)", rest)
-                         if m in known]
+            unlinked += [
+                f"{page.stem}: ({m})"
+                for m in re.findall(r"(?<![\w.`])\(([\w:-]+)\)", rest)
+                if m in known
+            ]
     print(f"\n{links} equation/result references in quoted code, all numbered links")
-    assert links >= 50, f"only {links} numbered references in quoted code: is the link rewrite running?"
+    assert links >= 50, (
+        f"only {links} numbered references in quoted code: is the link rewrite running?"
+    )
     assert not unlinked, f"labels in quoted code that a reader cannot follow: {unlinked[:10]}"
     assert not wrong, f"references with a wrong number or target: {wrong[:10]}"

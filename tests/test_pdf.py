@@ -80,6 +80,10 @@ def test_every_character_has_a_glyph():
         pytest.fail("no _build/latex/lvmteach.log: run `make pdf` first")
     # The log wraps lines at 79 characters: join them before reading the messages.
     log = LOG.read_text(errors="replace").replace("\n", "")
-    missing = re.findall(r"Missing character: There is no (.+?) \((U\+[0-9A-F]+)\) in font (.+?)!", log)
+    missing = re.findall(
+        r"Missing character: There is no (.+?) \((U\+[0-9A-F]+)\) in font (.+?)!", log
+    )
     summary = sorted({f"{char} {code} in {font.split('/')[0]}" for char, code, font in missing})
-    assert not missing, f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"
+    assert not missing, (
+        f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"
+    )
