@@ -17,8 +17,8 @@ is one whose statement names a ``check_<name>`` from
   NotImplementedError`` and a check cell are inserted there, so the page
   reads exercise, stub, check, solution;
 * stub and check cells get ``metadata.lvmteach = {"exercise": <label>,
-  "role": "stub"|"check"}`` (what ``python -m lvmteach.grade`` and ``make
-  student`` look for).
+  "role": "stub"|"check"}`` (what ``python -m lvmteach.grade`` and
+  ``make student`` look for).
 
 Re-execute the chapters afterwards (``python -m lvmteach._notebooks
 book/<dir>``).
@@ -38,8 +38,8 @@ _BLOCK = re.compile(
 
 
 def coding_exercises(text, code=""):
-    """``[(label, block_end, module, check, fn,
-    args)]`` for the coding exercises in ``text``.
+    """``[(label, block_end, module, check, fn, args)]`` for the coding
+    exercises in ``text``.
 
     The check may be named in the statement or, for a statement that names
     only ``my_<name>``, in the notebook's ``code`` (a cell calling

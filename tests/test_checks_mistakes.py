@@ -750,14 +750,14 @@ CASES = {
             (e_step_crashes, "IndexError"),
         ],
     ),
-    mix.check_m_step: (
-        [m_step_other_names],
-        [(m_step_global_mean, "output[2]"), (m_step_unnormalised_weights, "output[0]")],
-    ),
     mix.check_weighted_m_step: (
         [m_step_other_names, m_step_np_cov],
-        [(m_step_global_mean, "output[2]"), (m_step_weights_over_n, "output[0]"),
-         (m_step_ignores_weights, "wrong at"), (m_step_unweighted_covariance, "output[2]")],
+        [
+            (m_step_global_mean, "output[2]"),
+            (m_step_weights_over_n, "output[0]"),
+            (m_step_ignores_weights, "wrong at"),
+            (m_step_unweighted_covariance, "output[2]"),
+        ],
     ),
     mix.check_assign_clusters: (
         [assign_broadcast, assign_expanded, assign_loop_over_k],
@@ -770,14 +770,23 @@ CASES = {
     ),
     mix.check_weighted_update_centers: (
         [wcenters_bincount, wcenters_average],
-        [(wcenters_unweighted, "wrong at"), (wcenters_by_count, "wrong at"),
-         (wcenters_nan_when_empty, "empty"), (wcenters_row_loop, "loops over the rows"),
-         (wcenters_in_place, "in place")],
+        [
+            (wcenters_unweighted, "wrong at"),
+            (wcenters_by_count, "wrong at"),
+            (wcenters_nan_when_empty, "empty"),
+            (wcenters_row_loop, "loops over the rows"),
+            (wcenters_in_place, "in place"),
+        ],
     ),
     mix.check_bernoulli_log_prob_missing: (
         [bern_matmul, bern_brute_force, bern_einsum_where],
-        [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
-         (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+        [
+            (bern_log_prod, "D=2000"),
+            (bern_clipped, "no clipping"),
+            (bern_no_complement, "wrong at"),
+            (bern_missing_as_zero, "as a 0"),
+            (bern_nan_propagates, "NaN"),
+        ],
     ),
     fl.check_radial_log_det: (
         [radial_other_names],
@@ -785,18 +794,23 @@ CASES = {
     ),
     bz.check_gb_free_energy: (
         [gbf_other_names],
-        [(gbf_naive, "large weights"), (gbf_unscaled, "wrong at"),
-         (gbf_binary_visible_term, "wrong at")],
+        [
+            (gbf_naive, "large weights"),
+            (gbf_unscaled, "wrong at"),
+            (gbf_binary_visible_term, "wrong at"),
+        ],
     ),
     ic.check_natural_gradient_quartic: (
         [natq_other_names, natq_from_ordinary],
-        [(natq_sech_score, "wrong at"), (natq_derivative_of_score, "wrong at"),
-         (natq_no_mean, "wrong at")],
+        [
+            (natq_sech_score, "wrong at"),
+            (natq_derivative_of_score, "wrong at"),
+            (natq_no_mean, "wrong at"),
+        ],
     ),
     nm.check_kl_divergence_masked: (
         [mkl_other_names, mkl_where],
-        [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
-         (mkl_zero_log_zero, "NaN")],
+        [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"), (mkl_zero_log_zero, "NaN")],
     ),
     sp.check_nonnegative_ista: (
         [nnista_clip_of_soft],
@@ -804,18 +818,23 @@ CASES = {
     ),
     sp.check_group_soft_threshold: (
         [group_other_names, group_loop_over_rows],
-        [(group_entrywise, "wrong at"), (group_zero_over_zero, "NaN"),
-         (group_no_clip, "wrong at")],
+        [(group_entrywise, "wrong at"), (group_zero_over_zero, "NaN"), (group_no_clip, "wrong at")],
     ),
     hmm.check_log_forward: (
         [logfwd_other_names, logfwd_scaled],
-        [(logfwd_normalised, "wrong at"), (logfwd_clipped, "left-to-right"),
-         (logfwd_exp, "underflows")],
+        [
+            (logfwd_normalised, "wrong at"),
+            (logfwd_clipped, "left-to-right"),
+            (logfwd_exp, "underflows"),
+        ],
     ),
     lds.check_kalman_update_partial: (
         [kalman_other_names],
-        [(kalman_nan_as_zero, "wrong at"), (kalman_skip_any, "output[0]"),
-         (kalman_full_dimension, "output[2]")],
+        [
+            (kalman_nan_as_zero, "wrong at"),
+            (kalman_skip_any, "output[0]"),
+            (kalman_full_dimension, "output[2]"),
+        ],
     ),
     top.check_dirichlet_expectation: (
         [direxp_other_names],
@@ -826,14 +845,13 @@ CASES = {
         ],
     ),
     top.check_plsa_em_step: (
-        [plsa_other_names],
-        [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]")],
-    ),
-    top.check_plsa_em_step: (
         [plsa_other_names, plsa_loop_over_docs],
-        [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]"),
-         (plsa_empty_nan, "empty (a row of zeros)): output[0] contains NaN"),
-         (plsa_empty_keeps_old, "empty (a row of zeros)): output[0] is wrong")],
+        [
+            (plsa_unweighted, "wrong at"),
+            (plsa_new_theta_for_beta, "output[1]"),
+            (plsa_empty_nan, "empty (a row of zeros)): output[0] contains NaN"),
+            (plsa_empty_keeps_old, "empty (a row of zeros)): output[0] is wrong"),
+        ],
     ),
     top.check_gibbs_conditional: (
         [gibbs_other_names],
@@ -845,14 +863,22 @@ CASES = {
     ),
     vae.check_tanh_layer_backward: (
         [tanh_layer_other_names, tanh_layer_einsum],
-        [(tanh_layer_no_activation, "wrong at"), (tanh_layer_no_square, "wrong at"),
-         (tanh_layer_pre_activation, "wrong at"), (tanh_layer_bias_mean, "output[2]"),
-         (tanh_layer_no_transpose, "shape")],
+        [
+            (tanh_layer_no_activation, "wrong at"),
+            (tanh_layer_no_square, "wrong at"),
+            (tanh_layer_pre_activation, "wrong at"),
+            (tanh_layer_bias_mean, "output[2]"),
+            (tanh_layer_no_transpose, "shape"),
+        ],
     ),
     vae.check_gaussian_kl_prior: (
         [kl_other_names, kl_float32],
-        [(kl_std_for_var, "wrong at"), (kl_reversed, "wrong at"),
-         (kl_ratio_of_exps, "NaN"), (kl_standard_prior_only, "wrong at")],
+        [
+            (kl_std_for_var, "wrong at"),
+            (kl_reversed, "wrong at"),
+            (kl_ratio_of_exps, "NaN"),
+            (kl_standard_prior_only, "wrong at"),
+        ],
     ),
     vae.check_bernoulli_log_lik: ([bll_other_names], [(bll_naive, "800"), (bll_mean, "wrong at")]),
     fa.check_ppca_closed_form: ([ppca_other_names], [(ppca_unbiased, "wrong at")]),
