@@ -87,3 +87,14 @@ def test_every_character_has_a_glyph():
     assert not missing, (
         f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"
     )
+
+
+def test_chapter_numbers_are_the_html_ones():
+    # Theorems, definitions and exercises carry the HTML's chapter numbers ("Definition 3.1"),
+    # so the PDF's chapters must be numbered the same: the chapter notebooks 1, 2, ... in the
+    # order of _toc.yml, and the preface, notation and back matter unnumbered.
+    toc = PDF.with_suffix(".toc").read_text(encoding="utf-8")
+    numbered = re.findall(r"\\contentsline \{chapter\}\{\\numberline \{(\d+)\}", toc)
+    titles = chapter_titles()
+    assert numbered == [str(i) for i in range(1, len(titles) + 1)], (
+        f"PDF chapter numbers {numbered}, expected 1..{len(titles)} as in the HTML")

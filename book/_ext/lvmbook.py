@@ -32,6 +32,12 @@ year,    so a reader finds the entry by the same words the text uses.
    custom icons"; the book has none, and the theme's stylesheet already draws its own icons
    from the Font Awesome web fonts. The script tag is in the theme's template, not in Sphinx's
    asset list, so it is removed from the written pages, and the file from ``_static``.
+9. PDF chapter numbers equal the HTML ones. The LaTeX builder numbers every chapter of the
+   single document, so the preface's sections and the unnumbered "Getting started" pages
+   shifted the numbers (Variational inference was Chapter 10 while its results, numbered by
+   sphinx-proof as in the HTML, read "Definition 3.1"). Chapters the HTML leaves unnumbered
+   are unnumbered in the PDF too (``secnumdepth`` -1 around them), and the chapter counter
+   starts again at 0 before the first numbered one.
 """
 
 import re
@@ -109,6 +115,31 @@ def _drop_fontawesome_js(app, exception):
             page.write_text(stripped, encoding="utf-8")
     for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
         (out / "_static" / "scripts" / name).unlink(missing_ok=True)
+
+
+def _latex_chapter_numbers(app, doctree, docname):
+    if app.builder.format != "latex":
+        return
+    from sphinx import addnodes
+
+    def raw(tex):
+        return nodes.raw("", tex + "\n", format="latex")
+
+    numbered, started = False, False
+    doctree.insert(0, raw(r"\setcounter{secnumdepth}{-1}"))
+    for node in list(doctree.findall(addnodes.start_of_file)):
+        is_numbered = bool(app.env.toc_secnumbers.get(node.get("docname")))
+        if is_numbered == numbered:
+            continue
+        if is_numbered:
+            tex = r"\setcounter{secnumdepth}{2}"   # sphinxmanual's default
+            if not started:
+                tex += r"\setcounter{chapter}{0}"
+                started = True
+        else:
+            tex = r"\setcounter{secnumdepth}{-1}"
+        node.parent.insert(node.parent.index(node), raw(tex))
+        numbered = is_numbered
 
 
 def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
@@ -277,6 +308,7 @@ def setup(app):
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     app.connect("config-inited", _latex_preamble)
     app.connect("doctree-resolved", _rename_macros)
+    app.connect("doctree-resolved", _latex_chapter_numbers)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _link_labels_in_code, priority=940)
     app.connect("build-finished", _drop_fontawesome_js)
