@@ -14,11 +14,12 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 # make OpenBLAS spin and run many times slower than one thread each.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help venv book pdf pdf-check student test unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench oldest constraints clean
+.PHONY: help venv book pdf pdf-check student test lint unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench oldest constraints clean
 
 help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
-	@echo "make test       everything CI runs: unit tests, nbval, book build, HTML checks"
+	@echo "make test       everything CI runs: lint, unit tests, nbval, book build, HTML checks"
+	@echo "make lint       line lengths: 76 in lvmteach/ and the chapters' code cells (ruff)"
 	@echo "make notebooks  re-execute every chapter in place (after changing lvmteach)"
 	@echo "make lab        open the chapters in JupyterLab (Notebook 7: /tree in the same server)"
 	@echo "make bench      speed benchmarks against scikit-learn"
@@ -71,6 +72,12 @@ pdf-check: $(STAMP)
 	  echo "LVM_REQUIRE_PDF=1 but no xelatex: install TeX Live (see the pdf target)"; exit 1; \
 	else echo "pdf-check skipped: no xelatex (TeX Live) on this machine"; fi
 
+# Code is read in the book at 76 characters a line ([tool.ruff] in pyproject.toml): the package,
+# docstrings and comments too (they are quoted), and the chapters' code cells; tests/,
+# benchmarks/ and book/_ext/ have 100 (their ruff.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
 unit: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) tests --ignore=tests/test_html.py --ignore=tests/test_browser.py --ignore=tests/test_jupyter.py --ignore=tests/test_pdf.py
 
@@ -90,7 +97,7 @@ html-check: $(STAMP)
 	$(BIN)/python -m pytest -s tests/test_html.py tests/test_browser.py
 
 # Order matters: the HTML checks read the book that `book` has just built.
-test: unit nbval nbval-fpenv oldest book student html-check jupyter-check pdf-check
+test: lint unit nbval nbval-fpenv oldest book student html-check jupyter-check pdf-check
 
 notebooks: $(STAMP)
 	$(BIN)/python -m lvmteach._notebooks book

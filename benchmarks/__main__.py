@@ -19,11 +19,21 @@ from ._harness import header, print_tables, thread_limit
 
 def main(argv):
     here = pathlib.Path(__file__).parent
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n\n")[1]
+    )
     parser.add_argument("names", nargs="*", help="benchmark modules (default: all)")
-    parser.add_argument("--threads", default="1,2", help="comma-separated thread limits (default 1,2)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier; for a smoke test)")
-    parser.add_argument("--markdown", metavar="PAGE", help="write the benchmark page to PAGE (and PAGE's stem + '_ratios.png')")
+    parser.add_argument(
+        "--threads", default="1,2", help="comma-separated thread limits (default 1,2)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats (noisier; for a smoke test)"
+    )
+    parser.add_argument(
+        "--markdown",
+        metavar="PAGE",
+        help="write the benchmark page to PAGE (and PAGE's stem + '_ratios.png')",
+    )
     args = parser.parse_args(argv)
     names = args.names or sorted(p.stem[len("bench_"):] for p in here.glob("bench_*.py"))
     _harness.SETTING["quick"] = args.quick

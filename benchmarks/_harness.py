@@ -85,7 +85,19 @@ def time_fits(ours, reference, *, repeats=3):
     return t_ours, t_ref, models["ours"], models["ref"]
 
 
-def report(name, t_ours, t_ref, *, per=1, unit="iteration", goal=None, table="iteration", quality=None, reference="scikit-learn", note=""):
+def report(
+    name,
+    t_ours,
+    t_ref,
+    *,
+    per=1,
+    unit="iteration",
+    goal=None,
+    table="iteration",
+    quality=None,
+    reference="scikit-learn",
+    note="",
+):
     """Record and print one comparison: per-unit times, the ratio, the goal, the quality reached.
 
     ``quality`` is ``(label, ours, reference)``: the figure each side reached (log-likelihood,
@@ -101,14 +113,24 @@ def report(name, t_ours, t_ref, *, per=1, unit="iteration", goal=None, table="it
         label, q_ours, q_ref = quality
         qual = f"   {label}: ours {_fmt(q_ours)} ref {_fmt(q_ref)}"
     print(
-        f"[{threads or '-'} thr] {name:<52s} ours {_time(t_ours / per, unit):>18s}   ref {_time(t_ref / per, unit):>18s}"
+        f"[{threads or '-'} thr] {name:<52s} ours {_time(t_ours / per, unit):>18s}   ref "
+        f"{_time(t_ref / per, unit):>18s}"
         f"   ratio {ratio:5.2f}x{verdict}{qual}",
         flush=True,
     )
     RESULTS.append(
         dict(
-            table=table, name=name, threads=threads, t_ours=t_ours / per, t_ref=t_ref / per, unit=unit,
-            ratio=ratio, goal=goal, quality=quality, reference=reference, note=note,
+            table=table,
+            name=name,
+            threads=threads,
+            t_ours=t_ours / per,
+            t_ref=t_ref / per,
+            unit=unit,
+            ratio=ratio,
+            goal=goal,
+            quality=quality,
+            reference=reference,
+            note=note,
         )
     )
     return ratio
@@ -134,7 +156,8 @@ def blas_info():
         import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime)
 
         info = [
-            f"{d['internal_api']} {d.get('version') or ''} ({d.get('architecture') or d.get('prefix')}, default {d['num_threads']} threads)"
+            f"{d['internal_api']} {d.get('version') or ''} "
+            f"({d.get('architecture') or d.get('prefix')}, default {d['num_threads']} threads)"
             for d in threadpool_info()
         ]
         return "; ".join(info)
@@ -143,7 +166,9 @@ def blas_info():
 
 
 def machine_info():
-    """(label, value) pairs describing the machine and the libraries, for the header and the page."""
+    """(label, value) pairs describing the machine and the libraries, for the header and the
+    page.
+    """
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -161,7 +186,9 @@ def machine_info():
             versions.append(f"{mod} (not installed)")
         except AttributeError:
             versions.append(f"{mod} (version unknown)")
-    env = {k: os.environ[k] for k in sorted(os.environ) if k.startswith(("OPENBLAS", "OMP_", "MKL_"))}
+    env = {
+        k: os.environ[k] for k in sorted(os.environ) if k.startswith(("OPENBLAS", "OMP_", "MKL_"))
+    }
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return [
         ("machine", f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"),
@@ -182,9 +209,15 @@ def table_rows(table):
     """Markdown rows of one table, in the order recorded."""
     rows = [r for r in RESULTS if r["table"] == table]
     if table == "solution":
-        head = "| benchmark | threads | ours | reference | ratio | quality | ours | reference |\n|---|---|---|---|---|---|---|---|"
+        head = (
+            "| benchmark | threads | ours | reference | ratio | quality | ours | reference "
+            "|\n|---|---|---|---|---|---|---|---|"
+        )
     else:
-        head = "| benchmark | threads | ours | reference | ratio | quality | ours | reference |\n|---|---|---|---|---|---|---|---|"
+        head = (
+            "| benchmark | threads | ours | reference | ratio | quality | ours | reference "
+            "|\n|---|---|---|---|---|---|---|---|"
+        )
     lines = [head]
     for r in rows:
         label, q_ours, q_ref = r["quality"] or ("", None, None)
@@ -193,8 +226,10 @@ def table_rows(table):
             goal = "" if r["ratio"] <= r["goal"] else f" (goal ≤ {r['goal']:.1f}×)"
         ref = "" if r["reference"] == "scikit-learn" else f" vs {r['reference']}"
         lines.append(
-            f"| {r['name']}{ref} | {r['threads'] or 'default'} | {_time(r['t_ours'], r['unit'])} | {_time(r['t_ref'], r['unit'])} "
-            f"| {r['ratio']:.2f}×{goal} | {label} | {_fmt(q_ours) if label else ''} | {_fmt(q_ref) if label else ''} |"
+            f"| {r['name']}{ref} | {r['threads'] or 'default'} | {_time(r['t_ours'], r['unit'])} | "
+            f"{_time(r['t_ref'], r['unit'])} "
+            f"| {r['ratio']:.2f}×{goal} | {label} | {_fmt(q_ours) if label else ''} | "
+            f"{_fmt(q_ref) if label else ''} |"
         )
     return "\n".join(lines)
 
@@ -208,7 +243,10 @@ def _time(seconds, unit):
 
 def print_tables():
     notes = sorted({r["note"] for r in RESULTS if r["note"]})
-    print("\n## Time to solution (both converged at matched tolerances; quality reached next to the time)\n")
+    print(
+        "\n## Time to solution (both converged at matched tolerances; quality reached next to "
+        "the time)\n"
+    )
     print(table_rows("solution"))
     print("\n## Per iteration (same start, fixed number of iterations)\n")
     print(table_rows("iteration"))

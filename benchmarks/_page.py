@@ -28,14 +28,31 @@ def plot_ratios(path):
     for j, n in enumerate(threads):
         ratios = []
         for key in names:
-            match = [r["ratio"] for r in RESULTS if (r["table"], r["name"], r["reference"]) == key and (r["threads"] or 0) == n]
+            match = [
+                r["ratio"]
+                for r in RESULTS
+                if (r["table"], r["name"], r["reference"]) == key and (r["threads"] or 0) == n
+            ]
             ratios.append(match[0] if match else np.nan)
         y = np.arange(len(names)) + (j - (len(threads) - 1) / 2) * height
-        ax.barh(y, ratios, height=height, label=f"{n} thread{'s' if n != 1 else ''}" if n else "default threads")
+        ax.barh(
+            y,
+            ratios,
+            height=height,
+            label=f"{n} thread{'s' if n != 1 else ''}" if n else "default threads",
+        )
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_xscale("log")
     ax.set_yticks(np.arange(len(names)))
-    ax.set_yticklabels([("[solution] " if t == "solution" else "") + name + ("" if ref == "scikit-learn" else f" vs {ref}") for t, name, ref in names], fontsize=8)
+    ax.set_yticklabels(
+        [
+            ("[solution] " if t == "solution" else "")
+            + name
+            + ("" if ref == "scikit-learn" else f" vs {ref}")
+            for t, name, ref in names
+        ],
+        fontsize=8,
+    )
     ax.invert_yaxis()
     ax.set_xlabel("time ratio, ours / reference (log scale; left of the line: we are faster)")
     ax.legend(loc="lower right", fontsize=8)
@@ -43,6 +60,14 @@ def plot_ratios(path):
     fig.tight_layout()
     fig.savefig(path, dpi=110, facecolor="white")
     plt.close(fig)
+
+
+# One line in the page (a MyST option cannot be wrapped).
+FIGURE_ALT = (
+    "Horizontal bars of the time ratio ours over the reference library for every benchmark, "
+    "one bar per thread setting, on a log scale with a vertical line at 1; bars left of the "
+    "line are comparisons where lvmteach is faster."
+)
 
 
 def write_page(page, *, elapsed, argv):
@@ -85,16 +110,22 @@ say what each line compares.
 {table_rows("iteration")}
 
 ```{{figure}} {png.name}
-:alt: Horizontal bars of the time ratio ours over the reference library for every benchmark, one bar per thread setting, on a log scale with a vertical line at 1; bars left of the line are comparisons where lvmteach is faster.
+:alt: {FIGURE_ALT}
 :name: fig-benchmark-ratios
 
 Time ratios, ours / reference, of this run (log scale). Left of the line we are faster.
 ```
 """
     if missed:
-        text += "\n## Goals not met in this run\n\n" + "\n".join(
-            f"- {r['name']} ({r['threads'] or 'default'} thread(s)): {r['ratio']:.2f}× against a goal of {r['goal']:.1f}×" for r in missed
-        ) + "\n"
+        text += (
+            "\n## Goals not met in this run\n\n"
+            + "\n".join(
+                f"- {r['name']} ({r['threads'] or 'default'} thread(s)): {r['ratio']:.2f}× "
+                f"against a goal of {r['goal']:.1f}×"
+                for r in missed
+            )
+            + "\n"
+        )
     if notes:
         text += "\n## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     page.write_text(text)

@@ -19,14 +19,40 @@ def bench_rbm_pcd(n_hidden=100, batch_size=10, n_epochs=20, repeats=5):
     from lvmteach.datasets import load_digits
 
     X = load_digits(binarize=True).data
-    ours = lambda: RBM(n_hidden, learning_rate=0.1, batch_size=batch_size, n_epochs=n_epochs, k=1, persistent=True, random_state=0).fit(X)  # noqa: E731
-    ref = lambda: BernoulliRBM(n_components=n_hidden, learning_rate=0.1, batch_size=batch_size, n_iter=n_epochs, random_state=0).fit(X)  # noqa: E731
+    ours = lambda: RBM(
+        n_hidden,
+        learning_rate=0.1,
+        batch_size=batch_size,
+        n_epochs=n_epochs,
+        k=1,
+        persistent=True,
+        random_state=0,
+    ).fit(X)  # noqa: E731
+    ref = lambda: BernoulliRBM(
+        n_components=n_hidden,
+        learning_rate=0.1,
+        batch_size=batch_size,
+        n_iter=n_epochs,
+        random_state=0,
+    ).fit(X)  # noqa: E731
     ours(), ref()  # warm-up
     t_ours, t_ref, m_ours, m_ref = time_fits(ours, ref, repeats=repeats)
-    pll = [float(pseudo_log_likelihood(X, m.components_, m.intercept_visible_, m.intercept_hidden_).mean()) for m in (m_ours, m_ref)]
+    pll = [
+        float(
+            pseudo_log_likelihood(
+                X, m.components_, m.intercept_visible_, m.intercept_hidden_
+            ).mean()
+        )
+        for m in (m_ours, m_ref)
+    ]
     return report(
-        f"RBM PCD-1 digits K={n_hidden} batch={batch_size} {n_epochs} epochs", t_ours, t_ref, per=n_epochs, unit="epoch",
-        goal=1.0, quality=("pseudo-log-lik", *pll),
+        f"RBM PCD-1 digits K={n_hidden} batch={batch_size} {n_epochs} epochs",
+        t_ours,
+        t_ref,
+        per=n_epochs,
+        unit="epoch",
+        goal=1.0,
+        quality=("pseudo-log-lik", *pll),
     )
 
 

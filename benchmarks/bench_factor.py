@@ -42,17 +42,28 @@ def bench_factor_analysis(n_iter=30):
     N = 20_000
     X = _data(N, 64, 10, seed=0)
     t_ours, t_ref, ours, ref = time_fits(
-        lambda: FactorAnalysis(10, tol=1e-2 / N, random_state=0).fit(X), lambda: SkFA(10, random_state=0).fit(X)
+        lambda: FactorAnalysis(10, tol=1e-2 / N, random_state=0).fit(X),
+        lambda: SkFA(10, random_state=0).fit(X),
     )
     report(
-        f"FactorAnalysis N={N} D=64 q=10 ({ours.n_iter_} vs {ref.n_iter_} it.)", t_ours, t_ref, unit="fit",
-        table="solution", goal=1.0, quality=("mean log-lik", ours.score(X), ref.score(X)),
+        f"FactorAnalysis N={N} D=64 q=10 ({ours.n_iter_} vs {ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        goal=1.0,
+        quality=("mean log-lik", ours.score(X), ref.score(X)),
     )
     ours = lambda: FactorAnalysis(10, max_iter=n_iter, tol=0, random_state=0)  # noqa: E731
     ref = lambda: SkFA(10, svd_method="lapack", max_iter=n_iter, tol=0.0)  # noqa: E731
     it_ours, it_ref = _n_iter(ours, X), _n_iter(ref, X)
     t_ours, t_ref = time_pair(lambda: ours().fit(X), lambda: ref().fit(X), repeats=3)
-    return report(f"FactorAnalysis N={N} D=64 q=10 ({it_ours} vs {it_ref} it.)", t_ours / it_ours, t_ref / it_ref, goal=1.0)
+    return report(
+        f"FactorAnalysis N={N} D=64 q=10 ({it_ours} vs {it_ref} it.)",
+        t_ours / it_ours,
+        t_ref / it_ref,
+        goal=1.0,
+    )
 
 
 def bench_ppca(N=100_000, D=100, q=10):

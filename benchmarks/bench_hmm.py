@@ -41,7 +41,9 @@ def _models(K, start, n_iter):
     from lvmteach.hmm import HiddenMarkovModel
 
     ours = HiddenMarkovModel(K, tol=0.0, max_iter=n_iter, reg_covar=0.0, init=start)
-    ref = GaussianHMM(K, covariance_type="full", n_iter=n_iter, tol=-np.inf, init_params="", covars_prior=0.0)
+    ref = GaussianHMM(
+        K, covariance_type="full", n_iter=n_iter, tol=-np.inf, init_params="", covars_prior=0.0
+    )
     return ours, ref
 
 
@@ -59,14 +61,28 @@ def bench_forward_backward(K=10, D=5, repeats=5):
         ours.fit(X[:100])  # sets the parameters to `start` (one iteration on a few rows)
     ours._set_parameters((start["startprob"], start["transmat"], start["means"], start["covars"]))
     _set_start(ref, start)
-    t_ours, t_ref = time_pair(lambda: ours.predict_proba(X, lengths), lambda: ref.predict_proba(X, lengths), repeats=repeats)
-    return report(f"HMM forward-backward K={K} D={D} T={len(X)} (100 seqs)", t_ours, t_ref, unit="pass", goal=1.5)
+    t_ours, t_ref = time_pair(
+        lambda: ours.predict_proba(X, lengths),
+        lambda: ref.predict_proba(X, lengths),
+        repeats=repeats,
+    )
+    return report(
+        f"HMM forward-backward K={K} D={D} T={len(X)} (100 seqs)",
+        t_ours,
+        t_ref,
+        unit="pass",
+        goal=1.5,
+    )
 
 
 def bench_baum_welch(K=10, D=5, repeats=5):
     X, lengths, start = hmm_data(K, D)
     ours, ref = _models(K, start, 1)
-    t_ours, t_ref = time_pair(lambda: ours.fit(X, lengths), lambda: _set_start(ref, start).fit(X, lengths), repeats=repeats)
+    t_ours, t_ref = time_pair(
+        lambda: ours.fit(X, lengths),
+        lambda: _set_start(ref, start).fit(X, lengths),
+        repeats=repeats,
+    )
     return report(f"HMM one Baum-Welch iteration K={K} D={D} T={len(X)}", t_ours, t_ref, goal=1.5)
 
 

@@ -31,7 +31,12 @@ def _mixture_start(X, K):
     resp = np.eye(K)[labels]
     nk = resp.sum(0)
     means = resp.T @ X / nk[:, None]
-    precisions = np.stack([np.linalg.inv(np.cov(X[labels == k].T, bias=True) + 1e-6 * np.eye(X.shape[1])) for k in range(K)])
+    precisions = np.stack(
+        [
+            np.linalg.inv(np.cov(X[labels == k].T, bias=True) + 1e-6 * np.eye(X.shape[1]))
+            for k in range(K)
+        ]
+    )
     return dict(weights_init=nk / len(X), means_init=means, precisions_init=precisions)
 
 
@@ -43,12 +48,25 @@ def bench_gmm(N=100_000, D=10, K=10, n_iter=10, repeats=3):
     X = gaussian_blobs(N, D, K)
     # time to solution, from the same k-means start, default tol and max_iter
     start = _mixture_start(X, K)
-    t_ours, t_ref, ours, ref = time_fits(lambda: GaussianMixture(K, **start).fit(X), lambda: SkGaussianMixture(K, **start).fit(X))
-    report(
-        f"GaussianMixture full N={N} D={D} K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)", t_ours, t_ref, unit="fit",
-        table="solution", goal=1.0, quality=("mean log-lik", ours.score(X), ref.score(X)),
+    t_ours, t_ref, ours, ref = time_fits(
+        lambda: GaussianMixture(K, **start).fit(X), lambda: SkGaussianMixture(K, **start).fit(X)
     )
-    start = dict(weights_init=np.full(K, 1.0 / K), means_init=X[:K], precisions_init=np.stack([np.eye(D)] * K), tol=0.0, max_iter=n_iter)
+    report(
+        f"GaussianMixture full N={N} D={D} K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        goal=1.0,
+        quality=("mean log-lik", ours.score(X), ref.score(X)),
+    )
+    start = dict(
+        weights_init=np.full(K, 1.0 / K),
+        means_init=X[:K],
+        precisions_init=np.stack([np.eye(D)] * K),
+        tol=0.0,
+        max_iter=n_iter,
+    )
     ours = lambda: GaussianMixture(K, **start).fit(X)  # noqa: E731
     ref = lambda: SkGaussianMixture(K, **start).fit(X)  # noqa: E731
     t_ours, t_ref = time_pair(ours, ref, repeats=repeats)
@@ -65,18 +83,27 @@ def bench_kmeans(N=100_000, D=10, K=10, repeats=5):
     # time to solution: the same k-means++ centres, each library's default tol and max_iter
     init, _ = kmeans_plusplus(X, K, random_state=0)
     t_ours, t_ref, ours, ref = time_fits(
-        lambda: KMeans(K, init=init).fit(X), lambda: SkKMeans(K, init=init, n_init=1, algorithm="lloyd").fit(X), repeats=repeats
+        lambda: KMeans(K, init=init).fit(X),
+        lambda: SkKMeans(K, init=init, n_init=1, algorithm="lloyd").fit(X),
+        repeats=repeats,
     )
     report(
-        f"KMeans lloyd N={N} D={D} K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)", t_ours, t_ref, unit="fit",
-        table="solution", goal=1.0, quality=("inertia", ours.inertia_, ref.inertia_),
+        f"KMeans lloyd N={N} D={D} K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        goal=1.0,
+        quality=("inertia", ours.inertia_, ref.inertia_),
     )
     # per iteration: 20 iterations from the first K points (tol=0)
     init = X[:K]
     ours = lambda: KMeans(K, init=init, max_iter=20, tol=0.0).fit(X)  # noqa: E731
     ref = lambda: SkKMeans(K, init=init, n_init=1, algorithm="lloyd", max_iter=20, tol=0.0).fit(X)  # noqa: E731
     t_ours, t_ref = time_pair(ours, ref, repeats=repeats)
-    return report(f"KMeans lloyd N={N} D={D} K={K} (20 iterations)", t_ours, t_ref, per=20, goal=1.0)
+    return report(
+        f"KMeans lloyd N={N} D={D} K={K} (20 iterations)", t_ours, t_ref, per=20, goal=1.0
+    )
 
 
 def main():

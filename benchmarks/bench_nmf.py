@@ -52,8 +52,13 @@ def bench_nmf_solution(solver, beta_loss, N=2000, D=1000, K=20, repeats=3):
     loss_ours = beta_divergence(X, fits["ours"], m_ours.components_, beta_loss)
     loss_ref = beta_divergence(X, fits["ref"], m_ref.components_, beta_loss)
     return report(
-        f"NMF {solver} {beta_loss} N={N} D={D} K={K} ({m_ours.n_iter_} vs {m_ref.n_iter_} it.)", t_ours, t_ref,
-        unit="fit", table="solution", goal=1.0, quality=("loss", loss_ours, loss_ref),
+        f"NMF {solver} {beta_loss} N={N} D={D} K={K} ({m_ours.n_iter_} vs {m_ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        goal=1.0,
+        quality=("loss", loss_ours, loss_ref),
     )
 
 

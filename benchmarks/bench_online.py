@@ -70,16 +70,25 @@ def bench_lda(N=3000, batch_size=100, n_epochs=5, K=10, repeats=3):
     X = np.asarray(make_bars(N + 500, 100, random_state=0)[0], dtype=float)
     train, test = X[:N], X[N:]
     lam0 = np.random.RandomState(0).gamma(100.0, 0.01, (K, X.shape[1]))  # scikit-learn's start
-    ours = lambda: fit_batches(LDA(K, components_init=lam0, total_samples=N), train, batch_size, n_epochs=n_epochs)  # noqa: E731
+    ours = lambda: fit_batches(
+        LDA(K, components_init=lam0, total_samples=N), train, batch_size, n_epochs=n_epochs
+    )  # noqa: E731
     ref = lambda: LatentDirichletAllocation(  # noqa: E731
-        K, learning_method="online", batch_size=batch_size, max_iter=n_epochs, total_samples=N, random_state=0
+        K,
+        learning_method="online",
+        batch_size=batch_size,
+        max_iter=n_epochs,
+        total_samples=N,
+        random_state=0,
     ).fit(train)
     t_ours, t_ref, m_ours, m_ref = _pair(ours, ref, repeats)
     judge = LDA(K).fit(train[:20])
     judge.components_ = m_ref.components_
     p_ours, p_ref = m_ours.perplexity(test), judge.perplexity(test)
     ok = p_ours <= 1.02 * p_ref
-    quality = f"held-out perplexity {p_ours:.2f} vs {p_ref:.2f} ({'reached' if ok else 'NOT reached'})"
+    quality = (
+        f"held-out perplexity {p_ours:.2f} vs {p_ref:.2f} ({'reached' if ok else 'NOT reached'})"
+    )
     return _line(f"online LDA N={N} V=100 K={K} B={batch_size} x{n_epochs}", t_ours, t_ref, quality)
 
 
@@ -90,19 +99,32 @@ def bench_kmeans(N=60000, D=10, K=16, batch_size=1024, n_epochs=3, repeats=3):
     from lvmteach.online import fit_batches
 
     rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(c, 1.0, (N // K + 1000 // K, D)) for c in rng.normal(0.0, 6.0, (K, D))])
+    X = np.vstack(
+        [rng.normal(c, 1.0, (N // K + 1000 // K, D)) for c in rng.normal(0.0, 6.0, (K, D))]
+    )
     X = X[rng.permutation(len(X))]
     train, test = X[:N], X[N:]
-    ours = lambda: [fit_batches(KMeans(K, random_state=s), train, batch_size, n_epochs=n_epochs) for s in range(3)]  # noqa: E731
+    ours = lambda: [
+        fit_batches(KMeans(K, random_state=s), train, batch_size, n_epochs=n_epochs)
+        for s in range(3)
+    ]  # noqa: E731
     ref = lambda: [  # noqa: E731
-        MiniBatchKMeans(K, batch_size=batch_size, max_iter=n_epochs, n_init=1, random_state=s).fit(train) for s in range(3)
+        MiniBatchKMeans(K, batch_size=batch_size, max_iter=n_epochs, n_init=1, random_state=s).fit(
+            train
+        )
+        for s in range(3)
     ]
     t_ours, t_ref, m_ours, m_ref = _pair(ours, ref, repeats)
     q_ours = min(-m.score(test) / len(test) for m in m_ours)
     q_ref = min(-m.score(test) / len(test) for m in m_ref)
     ok = q_ours <= 1.01 * q_ref
-    quality = f"best-of-3 held-out inertia/point {q_ours:.3f} vs {q_ref:.3f} ({'reached' if ok else 'NOT reached'})"
-    return _line(f"mini-batch k-means N={N} D={D} K={K} B={batch_size} x{n_epochs}", t_ours, t_ref, quality)
+    quality = (
+        f"best-of-3 held-out inertia/point {q_ours:.3f} vs {q_ref:.3f} "
+        f"({'reached' if ok else 'NOT reached'})"
+    )
+    return _line(
+        f"mini-batch k-means N={N} D={D} K={K} B={batch_size} x{n_epochs}", t_ours, t_ref, quality
+    )
 
 
 def bench_ipca(N=20000, D=100, q=10, batch_size=1000, repeats=3):
@@ -117,7 +139,9 @@ def bench_ipca(N=20000, D=100, q=10, batch_size=1000, repeats=3):
     ref = lambda: IncrementalPCA(q, batch_size=batch_size).fit(X)  # noqa: E731
     t_ours, t_ref, m_ours, m_ref = _pair(ours, ref, repeats)
     gap = np.max(np.abs(np.abs(m_ours.components_ @ m_ref.components_.T) - np.eye(q)))
-    quality = f"max ||cos angles| - I| = {gap:.1e} ({'same subspace' if gap < 1e-8 else 'DIFFERENT'})"
+    quality = (
+        f"max ||cos angles| - I| = {gap:.1e} ({'same subspace' if gap < 1e-8 else 'DIFFERENT'})"
+    )
     return _line(f"incremental PCA N={N} D={D} q={q} B={batch_size}", t_ours, t_ref, quality)
 
 
@@ -146,12 +170,17 @@ def bench_nmf(beta_loss, N=5000, D=200, K=10, batch_size=500, repeats=3):
 
     t_ours, t_ref, m_ours, m_ref = _pair(ours, ref, repeats)
     gap = np.max(np.abs(m_ours.components_ - m_ref.components_)) / np.max(np.abs(m_ref.components_))
-    quality = f"relative |H_ours - H_sklearn| = {gap:.1e} ({'same parts' if gap < 1e-8 else 'DIFFERENT'})"
+    quality = (
+        f"relative |H_ours - H_sklearn| = {gap:.1e} ({'same parts' if gap < 1e-8 else 'DIFFERENT'})"
+    )
     return _line(f"online NMF {beta_loss} N={N} D={D} K={K} B={batch_size}", t_ours, t_ref, quality)
 
 
 def main():
-    print(f"cores: {os.cpu_count()}   OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    print(
+        f"cores: {os.cpu_count()}   "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )
     bench_lda()
     bench_kmeans()
     bench_ipca()

@@ -1,13 +1,14 @@
-"""Variational LDA against scikit-learn, and collapsed Gibbs LDA against the ``lda`` package and tomotopy.
+"""Variational LDA against scikit-learn, and collapsed Gibbs LDA against the ``lda`` package and
+tomotopy.
 
-Time to solution, variational LDA, 400 training documents x 2 000 words, K = 10: ours
-against scikit-learn's batch ``LatentDirichletAllocation`` run to convergence
-(``evaluate_every=1`` with its default ``perp_tol=0.1``). Matched tolerances: scikit-learn's
-perplexity is exp(−bound per word), so a change of 0.1 in a perplexity of about 450 is a
-change of 0.1 / 450 ≈ 2e-4 in the bound per word, and ours runs with ``tol=2e-4`` on its ELBO
-per word (its default, 1e-5, is twenty times stricter). scikit-learn's default, a fixed
-``max_iter=10`` with no convergence check, is the second row. Quality: the held-out perplexity of 200 further documents, computed for both fits by the
-same function (:meth:`lvmteach.topics.LDA.perplexity` with the fitted λ; lower is better).
+Time to solution, variational LDA, 400 training documents x 2 000 words, K = 10: ours against
+scikit-learn's batch ``LatentDirichletAllocation`` run to convergence (``evaluate_every=1`` with its
+default ``perp_tol=0.1``). Matched tolerances: scikit-learn's perplexity is exp(−bound per word), so
+a change of 0.1 in a perplexity of about 450 is a change of 0.1 / 450 ≈ 2e-4 in the bound per word,
+and ours runs with ``tol=2e-4`` on its ELBO per word (its default, 1e-5, is twenty times stricter).
+scikit-learn's default, a fixed ``max_iter=10`` with no convergence check, is the second row.
+Quality: the held-out perplexity of 200 further documents, computed for both fits by the same
+function (:meth:`lvmteach.topics.LDA.perplexity` with the fitted λ; lower is better).
 
 Per iteration: variational LDA on all 2 000 documents, a fixed number of iterations (``tol=0``,
 ``evaluate_every=-1``); ours also evaluates the ELBO every iteration.
@@ -60,23 +61,44 @@ def bench_lda_solution(K=10, repeats=2):
     X_train, X_test = X[:400], X[400:]
     t_ours, t_ref, ours, ref = time_fits(
         lambda: LDA(K, tol=2e-4, random_state=0).fit(X_train),
-        lambda: LatentDirichletAllocation(K, learning_method="batch", evaluate_every=1, max_iter=100, random_state=0).fit(X_train),
+        lambda: LatentDirichletAllocation(
+            K, learning_method="batch", evaluate_every=1, max_iter=100, random_state=0
+        ).fit(X_train),
         repeats=repeats,
     )
-    quality = ("held-out perplexity", heldout_perplexity(ours.components_, X_test), heldout_perplexity(ref.components_, X_test))
+    quality = (
+        "held-out perplexity",
+        heldout_perplexity(ours.components_, X_test),
+        heldout_perplexity(ref.components_, X_test),
+    )
     report(
-        f"variational LDA N=400 V=2000 K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)", t_ours, t_ref, unit="fit",
-        table="solution", goal=1.0, quality=quality,
+        f"variational LDA N=400 V=2000 K={K} ({ours.n_iter_} vs {ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        goal=1.0,
+        quality=quality,
     )
     t_ours, t_ref, ours, ref = time_fits(
         lambda: LDA(K, tol=2e-4, random_state=0).fit(X_train),
         lambda: LatentDirichletAllocation(K, learning_method="batch", random_state=0).fit(X_train),
         repeats=repeats,
     )
-    quality = ("held-out perplexity", heldout_perplexity(ours.components_, X_test), heldout_perplexity(ref.components_, X_test))
+    quality = (
+        "held-out perplexity",
+        heldout_perplexity(ours.components_, X_test),
+        heldout_perplexity(ref.components_, X_test),
+    )
     report(
-        f"variational LDA, ref at its default 10 it. ({ours.n_iter_} vs {ref.n_iter_} it.)", t_ours, t_ref, unit="fit",
-        table="solution", quality=quality, note="scikit-learn's LDA default runs 10 iterations without a convergence check: faster, but a worse held-out perplexity.",
+        f"variational LDA, ref at its default 10 it. ({ours.n_iter_} vs {ref.n_iter_} it.)",
+        t_ours,
+        t_ref,
+        unit="fit",
+        table="solution",
+        quality=quality,
+        note="scikit-learn's LDA default runs 10 iterations without a convergence check: "
+        "faster, but a worse held-out perplexity.",
     )
 
 
@@ -87,15 +109,22 @@ def bench_lda(n_iter=5, repeats=3):
 
     X = lda_corpus()
     ours = lambda: LDA(20, max_iter=n_iter, tol=0.0, random_state=0).fit(X)  # noqa: E731
-    ref = lambda: LatentDirichletAllocation(20, learning_method="batch", max_iter=n_iter, evaluate_every=-1, random_state=0).fit(X)  # noqa: E731
+    ref = lambda: LatentDirichletAllocation(
+        20, learning_method="batch", max_iter=n_iter, evaluate_every=-1, random_state=0
+    ).fit(X)  # noqa: E731
     t_ours, t_ref = time_pair(ours, ref, repeats=repeats)
     note = (
-        "variational LDA per iteration: both E-steps restart γ every iteration (ours did not before, and "
-        "converged to a worse optimum); our vectorised E-step computes converged documents along until "
-        "half have converged, so it is slower per iteration than scikit-learn's compiled per-document "
+        "variational LDA per iteration: both E-steps restart γ every iteration (ours did not "
+        "before, and "
+        "converged to a worse optimum); our vectorised E-step computes converged documents along "
+        "until "
+        "half have converged, so it is slower per iteration than scikit-learn's compiled "
+        "per-document "
         "loop. Time to solution, with the held-out perplexity, is the first table."
     )
-    return report("variational LDA batch N=2000 V=5000 K=20", t_ours, t_ref, per=n_iter, goal=1.0, note=note)
+    return report(
+        "variational LDA batch N=2000 V=5000 K=20", t_ours, t_ref, per=n_iter, goal=1.0, note=note
+    )
 
 
 def _log_joint_per_token(ndk, nwk, alpha, eta):
@@ -115,7 +144,9 @@ def _lda_package(X, K, alpha, eta, sweeps):
             import logging
 
             logging.getLogger("lda").setLevel(logging.ERROR)
-            return lda.LDA(K, n_iter=sweeps, alpha=alpha, eta=eta, random_state=0, refresh=10**9).fit(Xi)
+            return lda.LDA(
+                K, n_iter=sweeps, alpha=alpha, eta=eta, random_state=0, refresh=10**9
+            ).fit(Xi)
 
     return fit, lambda m: _log_joint_per_token(m.ndz_, m.nzw_.T, alpha, eta)
 
@@ -155,7 +186,9 @@ def bench_gibbs(K=50, alpha=0.1, eta=0.01, n_docs=2000, sweeps=5, repeats=3):
     X = lda_corpus()[:n_docs]
     n_tokens = int(X.sum())
     updates = n_tokens * sweeps
-    ours = lambda: GibbsLDA(K, alpha=alpha, eta=eta, n_iter=sweeps, random_state=0, sampler="parallel").fit(X)  # noqa: E731
+    ours = lambda: GibbsLDA(
+        K, alpha=alpha, eta=eta, n_iter=sweeps, random_state=0, sampler="parallel"
+    ).fit(X)  # noqa: E731
     ours_quality = lambda m: m.log_joint_[-1] / n_tokens  # noqa: E731
     for name, make in (("lda 3 (Cython)", _lda_package), ("tomotopy (C++)", _tomotopy)):
         try:
@@ -165,19 +198,38 @@ def bench_gibbs(K=50, alpha=0.1, eta=0.01, n_docs=2000, sweeps=5, repeats=3):
             continue
         t_ours, t_ref, m_ours, m_ref = time_fits(ours, ref, repeats=repeats)
         report(
-            f"Gibbs LDA K={K}, {n_docs} docs ({n_tokens} tokens) x {sweeps} sweeps", t_ours, t_ref, per=updates,
-            unit="token", goal=1.0, reference=name, quality=("log p(w,z)/token", ours_quality(m_ours), ref_quality(m_ref)),
-            note="Gibbs: rates are token updates per second; ours is the approximate document-parallel sampler (AD-LDA); lda is single-threaded whatever the setting.",
+            f"Gibbs LDA K={K}, {n_docs} docs ({n_tokens} tokens) x {sweeps} sweeps",
+            t_ours,
+            t_ref,
+            per=updates,
+            unit="token",
+            goal=1.0,
+            reference=name,
+            quality=("log p(w,z)/token", ours_quality(m_ours), ref_quality(m_ref)),
+            note="Gibbs: rates are token updates per second; ours is the approximate "
+            "document-parallel sampler (AD-LDA); lda is single-threaded whatever the "
+            "setting.",
         )
     # the approximation against our exact sequential sampler, same sweeps
     X = X[:200]
     n_tokens = int(X.sum())
     exact = lambda: GibbsLDA(K, alpha=alpha, eta=eta, n_iter=3, random_state=0).fit(X)  # noqa: E731
-    par = lambda: GibbsLDA(K, alpha=alpha, eta=eta, n_iter=3, random_state=0, sampler="parallel").fit(X)  # noqa: E731
+    par = lambda: GibbsLDA(
+        K, alpha=alpha, eta=eta, n_iter=3, random_state=0, sampler="parallel"
+    ).fit(X)  # noqa: E731
     t_par, t_exact, m_par, m_exact = time_fits(par, exact, repeats=1)
     report(
-        f"Gibbs LDA K={K}, 200 docs x 3 sweeps: parallel vs exact", t_par, t_exact, per=3 * n_tokens, unit="token",
-        reference="our exact sampler", quality=("log p(w,z)/token", m_par.log_joint_[-1] / n_tokens, m_exact.log_joint_[-1] / n_tokens),
+        f"Gibbs LDA K={K}, 200 docs x 3 sweeps: parallel vs exact",
+        t_par,
+        t_exact,
+        per=3 * n_tokens,
+        unit="token",
+        reference="our exact sampler",
+        quality=(
+            "log p(w,z)/token",
+            m_par.log_joint_[-1] / n_tokens,
+            m_exact.log_joint_[-1] / n_tokens,
+        ),
     )
 
 

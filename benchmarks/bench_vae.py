@@ -26,8 +26,12 @@ def torch_epoch(X, latent_dim, hidden=256, batch_size=128):
 
     torch.manual_seed(0)
     Xt = torch.tensor(X, dtype=torch.float64)
-    enc = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 2 * latent_dim)).double()
-    dec = torch.nn.Sequential(torch.nn.Linear(latent_dim, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 64)).double()
+    enc = torch.nn.Sequential(
+        torch.nn.Linear(64, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 2 * latent_dim)
+    ).double()
+    dec = torch.nn.Sequential(
+        torch.nn.Linear(latent_dim, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 64)
+    ).double()
     opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-3)
 
     def epoch():
@@ -68,10 +72,15 @@ def main():
     for latent_dim in (2, 10):
         name = f"VAE epoch, digits 64-256-{latent_dim}, batch 128 (float64)"
         if have_torch:
-            t_ours, t_ref = time_pair(numpy_epoch(X, latent_dim), torch_epoch(X, latent_dim), repeats=7)
+            t_ours, t_ref = time_pair(
+                numpy_epoch(X, latent_dim), torch_epoch(X, latent_dim), repeats=7
+            )
             report(name, t_ours, t_ref, unit="epoch", goal=2.0)
         else:
-            print(f"{name:<55s} ours {1e3 * median_time(numpy_epoch(X, latent_dim)):9.2f} ms/epoch", flush=True)
+            print(
+                f"{name:<55s} ours {1e3 * median_time(numpy_epoch(X, latent_dim)):9.2f} ms/epoch",
+                flush=True,
+            )
     try:  # small matrices: BLAS threads mostly add overhead, worse when the cores are shared
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -79,7 +88,11 @@ def main():
     with threadpool_limits(1):
         for latent_dim in (2, 10):
             t = median_time(numpy_epoch(X, latent_dim))
-            print(f"{f'VAE epoch, 64-256-{latent_dim}, one BLAS thread':<55s} ours {1e3 * t:9.2f} ms/epoch", flush=True)
+            print(
+                f"{f'VAE epoch, 64-256-{latent_dim}, one BLAS thread':<55s} ours "
+                f"{1e3 * t:9.2f} ms/epoch",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

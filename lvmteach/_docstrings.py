@@ -1,20 +1,25 @@
-"""Plain references in the package's docstrings: ``python -m lvmteach._docstrings``.
+"""Plain references in the package's docstrings:
+``python -m lvmteach._docstrings``.
 
-Docstrings are read in ``help()``, in Jupyter and, quoted with the package code, in the HTML
-book, where Sphinx roles are not rendered: an ``:eq:`` role naming gmm-resp or a ``:func:``
-role naming e_step is markup a reader cannot follow. This rewrites them, in docstrings only (function bodies are untouched),
-to text that reads the same everywhere:
+Docstrings are read in ``help()``, in Jupyter and, quoted with the package
+code, in the HTML book, where Sphinx roles are not rendered: an ``:eq:``
+role naming gmm-resp or a ``:func:`` role naming e_step is markup a reader
+cannot follow. This rewrites them, in docstrings only (function bodies are
+untouched), to text that reads the same everywhere:
 
-* an equation (``:eq:``) or a labelled algorithm/theorem (``:ref:``, ``:prf:ref:``) becomes its
-  label and chapter: ``(gmm-resp) in the chapter "The EM algorithm"``. In the HTML book the label
-  is the equation's anchor (``#equation-gmm-resp``); in the notebook it is the ``(gmm-resp)``
-  tag after the formula;
-* ``:func:``, ``:meth:``, ``:class:``, ``:mod:``, ``:data:``, ``:attr:`` become ````name````;
-* a citation (``{cite}``) becomes the author-year text of references.bib: (Kingma and Welling
-  2014).
+* an equation (``:eq:``) or a labelled algorithm/theorem (``:ref:``,
+  ``:prf:ref:``) becomes its label and chapter:
+  ``(gmm-resp) in the chapter "The EM algorithm"``. In the HTML book the
+  label is the equation's anchor (``#equation-gmm-resp``); in the notebook
+  it is the ``(gmm-resp)`` tag after the formula;
+* ``:func:``, ``:meth:``, ``:class:``, ``:mod:``, ``:data:``, ``:attr:``
+  become ````name````;
+* a citation (``{cite}``) becomes the author-year text of references.bib:
+  (Kingma and Welling 2014).
 
-Idempotent: run it again after merging branches that add docstrings. ``tests/test_docstrings.py``
-checks that no role markup is left in any public docstring.
+Idempotent: run it again after merging branches that add docstrings.
+``tests/test_docstrings.py`` checks that no role markup is left in any
+public docstring.
 """
 
 import ast
@@ -25,25 +30,37 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lvmteach"
-ROLE = re.compile(r"(?:\{(?P<myst>cite|eq|ref|doc|numref)\}|:(?P<rst>prf:ref|eq|ref|numref|doc|"
-                  r"func|meth|class|mod|data|attr|obj|exc):)`(?P<target>[^`]+)`")
+ROLE = re.compile(
+    r"(?:\{(?P<myst>cite|eq|ref|doc|numref)\}|:(?P<rst>prf:ref|eq|ref|numref|doc|"
+    r"func|meth|class|mod|data|attr|obj|exc):)`(?P<target>[^`]+)`"
+)
 PY_ROLES = {"func", "meth", "class", "mod", "data", "attr", "obj", "exc"}
 
 
 def labels():
-    """{label: chapter title} for every numbered equation and labelled directive in the book."""
+    """{label: chapter title} for every numbered equation and labelled
+    directive in the book.
+    """
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    files = [
+        c["file"]
+        for part in toc.get("parts", [])
+        for c in part.get("chapters", [])
+    ]
     out = {}
     for f in files:
         path = ROOT / f"{f}.ipynb"
         if not path.exists():
             continue
         nb = json.loads(path.read_text())
-        text = "\n".join("".join(c["source"]) for c in nb["cells"]
-                          if c["cell_type"] == "markdown" and not c["metadata"].get("lvmteach-macros"))
+        text = "\n".join(
+            "".join(c["source"])
+            for c in nb["cells"]
+            if c["cell_type"] == "markdown"
+            and not c["metadata"].get("lvmteach-macros")
+        )
         title = re.search(r"^#\s+(.+)$", text, re.M)
         title = title.group(1).strip() if title else pathlib.Path(f).stem
         for lbl in re.findall(r"\$\$\s*\(([\w:-]+)\)", text):
@@ -56,7 +73,9 @@ def labels():
 
 
 def citations():
-    """{key: 'Surname Year' or 'A and B Year' or 'A et al. Year'} from references.bib."""
+    """{key: 'Surname Year' or 'A and B Year' or 'A et al. Year'} from
+    references.bib.
+    """
     bib = (ROOT / "references.bib").read_text()
     out = {}
     for m in re.finditer(r"@\w+\{([^,]+),(.*?)\n\}", bib, re.S):
@@ -65,9 +84,27 @@ def citations():
         year = re.search(r"year\s*=\s*\{?(\d{4})", body)
         if not (author and year):
             continue
-        names = [a.strip() for a in re.split(r"\s+and\s+", " ".join(author.group(1).split()))]
-        last = [re.sub(r"[{}]", "", n.split(",")[0] if "," in n else n.split()[-1]) for n in names]
-        who = last[0] if len(last) == 1 else (" and ".join(last) if len(last) == 2 else f"{last[0]} et al.")
+        names = [
+            a.strip()
+            for a in re.split(
+                r"\s+and\s+", " ".join(author.group(1).split())
+            )
+        ]
+        last = [
+            re.sub(
+                r"[{}]", "", n.split(",")[0] if "," in n else n.split()[-1]
+            )
+            for n in names
+        ]
+        who = (
+            last[0]
+            if len(last) == 1
+            else (
+                " and ".join(last)
+                if len(last) == 2
+                else f"{last[0]} et al."
+            )
+        )
         out[key] = f"{who} {year.group(1)}"
     return out
 
@@ -81,22 +118,43 @@ def plain(match, where, cites, seen):
             name = name.rsplit(".", 1)[-1]
         return f"``{name}``"
     if role == "cite":
-        return "(" + "; ".join(cites.get(k.strip(), k.strip()) for k in target.split(",")) + ")"
+        return (
+            "("
+            + "; ".join(
+                cites.get(k.strip(), k.strip()) for k in target.split(",")
+            )
+            + ")"
+        )
     label = re.sub(r"^.*<(.+)>$", r"\1", target)
     chapter = where.get(label)
-    if not chapter or chapter in seen:   # name each chapter once per docstring
+    # name each chapter once per docstring
+    if not chapter or chapter in seen:
         return f"({label})"
     seen.add(chapter)
     return f'({label}) in the chapter "{chapter}"'
 
 
 def docstring_lines(tree):
-    """(first line, last line) of every docstring in a module's syntax tree (1-based)."""
+    """(first line, last line) of every docstring in a module's syntax tree
+    (1-based).
+    """
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(
+            node,
+            (
+                ast.Module,
+                ast.ClassDef,
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+            ),
+        ):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 yield body[0].lineno, body[0].end_lineno
 
 

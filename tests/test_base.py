@@ -42,7 +42,10 @@ def test_init_stores_parameters_unchanged():
 
 
 def test_repr_shows_only_non_default_parameters():
-    assert repr(GaussianMixture(n_components=3, random_state=0)) == "GaussianMixture(n_components=3, random_state=0)"
+    assert (
+        repr(GaussianMixture(n_components=3, random_state=0))
+        == "GaussianMixture(n_components=3, random_state=0)"
+    )
     assert repr(KMeans()) == "KMeans()"
 
 

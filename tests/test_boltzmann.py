@@ -1,4 +1,6 @@
-"""Boltzmann machines, RBMs and DBNs, checked against scikit-learn, brute force and finite differences."""
+"""Boltzmann machines, RBMs and DBNs, checked against scikit-learn, brute force and finite
+differences.
+"""
 
 import itertools
 import warnings
@@ -59,8 +61,11 @@ def sklearn_rbm(W, b, c, random_state=0):
 def brute_log_partition(W, b, c):
     """Σ over every (v, h) pair of exp(−E(v, h)), one pair at a time."""
     K, D = W.shape
-    terms = [-rbm_energy(np.array([v], float), np.array([h], float), W, b, c)[0]
-             for v in itertools.product([0, 1], repeat=D) for h in itertools.product([0, 1], repeat=K)]
+    terms = [
+        -rbm_energy(np.array([v], float), np.array([h], float), W, b, c)[0]
+        for v in itertools.product([0, 1], repeat=D)
+        for h in itertools.product([0, 1], repeat=K)
+    ]
     return sp_logsumexp(terms)
 
 
@@ -85,7 +90,9 @@ def test_one_bit_pseudo_likelihood_matches_sklearn_with_its_random_bits():
     X = binary(rng, 40, 16)
     sk = sklearn_rbm(W, b, c, random_state=123)
     flip = np.random.RandomState(123).randint(0, 16, 40)  # the bits scikit-learn flips
-    np.testing.assert_allclose(pseudo_log_likelihood(X, W, b, c, flip=flip), sk.score_samples(X), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        pseudo_log_likelihood(X, W, b, c, flip=flip), sk.score_samples(X), rtol=0, atol=1e-10
+    )
 
 
 def test_full_pseudo_likelihood_is_the_average_of_sklearns_one_bit_estimates():
@@ -100,7 +107,9 @@ def test_full_pseudo_likelihood_is_the_average_of_sklearns_one_bit_estimates():
         flip = np.random.RandomState(seed).randint(0, D, N)
         per_bit[np.arange(N), flip] = sk.score_samples(X)
     assert not np.isnan(per_bit).any()
-    np.testing.assert_allclose(RBM.from_parameters(W, b, c).score_samples(X), per_bit.mean(axis=1), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        RBM.from_parameters(W, b, c).score_samples(X), per_bit.mean(axis=1), rtol=0, atol=1e-10
+    )
 
 
 def test_pseudo_likelihood_is_sum_of_exact_conditionals():
@@ -144,7 +153,10 @@ def test_rbm_is_a_boltzmann_machine_with_bipartite_weights():
     Wbm[D:, :D] = W
     assert abs(bm_log_partition(Wbm, np.concatenate([b, c])) - log_partition_exact(W, b, c)) < 1e-10
     X = binary(rng, 20, D)
-    assert abs(bm_log_likelihood(X, Wbm, np.concatenate([b, c]), K) - exact_log_likelihood(X, W, b, c)) < 1e-10
+    assert (
+        abs(bm_log_likelihood(X, Wbm, np.concatenate([b, c]), K) - exact_log_likelihood(X, W, b, c))
+        < 1e-10
+    )
     gW, gb = bm_gradient(X, Wbm, np.concatenate([b, c]), K)
     rW, rb, rc = exact_gradient(X, W, b, c)
     np.testing.assert_allclose(gW[D:, :D], rW, atol=1e-12)
@@ -209,7 +221,9 @@ def test_bm_exact_gradient_matches_finite_differences():
 def test_ais_lies_within_its_reported_error_of_the_exact_value(digits):
     rbm = RBM(15, n_epochs=5, persistent=True, random_state=0).fit(digits)
     exact = rbm.log_partition_exact()
-    result = rbm.log_partition_ais(n_runs=100, betas=3000, base_rate=digits.mean(axis=0), random_state=0)
+    result = rbm.log_partition_ais(
+        n_runs=100, betas=3000, base_rate=digits.mean(axis=0), random_state=0
+    )
     assert result.log_Z_low <= exact <= result.log_Z_high
     assert result.log_Z_high - result.log_Z_low < 0.5  # and the reported error is informative
     assert result.log_weights.shape == (100,)
@@ -229,7 +243,10 @@ def test_ais_error_bar_is_calibrated_against_enumeration():
     rng = np.random.default_rng(3)
     W, b, c = random_rbm(rng, 8, 4, scale=1.0)
     exact = log_partition_exact(W, b, c)
-    runs = [ais_log_partition(W, b, c, np.random.default_rng(s), n_runs=50, betas=30) for s in range(100)]
+    runs = [
+        ais_log_partition(W, b, c, np.random.default_rng(s), n_runs=50, betas=30)
+        for s in range(100)
+    ]
     err = np.array([r.log_Z for r in runs]) - exact
     se = np.array([(r.log_Z_high - r.log_Z_low) / 6 for r in runs])
     assert np.mean(np.abs(err) <= 3 * se) >= 0.95
@@ -312,7 +329,9 @@ def test_cd_training_improves_exact_log_likelihood(digits):
     assert after > before + 1.0, (before, after)
 
 
-@pytest.mark.parametrize("params", [dict(persistent=True), dict(k=3, momentum=0.5, weight_decay=1e-4)])
+@pytest.mark.parametrize(
+    "params", [dict(persistent=True), dict(k=3, momentum=0.5, weight_decay=1e-4)]
+)
 def test_training_improves_pseudo_likelihood_on_digits(digits, params):
     untrained = RBM.from_parameters(np.zeros((50, 64)), np.zeros(64), np.zeros(50))
     rbm = RBM(50, n_epochs=5, learning_rate=0.05, random_state=0, **params).fit(digits)
@@ -329,7 +348,11 @@ def test_fit_is_reproducible_and_clonable(digits):
     a = RBM(10, n_epochs=2, random_state=3).fit(digits)
     b = clone(a).fit(digits)
     np.testing.assert_array_equal(a.components_, b.components_)
-    assert a.components_.shape == (10, 64) and a.intercept_hidden_.shape == (10,) and a.intercept_visible_.shape == (64,)
+    assert (
+        a.components_.shape == (10, 64)
+        and a.intercept_hidden_.shape == (10,)
+        and a.intercept_visible_.shape == (64,)
+    )
 
 
 @pytest.mark.parametrize("method", ["exact", "gibbs"])
@@ -337,7 +360,9 @@ def test_boltzmann_machine_learning_increases_exact_log_likelihood(digits, metho
     X = digits[:300, 26:34]  # one row of 8 pixels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        bm = BoltzmannMachine(n_hidden=2, method=method, learning_rate=0.5, max_iter=60, n_chains=500, random_state=0).fit(X)
+        bm = BoltzmannMachine(
+            n_hidden=2, method=method, learning_rate=0.5, max_iter=60, n_chains=500, random_state=0
+        ).fit(X)
     assert bm.history_[-1] > bm.history_[0] + 0.2
     assert abs(bm.score(X) - bm_log_likelihood(X, bm.weights_, bm.biases_, 2)) < 1e-12
     assert np.allclose(bm.weights_, bm.weights_.T) and np.all(np.diag(bm.weights_) == 0)
@@ -352,7 +377,9 @@ def test_fully_visible_bm_exact_learning_converges_and_never_decreases():
     S = all_binary_states(n)
     log_p = -bm_energy(S, W, b)
     X = S[rng.choice(2**n, size=3000, p=np.exp(log_p - sp_logsumexp(log_p)))]
-    bm = BoltzmannMachine(method="exact", learning_rate=2.0, max_iter=2000, tol=1e-4, random_state=0).fit(X)
+    bm = BoltzmannMachine(
+        method="exact", learning_rate=2.0, max_iter=2000, tol=1e-4, random_state=0
+    ).fit(X)
     assert bm.converged_
     assert np.all(np.diff(bm.history_) > -1e-12)  # concave objective, small steps
     gW, gb = bm.gradient(X)
@@ -381,11 +408,17 @@ def test_dbn_trains_layers_greedily_and_samples(digits):
     dbn = DBN((30, 10), n_epochs=2, random_state=0).fit(digits)
     first, second = dbn.rbms_
     assert first.components_.shape == (30, 64) and second.components_.shape == (10, 30)
-    expected = hidden_probs(hidden_probs(digits, first.components_, first.intercept_hidden_), second.components_, second.intercept_hidden_)
+    expected = hidden_probs(
+        hidden_probs(digits, first.components_, first.intercept_hidden_),
+        second.components_,
+        second.intercept_hidden_,
+    )
     np.testing.assert_allclose(dbn.transform(digits), expected)
     P = dbn.sample(5, n_gibbs=10, random_state=0)
     assert P.shape == (5, 64) and P.min() >= 0 and P.max() <= 1
-    assert set(np.unique(dbn.sample(5, n_gibbs=10, random_state=0, return_probabilities=False))) <= {0.0, 1.0}
+    assert set(
+        np.unique(dbn.sample(5, n_gibbs=10, random_state=0, return_probabilities=False))
+    ) <= {0.0, 1.0}
     single = DBN((8,), n_epochs=1, random_state=0).fit(digits)
     assert single.sample(3, n_gibbs=5, random_state=0).shape == (3, 64)
 
@@ -454,8 +487,23 @@ def test_training_curves_match_rbm_fit_and_enumeration():
     rng = np.random.default_rng(0)
     X = binary(rng, 60, 6)
     for persistent, momentum in [(False, 0.0), (True, 0.5)]:
-        W, b, c, curves = rbm_training_curves(X, 3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1)
-        rbm = RBM(3, learning_rate=0.1, n_epochs=4, persistent=persistent, momentum=momentum, random_state=1).fit(X)
+        W, b, c, curves = rbm_training_curves(
+            X,
+            3,
+            learning_rate=0.1,
+            n_epochs=4,
+            persistent=persistent,
+            momentum=momentum,
+            random_state=1,
+        )
+        rbm = RBM(
+            3,
+            learning_rate=0.1,
+            n_epochs=4,
+            persistent=persistent,
+            momentum=momentum,
+            random_state=1,
+        ).fit(X)
         np.testing.assert_allclose(W, rbm.components_, atol=1e-12)
         # brute force: log p(v) from the joint summed over all (v, h) pairs
         V, H = all_binary_states(6), all_binary_states(3)
@@ -529,10 +577,21 @@ def test_gaussian_bernoulli_rbm_against_scipy_integration_and_enumeration():
     enumerated sum over h; F(v) = −log Σ_h exp(−E(v, h)); P(h | v) and E[v | h] from the joint."""
     from scipy import integrate
 
-    from lvmteach.boltzmann import gb_energy, gb_free_energy, gb_hidden_probs, gb_log_partition_exact, gb_visible_mean
+    from lvmteach.boltzmann import (
+        gb_energy,
+        gb_free_energy,
+        gb_hidden_probs,
+        gb_log_partition_exact,
+        gb_visible_mean,
+    )
 
     rng = np.random.default_rng(0)
-    W, b, c, sigma = rng.normal(scale=0.7, size=(3, 2)), rng.normal(size=2), rng.normal(size=3), np.array([0.8, 1.3])
+    W, b, c, sigma = (
+        rng.normal(scale=0.7, size=(3, 2)),
+        rng.normal(size=2),
+        rng.normal(size=3),
+        np.array([0.8, 1.3]),
+    )
     H = all_binary_states(3)
 
     def unnormalised(v2, v1):
@@ -543,7 +602,9 @@ def test_gaussian_bernoulli_rbm_against_scipy_integration_and_enumeration():
     assert abs(gb_log_partition_exact(W, b, c, sigma) - np.log(Z)) < 1e-8
     V = rng.normal(size=(5, 2))
     neg_E = np.array([[-gb_energy(v[None], h[None], W, b, c, sigma)[0] for h in H] for v in V])
-    np.testing.assert_allclose(gb_free_energy(V, W, b, c, sigma), -sp_logsumexp(neg_E, axis=1), atol=1e-12)
+    np.testing.assert_allclose(
+        gb_free_energy(V, W, b, c, sigma), -sp_logsumexp(neg_E, axis=1), atol=1e-12
+    )
     post = np.exp(neg_E - sp_logsumexp(neg_E, axis=1, keepdims=True))
     np.testing.assert_allclose(gb_hidden_probs(V, W, c, sigma), post @ H, atol=1e-12)
     # E[v | h] for h = (1, 0, 1): the mean of the Gaussian in v, by integrating v p(v | h)
@@ -557,10 +618,16 @@ def test_gaussian_bernoulli_gibbs_chain_reaches_the_exact_mean():
     from lvmteach.boltzmann import gb_gibbs_step
 
     rng = np.random.default_rng(1)
-    W, b, c, sigma = rng.normal(scale=0.5, size=(3, 2)), rng.normal(size=2), rng.normal(size=3), np.array([1.0, 0.5])
+    W, b, c, sigma = (
+        rng.normal(scale=0.5, size=(3, 2)),
+        rng.normal(size=2),
+        rng.normal(size=3),
+        np.array([1.0, 0.5]),
+    )
     H = all_binary_states(3)
     A = H @ W
-    log_ph = H @ c + np.sum(A * b / sigma + 0.5 * A**2, axis=1)   # p(h) ∝ exp(·), from the Gaussian integral
+    # p(h) ∝ exp(·), from the Gaussian integral
+    log_ph = H @ c + np.sum(A * b / sigma + 0.5 * A**2, axis=1)
     ph = np.exp(log_ph - sp_logsumexp(log_ph))
     exact_mean = ph @ (b + sigma * A)
     V = np.zeros((4000, 2))

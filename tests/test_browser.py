@@ -11,7 +11,7 @@ checks what a reader would see:
 * figure labels are at least 7 CSS px (a figure may shrink only so far);
 * no error in the browser console;
 * ruff's line-length limit (pyproject.toml) fits the code blocks of the text column at 1280 px,
-  and, once the code is reformatted to it (LVM_CHECK_CODE_WIDTH=1), no code block scrolls.
+  and no code block scrolls (`make lint` keeps every line within that limit).
 
 Without Chromium this is skipped, unless LVM_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
 """
@@ -51,9 +51,13 @@ MEASURE = r"""
   out.smallFigures = [];
   for (const img of document.querySelectorAll('div.cell_output img')) {
     // its full CSS width: set by the notebook's metadata (retina PNGs are twice that in pixels)
-    const full = parseFloat(img.style.width) || Number(img.getAttribute('width')) || img.naturalWidth;
+    const full = parseFloat(img.style.width) || Number(img.getAttribute('width'))
+      || img.naturalWidth;
     const shown = img.getBoundingClientRect().width;
-    if (full && shown && 11.1 * shown / full < 7) out.smallFigures.push(Math.round(11.1 * shown / full * 10) / 10 + ' px: ' + (img.getAttribute('alt') || '').slice(0, 40));
+    if (full && shown && 11.1 * shown / full < 7) {
+      out.smallFigures.push(Math.round(11.1 * shown / full * 10) / 10 + ' px: '
+                            + (img.getAttribute('alt') || '').slice(0, 40));
+    }
   }
   // Code (cells and quoted package functions, not outputs) that scrolls sideways, and how many
   // characters of the monospace font fit in a code block of the text column (not one indented
@@ -63,17 +67,20 @@ MEASURE = r"""
   for (const pre of document.querySelectorAll('div.highlight pre')) {
     if (pre.closest('.cell_output')) continue;
     if (pre.scrollWidth > pre.clientWidth + 1) {
-      const longest = pre.textContent.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      const longest = pre.textContent.split('\n')
+        .reduce((a, b) => (b.length > a.length ? b : a), '');
       out.scrollingCode.push(longest.length + ' chars: ' + longest.trim().slice(0, 60));
     }
-    if (pre.clientWidth > 0 && !pre.closest('.admonition, details, .dropdown, .solution, .exercise')) {
+    if (pre.clientWidth > 0
+        && !pre.closest('.admonition, details, .dropdown, .solution, .exercise')) {
       const probe = document.createElement('span');
       probe.textContent = 'x'.repeat(100);
       pre.appendChild(probe);
       const charWidth = probe.getBoundingClientRect().width / 100;
       probe.remove();
       const cs = getComputedStyle(pre);
-      const chars = Math.floor((pre.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) / charWidth);
+      const inner = pre.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const chars = Math.floor(inner / charWidth);
       if (out.codeChars === null || chars < out.codeChars) out.codeChars = chars;
     }
   }
@@ -81,7 +88,10 @@ MEASURE = r"""
   let node;
   while ((node = walker.nextNode())) {
     const parent = node.parentElement;
-    if (!parent || parent.closest('pre, code, mjx-container, script, style, textarea, .highlight')) continue;
+    if (!parent
+        || parent.closest('pre, code, mjx-container, script, style, textarea, .highlight')) {
+      continue;
+    }
     const text = node.textContent;
     // A dollar sign, a TeX command (\\sum, \\mathrm), a sub/superscript brace or a \\( left
     // in the text means MyST or MathJax did not parse a formula.
@@ -115,17 +125,23 @@ def measured():
                 errors.clear()
                 page.goto(path.as_uri())
                 page.wait_for_load_state("load")
-                page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+                page.evaluate(
+                    "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+                )
                 result = page.evaluate(MEASURE)
                 result["errors"] = list(errors)
                 results[(path.relative_to(HTML).as_posix(), width)] = result
             context.close()
         browser.close()
-    print("\npage                                             width  inline  displays  wide  clipped  raw  errors"
-          "  code-scroll  code-chars")
+    print(
+        "\npage                                             width  inline  displays  wide  "
+        "clipped  raw  errors"
+        "  code-scroll  code-chars"
+    )
     for (name, width), r in sorted(results.items()):
         print(f"{name:48s} {width:5d} {r['inline']:7d} {r['displays']:9d} {len(r['wide']):5d} "
-              f"{len(r['clipped']):8d} {len(r['raw']):4d} {len(r['errors']):7d} {len(r['scrollingCode']):12d}"
+              f"{len(r['clipped']):8d} {len(r['raw']):4d} {len(r['errors']):7d} "
+              f"{len(r['scrollingCode']):12d}"
               f" {r['codeChars'] if r['codeChars'] is not None else '-':>11}")
     return results
 
@@ -140,7 +156,9 @@ def test_no_inline_formula_is_clipped(measured, name, width):
 
 @pytest.mark.parametrize("name, width", CASES)
 def test_page_is_not_wider_than_the_screen(measured, name, width):
-    assert measured[(name, width)]["pageWidth"] <= width, f"{name} is {measured[(name, width)]['pageWidth']} px wide at {width} px"
+    assert measured[(name, width)]["pageWidth"] <= width, (
+        f"{name} is {measured[(name, width)]['pageWidth']} px wide at {width} px"
+    )
 
 
 @pytest.mark.parametrize("name", [p.relative_to(HTML).as_posix() for p in pages()])
@@ -164,13 +182,7 @@ def test_no_console_errors(measured, name, width):
 
 
 # Code lines are kept within the desktop column by ruff's line-length limit ([tool.ruff] in
-# pyproject.toml: the characters that fit in the narrowest code block at 1280 px). Until the
-# package and the cells have been reformatted to it, this check runs only on request.
-CODE_WIDTH_CHECK = os.environ.get("LVM_CHECK_CODE_WIDTH") == "1"
-
-
-@pytest.mark.skipif(not CODE_WIDTH_CHECK, reason="code not yet reformatted to ruff's line length: "
-                    "set LVM_CHECK_CODE_WIDTH=1 after `ruff format` (see pyproject.toml)")
+# pyproject.toml: the characters that fit in the narrowest code block at 1280 px; `make lint`).
 @pytest.mark.parametrize("name", [p.relative_to(HTML).as_posix() for p in pages()])
 def test_no_code_block_scrolls_at_desktop_width(measured, name):
     assert not measured[(name, 1280)]["scrollingCode"], measured[(name, 1280)]["scrollingCode"]
@@ -182,6 +194,13 @@ def test_ruff_line_length_fits_the_narrowest_code_block(measured):
     from test_notebooks import ROOT
 
     limit = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
-    fits = min(r["codeChars"] for (name, width), r in measured.items() if width == 1280 and r["codeChars"])
-    assert limit <= fits, f"ruff's line-length {limit} is longer than the {fits} characters a code block shows at 1280 px"
-    assert limit >= fits - 4, f"ruff's line-length {limit} is needlessly short: a code block shows {fits} characters"
+    fits = min(
+        r["codeChars"] for (name, width), r in measured.items() if width == 1280 and r["codeChars"]
+    )
+    assert limit <= fits, (
+        f"ruff's line-length {limit} is longer than the {fits} characters a code block shows "
+        "at 1280 px"
+    )
+    assert limit >= fits - 4, (
+        f"ruff's line-length {limit} is needlessly short: a code block shows {fits} characters"
+    )

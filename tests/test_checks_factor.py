@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from lvmteach import factor
-from lvmteach.checks.factor import check_impute, check_log_likelihood, check_posterior, check_ppca_closed_form
+from lvmteach.checks.factor import (
+    check_impute,
+    check_log_likelihood,
+    check_posterior,
+    check_ppca_closed_form,
+)
 
 # ------------------------------------------------------------------ independent correct answers
 
@@ -37,7 +42,9 @@ def dense_impute(X, mean, W, sigma2):
         m = np.isnan(X[n])
         o = ~m
         if m.any():
-            out[n, m] = mean[m] + C[np.ix_(m, o)] @ np.linalg.solve(C[np.ix_(o, o)], X[n, o] - mean[o])
+            out[n, m] = mean[m] + C[np.ix_(m, o)] @ np.linalg.solve(
+                C[np.ix_(o, o)], X[n, o] - mean[o]
+            )
     return out
 
 
@@ -46,7 +53,9 @@ def dense_impute(X, mean, W, sigma2):
 
 def test_checks_accept_the_package_functions():
     assert check_ppca_closed_form(factor.ppca_closed_form, verbose=False)
-    assert check_posterior(lambda X, mean, W, sigma2: factor.posterior(X, mean, W, sigma2), verbose=False)
+    assert check_posterior(
+        lambda X, mean, W, sigma2: factor.posterior(X, mean, W, sigma2), verbose=False
+    )
     assert check_log_likelihood(factor.log_likelihood, verbose=False)
 
 
@@ -77,7 +86,11 @@ def no_noise_subtracted(X, q):
     [
         unbiased_closed_form,
         no_noise_subtracted,
-        lambda X, q: (X.mean(0), eig_closed_form(X, q)[1], np.linalg.eigvalsh(np.cov(X.T, bias=True))[: X.shape[1] - q].mean() * 0.9),
+        lambda X, q: (
+            X.mean(0),
+            eig_closed_form(X, q)[1],
+            np.linalg.eigvalsh(np.cov(X.T, bias=True))[: X.shape[1] - q].mean() * 0.9,
+        ),
         lambda X, q: eig_closed_form(X, q)[1:],
     ],
 )
@@ -88,9 +101,15 @@ def test_check_ppca_closed_form_rejects_broken(broken):
 @pytest.mark.parametrize(
     "broken",
     [
-        lambda X, mean, W, s2: (dense_posterior(X, mean, W, s2)[0], np.linalg.inv(W.T @ W + s2 * np.eye(W.shape[1]))),
+        lambda X, mean, W, s2: (
+            dense_posterior(X, mean, W, s2)[0],
+            np.linalg.inv(W.T @ W + s2 * np.eye(W.shape[1])),
+        ),
         lambda X, mean, W, s2: ((X - mean) @ W, dense_posterior(X, mean, W, s2)[1]),
-        lambda X, mean, W, s2: (dense_posterior(X, 0 * mean, W, s2)[0], dense_posterior(X, mean, W, s2)[1]),
+        lambda X, mean, W, s2: (
+            dense_posterior(X, 0 * mean, W, s2)[0],
+            dense_posterior(X, mean, W, s2)[1],
+        ),
     ],
 )
 def test_check_posterior_rejects_broken(broken):
@@ -115,7 +134,9 @@ def test_check_log_likelihood_rejects_broken(broken):
     [
         lambda X, mean, W, s2: np.where(np.isnan(X), mean, X),  # mean imputation
         lambda X, mean, W, s2: np.nan_to_num(X),
-        lambda X, mean, W, s2: np.where(np.isnan(X), dense_impute(np.where(np.isnan(X), X, X), mean, W, 2 * s2), X),
+        lambda X, mean, W, s2: np.where(
+            np.isnan(X), dense_impute(np.where(np.isnan(X), X, X), mean, W, 2 * s2), X
+        ),
         lambda X, mean, W, s2: dense_impute(X, mean, W, s2)[:, :-1],
     ],
 )

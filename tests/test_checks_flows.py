@@ -57,7 +57,15 @@ def test_coupling_checks():
 
     assert checks.check_coupling_forward(forward, verbose=False)
     assert checks.check_coupling_inverse(inverse, verbose=False)
-    assert not checks.check_coupling_forward(lambda X, s, t: forward(X, s, t)[0], verbose=False)  # no log-det
-    assert not checks.check_coupling_forward(lambda X, s, t: (forward(X, s, t)[0], np.exp(s).sum(axis=1)), verbose=False)
-    assert not checks.check_coupling_inverse(lambda Y, s, t: (inverse(Y, s, t)[0], s.sum(axis=1)), verbose=False)
-    assert not checks.check_coupling_inverse(lambda Y, s, t: (np.hstack([Y[:, :1], Y[:, 1:] * np.exp(-s) - t]), -s.sum(axis=1)), verbose=False)
+    # no log-det
+    assert not checks.check_coupling_forward(lambda X, s, t: forward(X, s, t)[0], verbose=False)
+    assert not checks.check_coupling_forward(
+        lambda X, s, t: (forward(X, s, t)[0], np.exp(s).sum(axis=1)), verbose=False
+    )
+    assert not checks.check_coupling_inverse(
+        lambda Y, s, t: (inverse(Y, s, t)[0], s.sum(axis=1)), verbose=False
+    )
+    assert not checks.check_coupling_inverse(
+        lambda Y, s, t: (np.hstack([Y[:, :1], Y[:, 1:] * np.exp(-s) - t]), -s.sum(axis=1)),
+        verbose=False,
+    )

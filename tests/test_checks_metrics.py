@@ -38,7 +38,9 @@ def loop_gaussian_impute(X, mean, cov):
         m = np.isnan(X[n])
         o = ~m
         if m.any():
-            out[n, m] = mean[m] + cov[np.ix_(m, o)] @ np.linalg.solve(cov[np.ix_(o, o)], X[n, o] - mean[o])
+            out[n, m] = mean[m] + cov[np.ix_(m, o)] @ np.linalg.solve(
+                cov[np.ix_(o, o)], X[n, o] - mean[o]
+            )
     return out
 
 
@@ -50,7 +52,9 @@ def cdist_loo_accuracy(Z, y):
 
 def test_checks_accept_the_package_functions():
     assert check_roc_auc(metrics.roc_auc, verbose=False)
-    assert check_roc_curve(lambda y_true, scores: metrics.roc_curve(y_true, scores)[:2], verbose=False)
+    assert check_roc_curve(
+        lambda y_true, scores: metrics.roc_curve(y_true, scores)[:2], verbose=False
+    )
     assert check_imputation_rmse(metrics.imputation_rmse, verbose=False)
     assert check_nearest_neighbor_accuracy(metrics.nearest_neighbor_accuracy, verbose=False)
     assert check_nearest_neighbor_distance(metrics.nearest_neighbor_distance, verbose=False)
@@ -59,10 +63,15 @@ def test_checks_accept_the_package_functions():
 def test_checks_accept_independent_correct_answers():
     assert check_roc_auc(pairs_auc, verbose=False)
     assert check_roc_curve(loop_roc_curve, verbose=False)
-    assert check_imputation_rmse(lambda X_true, X_imputed, missing: np.sqrt(np.mean((X_true - X_imputed)[missing] ** 2)), verbose=False)
+    assert check_imputation_rmse(
+        lambda X_true, X_imputed, missing: np.sqrt(np.mean((X_true - X_imputed)[missing] ** 2)),
+        verbose=False,
+    )
     assert check_gaussian_impute(loop_gaussian_impute, verbose=False)
     assert check_nearest_neighbor_accuracy(cdist_loo_accuracy, verbose=False)
-    assert check_nearest_neighbor_distance(lambda X, X_ref: cdist(X, X_ref).min(axis=1), verbose=False)
+    assert check_nearest_neighbor_distance(
+        lambda X, X_ref: cdist(X, X_ref).min(axis=1), verbose=False
+    )
 
 
 def test_check_prints_a_message(capsys):
@@ -76,9 +85,14 @@ def test_check_prints_a_message(capsys):
 @pytest.mark.parametrize(
     "broken",
     [
-        lambda y_true, scores: np.mean(scores[y_true == 1][:, None] > scores[y_true == 0][None, :]),  # ties as 0
-        lambda y_true, scores: np.mean(scores[y_true == 1][:, None] >= scores[y_true == 0][None, :]),  # ties as 1
-        lambda y_true, scores: max(pairs_auc(y_true, scores), 1 - pairs_auc(y_true, scores)),  # flips bad scores
+        # ties as 0
+        lambda y_true, scores: np.mean(scores[y_true == 1][:, None] > scores[y_true == 0][None, :]),
+        # ties as 1
+        lambda y_true, scores: np.mean(
+            scores[y_true == 1][:, None] >= scores[y_true == 0][None, :]
+        ),
+        # flips bad scores
+        lambda y_true, scores: max(pairs_auc(y_true, scores), 1 - pairs_auc(y_true, scores)),
         lambda y_true, scores: pairs_auc(1 - y_true, scores),
     ],
 )
@@ -113,10 +127,13 @@ def test_check_roc_curve_rejects_broken(broken):
 @pytest.mark.parametrize(
     "broken",
     [
-        lambda X_true, X_imputed, missing: np.sqrt(np.mean((X_true - X_imputed) ** 2)),  # every entry
+        # every entry
+        lambda X_true, X_imputed, missing: np.sqrt(np.mean((X_true - X_imputed) ** 2)),
         lambda X_true, X_imputed, missing: np.mean((X_true - X_imputed)[missing] ** 2),  # MSE
         lambda X_true, X_imputed, missing: np.mean(np.abs(X_true - X_imputed)[missing]),  # MAE
-        lambda X_true, X_imputed, missing: np.sqrt(np.sum((X_true - X_imputed)[missing] ** 2) / X_true.size),
+        lambda X_true, X_imputed, missing: np.sqrt(
+            np.sum((X_true - X_imputed)[missing] ** 2) / X_true.size
+        ),
     ],
 )
 def test_check_imputation_rmse_rejects_broken(broken):
@@ -127,7 +144,8 @@ def test_check_imputation_rmse_rejects_broken(broken):
     "broken",
     [
         lambda X, mean, cov: np.where(np.isnan(X), mean, X),  # mean imputation
-        lambda X, mean, cov: loop_gaussian_impute(X, mean, np.diag(np.diag(cov))),  # ignores correlations
+        # ignores correlations
+        lambda X, mean, cov: loop_gaussian_impute(X, mean, np.diag(np.diag(cov))),
         lambda X, mean, cov: loop_gaussian_impute(X, mean, cov.T @ cov),
         lambda X, mean, cov: np.nan_to_num(loop_gaussian_impute(X, 0 * mean, cov)),
     ],
@@ -144,7 +162,8 @@ def self_included_accuracy(Z, y):
     "broken",
     [
         self_included_accuracy,  # every point is its own neighbour: accuracy 1
-        lambda Z, y: np.mean(y[np.argsort(cdist(Z, Z), axis=1)[:, 2]] == y),  # second-nearest other point
+        # second-nearest other point
+        lambda Z, y: np.mean(y[np.argsort(cdist(Z, Z), axis=1)[:, 2]] == y),
         lambda Z, y: 1 - cdist_loo_accuracy(Z, y),
     ],
 )
@@ -157,7 +176,9 @@ def test_check_nearest_neighbor_accuracy_rejects_broken(broken):
     [
         lambda X, X_ref: cdist(X, X_ref, "sqeuclidean").min(axis=1),  # squared
         lambda X, X_ref: cdist(X_ref, X).min(axis=0)[::-1],
-        lambda X, X_ref: cdist(X, X_ref).min(axis=0) if len(X) == len(X_ref) else cdist(X, X_ref).mean(axis=1),
+        lambda X, X_ref: (
+            cdist(X, X_ref).min(axis=0) if len(X) == len(X_ref) else cdist(X, X_ref).mean(axis=1)
+        ),
         lambda X, X_ref: cdist(X, X_ref, "cityblock").min(axis=1),
     ],
 )

@@ -31,7 +31,10 @@ from lvmteach.checks import vae as vae
 
 def e_step_other_names(data, pi, mu, Sigma):  # any argument names
     log_joint = np.column_stack(
-        [np.log(p) + multivariate_normal(m, S).logpdf(data).reshape(-1) for p, m, S in zip(pi, mu, Sigma)]
+        [
+            np.log(p) + multivariate_normal(m, S).logpdf(data).reshape(-1)
+            for p, m, S in zip(pi, mu, Sigma)
+        ]
     )
     lse = logsumexp(log_joint, axis=1)
     return lse.mean(), np.exp(log_joint - lse[:, None])
@@ -43,7 +46,9 @@ def e_step_log_resp(X, w, m, C):
 
 
 def e_step_naive(X, w, m, C):  # densities outside the log domain
-    dens = np.column_stack([p * multivariate_normal(mu, S).pdf(X).reshape(-1) for p, mu, S in zip(w, m, C)])
+    dens = np.column_stack(
+        [p * multivariate_normal(mu, S).pdf(X).reshape(-1) for p, mu, S in zip(w, m, C)]
+    )
     with np.errstate(all="ignore"):
         return np.log(dens.sum(1)).mean(), dens / dens.sum(1, keepdims=True)
 
@@ -65,7 +70,9 @@ def m_step_other_names(data, r, w):
     r = r * w[:, None]
     nk = r.sum(0)
     mu = (r.T @ data) / nk[:, None]
-    covs = np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    covs = (
+        np.einsum("nk,nkd,nke->kde", r, data[:, None] - mu, data[:, None] - mu) / nk[:, None, None]
+    )
     return nk / w.sum(), mu, covs
 
 
@@ -95,7 +102,9 @@ def m_step_ignores_weights(X, r, w):
 
 def m_step_unweighted_covariance(X, r, w):  # w_n in the means only
     pi, mu, _ = m_step_other_names(X, r, w)
-    covs = np.einsum("nk,nkd,nke->kde", r, X[:, None] - mu, X[:, None] - mu) / r.sum(0)[:, None, None]
+    covs = (
+        np.einsum("nk,nkd,nke->kde", r, X[:, None] - mu, X[:, None] - mu) / r.sum(0)[:, None, None]
+    )
     return pi, mu, covs
 
 
@@ -625,7 +634,12 @@ def log_joint_log_gamma(ndk, nwk, alpha, eta):  # the bug the hint warns about
 
 def log_joint_docs_only(ndk, nwk, alpha, eta):
     K = ndk.shape[1]
-    return (gammaln(K * alpha) - K * gammaln(alpha) + gammaln(ndk + alpha).sum(1) - gammaln(ndk.sum(1) + K * alpha)).sum()
+    return (
+        gammaln(K * alpha)
+        - K * gammaln(alpha)
+        + gammaln(ndk + alpha).sum(1)
+        - gammaln(ndk.sum(1) + K * alpha)
+    ).sum()
 
 
 # ---- VAE -----------------------------------------------------------------------------------
@@ -679,7 +693,9 @@ def kl_reversed(mq, lq, mp, lp):  # KL(p || q)
 
 
 def kl_std_for_var(mq, lq, mp, lp):
-    return 0.5 * np.sum(np.exp(0.5 * (lq - lp)) + (mq - mp) ** 2 * np.exp(-lp) - 1 - (lq - lp), axis=1)
+    return 0.5 * np.sum(
+        np.exp(0.5 * (lq - lp)) + (mq - mp) ** 2 * np.exp(-lp) - 1 - (lq - lp), axis=1
+    )
 
 
 def kl_ratio_of_exps(mq, lq, mp, lp):  # e^lq / e^lp: inf / inf near log-variance 750
@@ -757,7 +773,11 @@ def loglik_dense_det(X, m, L, noise):
     C = L @ L.T + np.diag(noise)
     Xc = X - m
     with np.errstate(all="ignore"):
-        return -0.5 * (X.shape[1] * np.log(2 * np.pi) + np.log(np.linalg.det(C)) + np.sum(Xc @ np.linalg.inv(C) * Xc, 1))
+        return -0.5 * (
+            X.shape[1] * np.log(2 * np.pi)
+            + np.log(np.linalg.det(C))
+            + np.sum(Xc @ np.linalg.inv(C) * Xc, 1)
+        )
 
 
 def loglik_expanded(X, m, L, noise):  # xᵀC⁻¹x − 2μᵀC⁻¹x + μᵀC⁻¹μ: cancels at large offsets
@@ -841,29 +861,51 @@ CASES = {
     ),
     mix.check_e_step: (
         [e_step_other_names],
-        [(e_step_log_resp, "log-responsibilities"), (e_step_naive, "NaN"), (e_step_sum_not_mean, "wrong at"),
-         (e_step_none, "None"), (e_step_crashes, "IndexError")],
+        [
+            (e_step_log_resp, "log-responsibilities"),
+            (e_step_naive, "NaN"),
+            (e_step_sum_not_mean, "wrong at"),
+            (e_step_none, "None"),
+            (e_step_crashes, "IndexError"),
+        ],
     ),
     mix.check_weighted_m_step: (
         [m_step_other_names, m_step_np_cov],
-        [(m_step_global_mean, "output[2]"), (m_step_weights_over_n, "output[0]"),
-         (m_step_ignores_weights, "wrong at"), (m_step_unweighted_covariance, "output[2]")],
+        [
+            (m_step_global_mean, "output[2]"),
+            (m_step_weights_over_n, "output[0]"),
+            (m_step_ignores_weights, "wrong at"),
+            (m_step_unweighted_covariance, "output[2]"),
+        ],
     ),
     mix.check_assign_clusters: (
         [assign_broadcast, assign_expanded, assign_loop_over_k],
-        [(assign_row_loop, "loops over the rows"), (assign_row_index_loop, "loops over the rows"),
-         (assign_argmax, "wrong at"), (assign_last_tie, "ties")],
+        [
+            (assign_row_loop, "loops over the rows"),
+            (assign_row_index_loop, "loops over the rows"),
+            (assign_argmax, "wrong at"),
+            (assign_last_tie, "ties"),
+        ],
     ),
     mix.check_weighted_update_centers: (
         [wcenters_bincount, wcenters_average],
-        [(wcenters_unweighted, "wrong at"), (wcenters_by_count, "wrong at"),
-         (wcenters_nan_when_empty, "empty"), (wcenters_row_loop, "loops over the rows"),
-         (wcenters_in_place, "in place")],
+        [
+            (wcenters_unweighted, "wrong at"),
+            (wcenters_by_count, "wrong at"),
+            (wcenters_nan_when_empty, "empty"),
+            (wcenters_row_loop, "loops over the rows"),
+            (wcenters_in_place, "in place"),
+        ],
     ),
     mix.check_bernoulli_log_prob_missing: (
         [bern_matmul, bern_brute_force, bern_einsum_where],
-        [(bern_log_prod, "D=2000"), (bern_clipped, "no clipping"), (bern_no_complement, "wrong at"),
-         (bern_missing_as_zero, "as a 0"), (bern_nan_propagates, "NaN")],
+        [
+            (bern_log_prod, "D=2000"),
+            (bern_clipped, "no clipping"),
+            (bern_no_complement, "wrong at"),
+            (bern_missing_as_zero, "as a 0"),
+            (bern_nan_propagates, "NaN"),
+        ],
     ),
     fl.check_radial_log_det: (
         [radial_other_names],
@@ -871,18 +913,23 @@ CASES = {
     ),
     bz.check_gb_free_energy: (
         [gbf_other_names],
-        [(gbf_naive, "large weights"), (gbf_unscaled, "wrong at"),
-         (gbf_binary_visible_term, "wrong at")],
+        [
+            (gbf_naive, "large weights"),
+            (gbf_unscaled, "wrong at"),
+            (gbf_binary_visible_term, "wrong at"),
+        ],
     ),
     ic.check_natural_gradient_quartic: (
         [natq_other_names, natq_from_ordinary],
-        [(natq_sech_score, "wrong at"), (natq_derivative_of_score, "wrong at"),
-         (natq_no_mean, "wrong at")],
+        [
+            (natq_sech_score, "wrong at"),
+            (natq_derivative_of_score, "wrong at"),
+            (natq_no_mean, "wrong at"),
+        ],
     ),
     nm.check_kl_divergence_masked: (
         [mkl_other_names, mkl_where],
-        [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"),
-         (mkl_zero_log_zero, "NaN")],
+        [(mkl_all_mass, "wrong at"), (mkl_times_mask, "NaN"), (mkl_zero_log_zero, "NaN")],
     ),
     sp.check_fista_restart: (
         [restart_rows, restart_vectorised],
@@ -898,28 +945,40 @@ CASES = {
     ),
     sp.check_group_soft_threshold: (
         [group_other_names, group_loop_over_rows],
-        [(group_entrywise, "wrong at"), (group_zero_over_zero, "NaN"),
-         (group_no_clip, "wrong at")],
+        [(group_entrywise, "wrong at"), (group_zero_over_zero, "NaN"), (group_no_clip, "wrong at")],
     ),
     hmm.check_log_forward: (
         [logfwd_other_names, logfwd_scaled],
-        [(logfwd_normalised, "wrong at"), (logfwd_clipped, "left-to-right"),
-         (logfwd_exp, "underflows")],
+        [
+            (logfwd_normalised, "wrong at"),
+            (logfwd_clipped, "left-to-right"),
+            (logfwd_exp, "underflows"),
+        ],
     ),
     lds.check_kalman_update_partial: (
         [kalman_other_names],
-        [(kalman_nan_as_zero, "wrong at"), (kalman_skip_any, "output[0]"),
-         (kalman_full_dimension, "output[2]")],
+        [
+            (kalman_nan_as_zero, "wrong at"),
+            (kalman_skip_any, "output[0]"),
+            (kalman_full_dimension, "output[2]"),
+        ],
     ),
     top.check_dirichlet_expectation: (
         [direxp_other_names],
-        [(direxp_whole_sum, "wrong at"), (direxp_log_mean, "wrong at"), (direxp_float32, "dtype float32")],
+        [
+            (direxp_whole_sum, "wrong at"),
+            (direxp_log_mean, "wrong at"),
+            (direxp_float32, "dtype float32"),
+        ],
     ),
     top.check_plsa_em_step: (
         [plsa_other_names, plsa_loop_over_docs],
-        [(plsa_unweighted, "wrong at"), (plsa_new_theta_for_beta, "output[1]"),
-         (plsa_empty_nan, "empty (a row of zeros)): output[0] contains NaN"),
-         (plsa_empty_keeps_old, "empty (a row of zeros)): output[0] is wrong")],
+        [
+            (plsa_unweighted, "wrong at"),
+            (plsa_new_theta_for_beta, "output[1]"),
+            (plsa_empty_nan, "empty (a row of zeros)): output[0] contains NaN"),
+            (plsa_empty_keeps_old, "empty (a row of zeros)): output[0] is wrong"),
+        ],
     ),
     top.check_gibbs_conditional: (
         [gibbs_other_names],
@@ -931,14 +990,22 @@ CASES = {
     ),
     vae.check_tanh_layer_backward: (
         [tanh_layer_other_names, tanh_layer_einsum],
-        [(tanh_layer_no_activation, "wrong at"), (tanh_layer_no_square, "wrong at"),
-         (tanh_layer_pre_activation, "wrong at"), (tanh_layer_bias_mean, "output[2]"),
-         (tanh_layer_no_transpose, "shape")],
+        [
+            (tanh_layer_no_activation, "wrong at"),
+            (tanh_layer_no_square, "wrong at"),
+            (tanh_layer_pre_activation, "wrong at"),
+            (tanh_layer_bias_mean, "output[2]"),
+            (tanh_layer_no_transpose, "shape"),
+        ],
     ),
     vae.check_gaussian_kl_prior: (
         [kl_other_names, kl_float32],
-        [(kl_std_for_var, "wrong at"), (kl_reversed, "wrong at"),
-         (kl_ratio_of_exps, "NaN"), (kl_standard_prior_only, "wrong at")],
+        [
+            (kl_std_for_var, "wrong at"),
+            (kl_reversed, "wrong at"),
+            (kl_ratio_of_exps, "NaN"),
+            (kl_standard_prior_only, "wrong at"),
+        ],
     ),
     vae.check_bernoulli_log_lik: ([bll_other_names], [(bll_naive, "800"), (bll_mean, "wrong at")]),
     fa.check_ppca_closed_form: ([ppca_other_names], [(ppca_unbiased, "wrong at")]),
@@ -947,14 +1014,19 @@ CASES = {
         [loglik_scipy, loglik_woodbury],
         [(loglik_dense_det, "underflows"), (loglik_expanded, "offset of 1e7")],
     ),
-    fa.check_impute: ([impute_other_names], [(impute_in_place, "in place"), (impute_mean_fill, "wrong at")]),
+    fa.check_impute: (
+        [impute_other_names],
+        [(impute_in_place, "in place"), (impute_mean_fill, "wrong at")],
+    ),
 }
 
 PAIRS = [(c, f, None) for c, (good, _) in CASES.items() for f in good]
 PAIRS += [(c, f, why) for c, (_, bad) in CASES.items() for f, why in bad]
 
 
-@pytest.mark.parametrize("check, fn, why", PAIRS, ids=[f"{c.__name__}-{f.__name__}" for c, f, _ in PAIRS])
+@pytest.mark.parametrize(
+    "check, fn, why", PAIRS, ids=[f"{c.__name__}-{f.__name__}" for c, f, _ in PAIRS]
+)
 def test_check_accepts_correct_variants_and_rejects_mistakes(check, fn, why):
     result = check(fn, verbose=False)
     assert bool(result) is (why is None), result.message
@@ -976,7 +1048,9 @@ def test_wrong_arity_is_reported_before_running():
 
 
 def test_low_precision_dtype_is_named_with_the_tolerance():
-    result = fa.check_log_likelihood(lambda *a: loglik_woodbury(*a).astype(np.float32), verbose=False)
+    result = fa.check_log_likelihood(
+        lambda *a: loglik_woodbury(*a).astype(np.float32), verbose=False
+    )
     assert "float32" in result.message and "rtol=" in result.message
 
 

@@ -10,14 +10,22 @@ from lvmteach.checks import mixture as checks
 
 def good_e_step(X, weights, means, covariances):
     log_joint = np.column_stack(
-        [np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances)]
+        [
+            np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(-1)
+            for w, m, c in zip(weights, means, covariances)
+        ]
     )
     log_px = logsumexp(log_joint, axis=1)
     return log_px.mean(), np.exp(log_joint - log_px[:, None])
 
 
 def naive_e_step(X, weights, means, covariances):  # densities outside the log domain
-    dens = np.column_stack([w * multivariate_normal(m, c).pdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances)])
+    dens = np.column_stack(
+        [
+            w * multivariate_normal(m, c).pdf(X).reshape(-1)
+            for w, m, c in zip(weights, means, covariances)
+        ]
+    )
     with np.errstate(all="ignore"):
         return np.log(dens.sum(axis=1)).mean(), dens / dens.sum(axis=1, keepdims=True)
 
@@ -32,7 +40,10 @@ def good_m_step(X, resp, sample_weight):
     nk = resp.sum(axis=0)
     means = resp.T @ X / nk[:, None]
     covs = np.stack(
-        [(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k] for k in range(resp.shape[1])]
+        [
+            (resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / nk[k]
+            for k in range(resp.shape[1])
+        ]
     )
     return nk / sample_weight.sum(), means, covs
 
@@ -41,7 +52,9 @@ def old_mean_m_step(X, resp, sample_weight):  # classic bug: covariance around t
     w, means, _ = good_m_step(X, resp, sample_weight)
     mu = X.mean(axis=0)
     r = resp * sample_weight[:, None]
-    covs = np.stack([(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])])
+    covs = np.stack(
+        [(r[:, k, None] * (X - mu)).T @ (X - mu) / r[:, k].sum() for k in range(r.shape[1])]
+    )
     return w, means, covs
 
 
@@ -67,8 +80,12 @@ def test_stub_is_reported_as_not_implemented():
 
 
 def test_assign_and_update_checks():
-    assert checks.check_assign_clusters(lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
-    assert not checks.check_assign_clusters(lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1))
+    assert checks.check_assign_clusters(
+        lambda X, centers: np.argmin(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
+    assert not checks.check_assign_clusters(
+        lambda X, centers: np.argmax(((X[:, None] - centers[None]) ** 2).sum(-1), axis=1)
+    )
 
     def weighted(X, labels, w, old):
         centers = old.copy()
@@ -78,7 +95,9 @@ def test_assign_and_update_checks():
         return centers
 
     assert checks.check_weighted_update_centers(weighted)
-    assert not checks.check_weighted_update_centers(lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old))
+    assert not checks.check_weighted_update_centers(
+        lambda X, labels, w, old: weighted(X, labels, np.ones_like(w), old)
+    )
 
 
 def test_bernoulli_check():

@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from lvmteach.checks.online import check_gmm_statistics, check_minibatch_kmeans_step, check_step_size, check_svi_lda_step
+from lvmteach.checks.online import (
+    check_gmm_statistics,
+    check_minibatch_kmeans_step,
+    check_step_size,
+    check_svi_lda_step,
+)
 
 # ------------------------------------------------------------------ independent correct answers
 
@@ -44,15 +49,23 @@ def test_checks_accept_independent_correct_answers():
 
 
 def test_checks_reject_common_mistakes():
-    assert not check_step_size(lambda t, learning_offset, learning_decay: learning_offset + t ** -learning_decay, verbose=False)
-    assert not check_step_size(lambda t, learning_offset, learning_decay: (learning_offset + t) ** learning_decay, verbose=False)
+    assert not check_step_size(
+        lambda t, learning_offset, learning_decay: learning_offset + t ** -learning_decay,
+        verbose=False,
+    )
+    assert not check_step_size(
+        lambda t, learning_offset, learning_decay: (learning_offset + t) ** learning_decay,
+        verbose=False,
+    )
 
     def per_component(X, resp):  # divided by N_k instead of N
         s0, s1, s2 = gmm_statistics_loops(X, resp)
         return s0, s1 / s0[:, None], s2 / s0[:, None, None]
 
     assert not check_gmm_statistics(per_component, verbose=False)
-    assert not check_gmm_statistics(lambda X, resp: gmm_statistics_loops(X, resp)[:2], verbose=False)
+    assert not check_gmm_statistics(
+        lambda X, resp: gmm_statistics_loops(X, resp)[:2], verbose=False
+    )
 
     def unscaled(lam, sstats, eta, total_samples, batch_size, rho):  # forgot D / B
         return (1 - rho) * lam + rho * (eta + sstats)

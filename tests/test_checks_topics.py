@@ -43,16 +43,29 @@ def no_denominator_gibbs_conditional(ndk_d, nwk_w, nk, alpha, eta, V):  # bug: d
 def good_log_joint(ndk, nwk, alpha, eta):
     N, K = ndk.shape
     V = nwk.shape[0]
-    lz = N * (gammaln(K * alpha) - K * gammaln(alpha)) + gammaln(ndk + alpha).sum() - gammaln(ndk.sum(1) + K * alpha).sum()
-    lw = K * (gammaln(V * eta) - V * gammaln(eta)) + gammaln(nwk + eta).sum() - gammaln(nwk.sum(0) + V * eta).sum()
+    lz = (
+        N * (gammaln(K * alpha) - K * gammaln(alpha))
+        + gammaln(ndk + alpha).sum()
+        - gammaln(ndk.sum(1) + K * alpha).sum()
+    )
+    lw = (
+        K * (gammaln(V * eta) - V * gammaln(eta))
+        + gammaln(nwk + eta).sum()
+        - gammaln(nwk.sum(0) + V * eta).sum()
+    )
     return lz + lw
 
 
-def naive_log_joint(ndk, nwk, alpha, eta):  # log(gamma(.)) overflows for large counts... and here drops p(z)
+# log(gamma(.)) overflows for large counts... and here drops p(z)
+def naive_log_joint(ndk, nwk, alpha, eta):
     V = nwk.shape[0]
     K = ndk.shape[1]
     with np.errstate(all="ignore"):
-        return float(np.sum(np.log(gamma(nwk + eta))) - np.sum(np.log(gamma(nwk.sum(0) + V * eta))) + K * (gammaln(V * eta) - V * gammaln(eta)))
+        return float(
+            np.sum(np.log(gamma(nwk + eta)))
+            - np.sum(np.log(gamma(nwk.sum(0) + V * eta)))
+            + K * (gammaln(V * eta) - V * gammaln(eta))
+        )
 
 
 def test_dirichlet_expectation_check():

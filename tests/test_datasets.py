@@ -20,7 +20,9 @@ def test_digits_shapes_labels_and_binarisation():
     d = load_digits()
     assert d.data.shape == (1797, 64) and d.images.shape == (1797, 8, 8)
     assert d.data.min() == 0 and d.data.max() == 16
-    np.testing.assert_array_equal(np.bincount(d.target), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
+    np.testing.assert_array_equal(
+        np.bincount(d.target), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    )
     b = load_digits(binarize=True)
     assert set(np.unique(b.data)) == {0.0, 1.0}
     np.testing.assert_array_equal(b.data, d.data >= 8)
@@ -64,11 +66,26 @@ def test_moons_log_density_matches_scipy_quadrature_and_integrates_to_one():
     from lvmteach.datasets import moons_log_density
 
     noise = 0.1
-    points = np.array([[0.0, 1.0], [1.0, -0.5], [0.5, 0.25], [1.2, 0.6]])  # within a few noise widths
+    # within a few noise widths
+    points = np.array([[0.0, 1.0], [1.0, -0.5], [0.5, 0.25], [1.2, 0.6]])
 
     def density(x):
-        upper = integrate.quad(lambda t: stats.multivariate_normal.pdf(x, [np.cos(t), np.sin(t)], noise**2), 0, np.pi, limit=200, epsabs=0, epsrel=1e-10)[0]
-        lower = integrate.quad(lambda t: stats.multivariate_normal.pdf(x, [1 - np.cos(t), 0.5 - np.sin(t)], noise**2), 0, np.pi, limit=200, epsabs=0, epsrel=1e-10)[0]
+        upper = integrate.quad(
+            lambda t: stats.multivariate_normal.pdf(x, [np.cos(t), np.sin(t)], noise**2),
+            0,
+            np.pi,
+            limit=200,
+            epsabs=0,
+            epsrel=1e-10,
+        )[0]
+        lower = integrate.quad(
+            lambda t: stats.multivariate_normal.pdf(x, [1 - np.cos(t), 0.5 - np.sin(t)], noise**2),
+            0,
+            np.pi,
+            limit=200,
+            epsabs=0,
+            epsrel=1e-10,
+        )[0]
         return (upper + lower) / (2 * np.pi)
 
     reference = np.log([density(x) for x in points])

@@ -21,7 +21,9 @@ from lvmteach.exceptions import ConvergenceWarning, ObjectiveDecreasedError
 class Toy(EMMixin, BaseEstimator):
     """A fake 'EM' whose objective follows a script: lets us test the driver alone."""
 
-    def __init__(self, script=(1.0, 2.0, 2.5, 2.5), max_iter=10, tol=1e-3, n_init=1, random_state=0):
+    def __init__(
+        self, script=(1.0, 2.0, 2.5, 2.5), max_iter=10, tol=1e-3, n_init=1, random_state=0
+    ):
         self.script = script
         self.max_iter = max_iter
         self.tol = tol
@@ -74,7 +76,10 @@ def test_monotonicity_check_raises_only_in_checking_mode():
     script = (1.0, 2.0, 1.5, 1.5)  # a decrease: some E- or M-step is wrong
     Toy(script=script).fit(None)  # unchecked: runs
     with strict_monotonicity():
-        with pytest.raises(ObjectiveDecreasedError, match=r"decreased by 0\.5 \(from 2\.6\d+ to 2\.1\d+\) at iteration 3"):
+        with pytest.raises(
+            ObjectiveDecreasedError,
+            match=r"decreased by 0\.5 \(from 2\.6\d+ to 2\.1\d+\) at iteration 3",
+        ):
             Toy(script=script).fit(None)
 
 
@@ -135,13 +140,19 @@ def _gmm_1d(sep, N=400, seed=0):
 
 def _hessian(f, x, h=1e-4):
     E = np.eye(x.size) * h
-    return np.array([[(f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (4 * h * h) for b in E] for a in E])
+    return np.array(
+        [
+            [(f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (4 * h * h) for b in E]
+            for a in E
+        ]
+    )
 
 
 @pytest.mark.parametrize("sep", [4.0, 2.0])
 def test_em_rate_is_the_largest_fraction_of_missing_information(sep):
-    """Dempster et al.: J = I_c⁻¹ I_m, with both informations by finite differences of SciPy densities,
-    and the rate measured on the iterates; overlapping components converge far more slowly."""
+    """Dempster et al.: J = I_c⁻¹ I_m, with both informations by finite differences of SciPy
+    densities, and the rate measured on the iterates; overlapping components converge far more
+    slowly."""
     from scipy.special import logsumexp
 
     X, em_map, log_density = _gmm_1d(sep)
@@ -155,7 +166,9 @@ def test_em_rate_is_the_largest_fraction_of_missing_information(sep):
     I_c = -_hessian(lambda t: np.sum(resp * log_density(t)), star)
     fractions = fraction_missing_information(I_c, I_o)
     J = em_rate_matrix(em_map, star)
-    np.testing.assert_allclose(np.sort(np.abs(np.linalg.eigvals(J)))[::-1][:3], fractions[:3], atol=1e-5)
+    np.testing.assert_allclose(
+        np.sort(np.abs(np.linalg.eigvals(J)))[::-1][:3], fractions[:3], atol=1e-5
+    )
     err = np.linalg.norm(np.array(path) - star, axis=1)
     t = int(np.argmax(err < 1e-6))
     assert err[t + 1] / err[t] == pytest.approx(fractions[0], abs=1e-5)
@@ -176,7 +189,9 @@ def test_squarem_reaches_the_em_fixed_point_with_fewer_evaluations():
     while np.linalg.norm(theta - star) > 1e-7:
         new, used = squarem_step(em_map, theta)
         evals += used
-        if not (np.all(np.isfinite(new)) and 0 < new[0] < 1 and np.all(new[3:] > 0)) or ll(new) < ll(theta):
+        if not (np.all(np.isfinite(new)) and 0 < new[0] < 1 and np.all(new[3:] > 0)) or ll(
+            new
+        ) < ll(theta):
             new, evals = em_map(em_map(theta)), evals + 2
         theta = new
         assert evals < 400
@@ -198,7 +213,9 @@ def _mar_bivariate(seed=0, N=300):
 
 
 def test_gaussian_missing_em_matches_andersons_closed_form():
-    """Monotone pattern: the MLE factors into the x1 marginal and the complete-case regression of x2 on x1."""
+    """Monotone pattern: the MLE factors into the x1 marginal and the complete-case regression of x2
+    on x1.
+    """
     X = _mar_bivariate()
     cc = ~np.isnan(X[:, 1])
     mu1, s11 = X[:, 0].mean(), X[:, 0].var()
@@ -220,7 +237,9 @@ def test_gaussian_missing_em_log_likelihood_is_the_observed_data_one():
     from scipy import stats
 
     rng = np.random.default_rng(2)
-    X = rng.multivariate_normal([0.0, 1.0, 2.0], [[2.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.5]], size=150)
+    X = rng.multivariate_normal(
+        [0.0, 1.0, 2.0], [[2.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.5]], size=150
+    )
     X[rng.random(X.shape) < 0.2] = np.nan
     X = X[~np.isnan(X).all(axis=1)]
     with strict_monotonicity():

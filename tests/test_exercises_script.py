@@ -36,20 +36,33 @@ def test_inserts_stub_and_check_between_exercise_and_solution_and_is_idempotent(
     assert _exercises.transform(nb)
     kinds = [(c.cell_type, c.metadata.get("lvmteach", {}).get("role")) for c in nb.cells]
     assert kinds == [("markdown", None), ("code", "stub"), ("code", "check"), ("markdown", None)]
-    assert "def my_f(X, means):" in nb.cells[1].source and "NotImplementedError" in nb.cells[1].source
+    assert (
+        "def my_f(X, means):" in nb.cells[1].source and "NotImplementedError" in nb.cells[1].source
+    )
     assert "check_bernoulli_log_prob(my_f)" in nb.cells[2].source
-    assert nb.cells[0].source.rstrip().endswith(":::") and nb.cells[3].source.startswith("::::{solution}")
+    assert nb.cells[0].source.rstrip().endswith(":::") and nb.cells[3].source.startswith(
+        "::::{solution}"
+    )
     before = copy.deepcopy(nb)
     assert not _exercises.transform(nb) and nb == before
     assert set(grade.exercise_cells(nb)) == {"x-ex-1"}
 
 
 def test_splits_a_stub_that_also_calls_the_check():
-    nb = new_notebook(cells=[
-        new_markdown_cell(TEXT.replace("and check it with `lvmteach.checks.mixture.check_bernoulli_log_prob`", "")),
-        new_code_cell("from lvmteach.checks.mixture import check_bernoulli_log_prob\n\n\ndef my_f(X, means):\n"
-                      "    raise NotImplementedError\n\n\npassed = check_bernoulli_log_prob(my_f)"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                TEXT.replace(
+                    "and check it with `lvmteach.checks.mixture.check_bernoulli_log_prob`", ""
+                )
+            ),
+            new_code_cell(
+                "from lvmteach.checks.mixture import check_bernoulli_log_prob\n\n\ndef my_f(X, "
+                "means):\n"
+                "    raise NotImplementedError\n\n\npassed = check_bernoulli_log_prob(my_f)"
+            ),
+        ]
+    )
     _exercises.transform(nb)
     roles = [c.metadata.get("lvmteach", {}).get("role") for c in nb.cells]
     assert roles.count("stub") == 1 and roles.count("check") == 1

@@ -60,15 +60,21 @@ def test_pca_matches_sklearn_up_to_sign_and_variance_convention():
     signs = np.sign(np.sum(ours.components_ * sk.components_, axis=1))
     np.testing.assert_allclose(ours.components_ * signs[:, None], sk.components_, atol=1e-10)
     # ours divides by N, scikit-learn by N - 1
-    np.testing.assert_allclose(ours.explained_variance_ * N / (N - 1), sk.explained_variance_, rtol=1e-10)
-    np.testing.assert_allclose(ours.explained_variance_ratio_, sk.explained_variance_ratio_, rtol=1e-10)
+    np.testing.assert_allclose(
+        ours.explained_variance_ * N / (N - 1), sk.explained_variance_, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        ours.explained_variance_ratio_, sk.explained_variance_ratio_, rtol=1e-10
+    )
     assert not np.allclose(ours.explained_variance_, sk.explained_variance_, rtol=1e-4)
 
 
 def test_pca_explained_variance_is_eigenvalues_of_mle_covariance():
     X, *_ = make_data()
     S = np.cov(X.T, bias=True)  # divides by N
-    np.testing.assert_allclose(PCA(8).fit(X).explained_variance_, np.linalg.eigvalsh(S)[::-1], rtol=1e-10)
+    np.testing.assert_allclose(
+        PCA(8).fit(X).explained_variance_, np.linalg.eigvalsh(S)[::-1], rtol=1e-10
+    )
 
 
 def test_pca_sign_convention_largest_entry_positive():
@@ -89,7 +95,9 @@ def test_pca_transform_and_inverse_match_sklearn():
     ours, sk = PCA(3).fit(X), SkPCA(3, svd_solver="full").fit(X)
     Z = ours.transform(X)
     np.testing.assert_allclose(np.abs(Z), np.abs(sk.transform(X)), atol=1e-10)
-    np.testing.assert_allclose(ours.inverse_transform(Z), sk.inverse_transform(sk.transform(X)), atol=1e-10)
+    np.testing.assert_allclose(
+        ours.inverse_transform(Z), sk.inverse_transform(sk.transform(X)), atol=1e-10
+    )
 
 
 def test_pca_reconstruction_error_is_discarded_variance():
@@ -118,7 +126,9 @@ def test_log_likelihood_matches_scipy(isotropic):
 
 def test_log_likelihood_accepts_scalar_sigma2():
     X, mu, W, _ = make_data()
-    np.testing.assert_allclose(log_likelihood(X, mu, W, 0.3), log_likelihood(X, mu, W, np.full(8, 0.3)), rtol=1e-14)
+    np.testing.assert_allclose(
+        log_likelihood(X, mu, W, 0.3), log_likelihood(X, mu, W, np.full(8, 0.3)), rtol=1e-14
+    )
 
 
 def test_posterior_matches_dense_gaussian_conditioning():
@@ -141,7 +151,9 @@ def test_ppca_closed_form_likelihood_equals_tipping_bishop_formula():
     q = 3
     lam = np.linalg.eigvalsh(np.cov(X.T, bias=True))[::-1]
     sigma2 = lam[q:].mean()
-    formula = -0.5 * (D * np.log(2 * np.pi) + np.sum(np.log(lam[:q])) + (D - q) * np.log(sigma2) + D)
+    formula = -0.5 * (
+        D * np.log(2 * np.pi) + np.sum(np.log(lam[:q])) + (D - q) * np.log(sigma2) + D
+    )
     model = PPCA(q).fit(X)
     np.testing.assert_allclose(model.sigma2_, sigma2, rtol=1e-10)
     np.testing.assert_allclose(model.score(X), formula, rtol=1e-12)
@@ -154,7 +166,9 @@ def test_ppca_closed_form_vs_sklearn_pca_score():
     sk = SkPCA(3, svd_solver="full").fit(X)
     # scikit-learn's covariance is ours times c = N / (N − 1)
     c = N / (N - 1)
-    np.testing.assert_allclose(sk.get_covariance(), c * ours.get_covariance(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sk.get_covariance(), c * ours.get_covariance(), rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(sk.noise_variance_, c * ours.sigma2_, rtol=1e-10)
     # at the MLE tr(C⁻¹ S) = D, so ℓ_ours − ℓ_sk = (D / 2)(log c + 1/c − 1) exactly
     gap = 0.5 * D * (np.log(c) + 1 / c - 1)
@@ -175,7 +189,9 @@ def test_ppca_closed_form_is_a_local_maximum():
 def test_ppca_rotation_leaves_likelihood_unchanged():
     X, mu, W, psi = make_data()
     R, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))
-    np.testing.assert_allclose(log_likelihood(X, mu, W @ R, psi), log_likelihood(X, mu, W, psi), rtol=1e-12)
+    np.testing.assert_allclose(
+        log_likelihood(X, mu, W @ R, psi), log_likelihood(X, mu, W, psi), rtol=1e-12
+    )
 
 
 def test_ppca_closed_form_rejects_noiseless_data():
@@ -229,7 +245,10 @@ def test_e_and_m_step_match_bishop_equations():
     Ez_ref = Xc @ W @ np.linalg.inv(M).T  # Bishop (12.54)
     Ezz_ref = N * s2 * np.linalg.inv(M) + Ez_ref.T @ Ez_ref  # Σ of (12.55)
     W_ref = (Xc.T @ Ez_ref) @ np.linalg.inv(Ezz_ref)  # (12.56)
-    s2_ref = (np.sum(Xc**2) - 2 * np.sum(Ez_ref * (Xc @ W_ref)) + np.trace(Ezz_ref @ W_ref.T @ W_ref)) / (N * 8)  # (12.57)
+    # (12.57)
+    s2_ref = (
+        np.sum(Xc**2) - 2 * np.sum(Ez_ref * (Xc @ W_ref)) + np.trace(Ezz_ref @ W_ref.T @ W_ref)
+    ) / (N * 8)
     log_lik, Ez, Szz = e_step(Xc, np.mean(Xc**2, axis=0), W, np.full(8, s2))
     np.testing.assert_allclose(Ez, Ez_ref, atol=1e-10)
     np.testing.assert_allclose(Szz, Ezz_ref, rtol=1e-10)
@@ -401,13 +420,19 @@ def test_factor_analysis_is_scale_equivariant_but_ppca_is_not():
     X, *_ = make_data(N=500)
     scale = np.array([1, 1, 10, 1, 1, 1, 0.1, 1.0])
     Xs = X * scale
-    fa, fa_s = (FactorAnalysis(3, tol=1e-12, max_iter=20000, random_state=0).fit(Y) for Y in (X, Xs))
+    fa, fa_s = (
+        FactorAnalysis(3, tol=1e-12, max_iter=20000, random_state=0).fit(Y) for Y in (X, Xs)
+    )
     # the fits start from different random points, so they agree only as far as EM converged
     np.testing.assert_allclose(fa_s.noise_variance_, fa.noise_variance_ * scale**2, rtol=1e-3)
-    np.testing.assert_allclose(fa_s.get_covariance(), fa.get_covariance() * np.outer(scale, scale), rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(
+        fa_s.get_covariance(), fa.get_covariance() * np.outer(scale, scale), rtol=1e-3, atol=1e-6
+    )
     np.testing.assert_allclose(fa_s.score(Xs), fa.score(X) - np.sum(np.log(scale)), rtol=1e-8)
     pp, pp_s = PPCA(3).fit(X), PPCA(3).fit(Xs)
-    assert not np.allclose(pp_s.get_covariance(), pp.get_covariance() * np.outer(scale, scale), rtol=1e-2)
+    assert not np.allclose(
+        pp_s.get_covariance(), pp.get_covariance() * np.outer(scale, scale), rtol=1e-2
+    )
     assert pp_s.score(Xs) < pp.score(X) - np.sum(np.log(scale)) - 0.1  # PPCA loses likelihood
 
 
@@ -439,7 +464,9 @@ def test_sample_has_the_model_covariance():
 def test_transform_is_the_posterior_mean():
     X, *_ = make_data()
     fa = FactorAnalysis(3, random_state=0).fit(X)
-    np.testing.assert_allclose(fa.transform(X), posterior(X, fa.mean_, fa.W_, fa.noise_variance_)[0])
+    np.testing.assert_allclose(
+        fa.transform(X), posterior(X, fa.mean_, fa.W_, fa.noise_variance_)[0]
+    )
     sk = SkFA(3, svd_method="lapack", tol=1e-10, max_iter=20000).fit(X)
     np.testing.assert_allclose(
         posterior(X, sk.mean_, sk.components_.T, sk.noise_variance_)[0], sk.transform(X), atol=1e-10
@@ -500,7 +527,9 @@ def test_all_nan_column_rejected():
         PPCA(2, method="em").fit(X)
 
 
-@pytest.mark.parametrize("make", [lambda q: PPCA(q), lambda q: PPCA(q, method="em"), lambda q: FactorAnalysis(q)])
+@pytest.mark.parametrize(
+    "make", [lambda q: PPCA(q), lambda q: PPCA(q, method="em"), lambda q: FactorAnalysis(q)]
+)
 def test_n_components_must_be_less_than_n_features(make):
     X, *_ = make_data()
     with pytest.raises(ValueError, match="n_components=8"):
@@ -542,12 +571,14 @@ def test_wrong_number_of_features_and_not_fitted():
         PCA(2).fit(X).inverse_transform(np.zeros((3, 4)))
 
 
-# ---------------------------------------------------------------------------- choosing q, saddles, Heywood
+# --------------------------------------------------------------------- choosing q, saddles, Heywood
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_minka_evidence_equals_sklearn_assess_dimension_and_picks_sklearn_mle_q(seed):
-    """Minka (2000) as scikit-learn implements it (PCA(n_components='mle')), a reference we did not write."""
+    """Minka (2000) as scikit-learn implements it (PCA(n_components='mle')), a reference we did not
+    write.
+    """
     from sklearn.decomposition._pca import _assess_dimension
 
     X, *_ = make_data(N=300, D=10, q=3, seed=seed, isotropic=True)
@@ -573,7 +604,9 @@ def _ppca_at(S_eigvals, S_eigvecs, keep):
 
 
 def test_non_principal_stationary_points_are_saddles():
-    """Tipping & Bishop (1999) §3.3: keeping a non-leading eigenvector is a stationary point, not a maximum."""
+    """Tipping & Bishop (1999) §3.3: keeping a non-leading eigenvector is a stationary point, not a
+    maximum.
+    """
     rng = np.random.default_rng(2)
     Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
     X = rng.normal(size=(2000, 6)) * np.sqrt([10.0, 6.0, 4.0, 1.0, 1.0, 1.0]) @ Q.T
@@ -620,12 +653,16 @@ def test_ppca_is_rotation_equivariant_and_fa_is_not():
     f = FactorAnalysis(2, tol=1e-12, max_iter=20000, random_state=0).fit(X)
     fq = FactorAnalysis(2, tol=1e-12, max_iter=20000, random_state=0).fit(XQ)
     sk, skq = SkFA(2, tol=1e-12, max_iter=20000).fit(X), SkFA(2, tol=1e-12, max_iter=20000).fit(XQ)
-    assert fq.score(XQ) == pytest.approx(skq.score(XQ), abs=1e-6) and f.score(X) == pytest.approx(sk.score(X), abs=1e-6)
+    assert fq.score(XQ) == pytest.approx(skq.score(XQ), abs=1e-6) and f.score(X) == pytest.approx(
+        sk.score(X), abs=1e-6
+    )
     assert abs(fq.score(XQ) - f.score(X)) > 1e-2
 
 
 def test_heywood_case_is_flagged_and_approaches_the_boundary_solution():
-    """Correlations 0.8, 0.8, 0.5 need a loading² of 0.8·0.8/0.5 = 1.28 > 1 on feature 0: ψ_0 -> 0."""
+    """Correlations 0.8, 0.8, 0.5 need a loading² of 0.8·0.8/0.5 = 1.28 > 1 on feature 0: ψ_0 ->
+    0.
+    """
     R = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     Z = np.random.default_rng(0).normal(size=(500, 3))
     Z -= Z.mean(axis=0)

@@ -99,13 +99,18 @@ def test_realnvp_and_planar_model_gradients_match_finite_differences(rng):
     model = flows.RealNVP(3, (6,), mixing="linear").initialize(2, random_state=0, last_scale=1.0)
     model.loss_and_gradients(X)
     grads = [g.copy() for g in model.flow_.gradients()]
-    assert nn.check_gradients(lambda: model.loss_and_gradients(X), model.flow_.parameters(), grads) < 1e-6
+    assert (
+        nn.check_gradients(lambda: model.loss_and_gradients(X), model.flow_.parameters(), grads)
+        < 1e-6
+    )
 
     planar = flows.PlanarFlow(4).initialize(random_state=0, scale=1.0)
     target = lambda Z: energy(Z, "U3", confine=True, return_grad=True)  # noqa: E731
     planar.loss_and_gradients(X, target, beta=0.7)
     grads = [g.copy() for g in planar.flow_.gradients()]
-    err = nn.check_gradients(lambda: planar.loss_and_gradients(X, target, beta=0.7), planar.flow_.parameters(), grads)
+    err = nn.check_gradients(
+        lambda: planar.loss_and_gradients(X, target, beta=0.7), planar.flow_.parameters(), grads
+    )
     assert err < 1e-6
 
 
@@ -114,7 +119,9 @@ def test_whole_realnvp_inverse_and_log_det(rng):
     X = rng.normal(size=(30, 2))
     U, log_det = model.flow_.forward(X)
     assert np.max(np.abs(model.inverse_transform(U) - X)) < 1e-10
-    np.testing.assert_allclose(log_det, np.linalg.slogdet(fd_jacobian(model.transform, X))[1], atol=1e-7)
+    np.testing.assert_allclose(
+        log_det, np.linalg.slogdet(fd_jacobian(model.transform, X))[1], atol=1e-7
+    )
 
 
 def grid(lo, hi, n):
@@ -126,7 +133,9 @@ def grid(lo, hi, n):
 @pytest.fixture(scope="module")
 def moons_flow():
     X, _ = make_moons(1000, noise=0.05, random_state=0)
-    return flows.RealNVP(6, (32, 32), n_epochs=40, batch_size=64, learning_rate=3e-3, random_state=0).fit(X), X
+    return flows.RealNVP(
+        6, (32, 32), n_epochs=40, batch_size=64, learning_rate=3e-3, random_state=0
+    ).fit(X), X
 
 
 def test_trained_realnvp_density_integrates_to_one(moons_flow):
@@ -174,7 +183,9 @@ def test_planar_flow_reduces_the_kl_to_u1(planar_u1):
     Z, log_q = planar_u1.sample(20000, random_state=1)
     kl = np.mean(log_q + energy(Z, "U1", confine=True)) + log_Z
     base = np.random.default_rng(2).standard_normal((20000, 2))
-    kl_base = np.mean(flows.standard_normal_log_prob(base) + energy(base, "U1", confine=True)) + log_Z
+    kl_base = (
+        np.mean(flows.standard_normal_log_prob(base) + energy(base, "U1", confine=True)) + log_Z
+    )
     assert 0 <= kl < kl_base - 1.0
 
 
@@ -194,13 +205,16 @@ def test_energies_match_the_papers_formulas(rng):
     w2 = 3 * np.exp(-0.5 * ((z1 - 1) / 0.6) ** 2)
     w3 = 3 / (1 + np.exp(-(z1 - 1) / 0.3))
     ref = {
-        "U1": 0.5 * ((np.sqrt(z1**2 + z2**2) - 2) / 0.4) ** 2 - np.logaddexp(-0.5 * ((z1 - 2) / 0.6) ** 2, -0.5 * ((z1 + 2) / 0.6) ** 2),
+        "U1": 0.5 * ((np.sqrt(z1**2 + z2**2) - 2) / 0.4) ** 2
+        - np.logaddexp(-0.5 * ((z1 - 2) / 0.6) ** 2, -0.5 * ((z1 + 2) / 0.6) ** 2),
         "U2": 0.5 * ((z2 - w1) / 0.4) ** 2,
         "U3": -np.logaddexp(-0.5 * ((z2 - w1) / 0.35) ** 2, -0.5 * ((z2 - w1 + w2) / 0.35) ** 2),
         "U4": -np.logaddexp(-0.5 * ((z2 - w1) / 0.4) ** 2, -0.5 * ((z2 - w1 + w3) / 0.35) ** 2),
     }
     for name, value in ref.items():
-        np.testing.assert_allclose(energy(np.column_stack([z1, z2]), name), value, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            energy(np.column_stack([z1, z2]), name), value, rtol=1e-12, atol=1e-12
+        )
 
 
 def test_make_moons_matches_scikit_learn():
@@ -276,7 +290,10 @@ def test_autoregressive_backward_matches_finite_differences(D, rng):
     X = rng.normal(size=(8, D))
     model.loss_and_gradients(X)
     grads = [g.copy() for g in model.flow_.gradients()]
-    assert nn.check_gradients(lambda: model.loss_and_gradients(X), model.flow_.parameters(), grads) < 1e-6
+    assert (
+        nn.check_gradients(lambda: model.loss_and_gradients(X), model.flow_.parameters(), grads)
+        < 1e-6
+    )
 
 
 def test_masked_weights_stay_zero_during_training():
@@ -296,7 +313,10 @@ def test_maf_density_integrates_to_one_and_beats_a_gaussian():
     assert abs(np.exp(model.score_samples(P)).sum() * dA - 1) < 0.01
     mean, cov = X.mean(0), np.cov(X.T)
     d = X_test - mean
-    gauss = np.mean(-0.5 * np.sum(d @ np.linalg.inv(cov) * d, axis=1) - 0.5 * np.linalg.slogdet(2 * np.pi * cov)[1])
+    gauss = np.mean(
+        -0.5 * np.sum(d @ np.linalg.inv(cov) * d, axis=1)
+        - 0.5 * np.linalg.slogdet(2 * np.pi * cov)[1]
+    )
     assert model.score(X_test) > gauss + 0.5
     S = model.sample(5, random_state=0)  # sampling inverts each layer in D passes
     np.testing.assert_allclose(model.transform(S), model.flow_.forward(S)[0])
@@ -305,7 +325,9 @@ def test_maf_density_integrates_to_one_and_beats_a_gaussian():
 def test_iaf_sample_density_matches_its_inverse_and_fits_u1():
     """IAF: log q of its own samples comes from one forward pass; at the same points the
     sequential inverse must give the same value; and the reverse KL to U1 gets small."""
-    q = flows.IAF(3, (16,), n_iter=400, batch_size=128, learning_rate=1e-2, random_state=0).fit("U1")
+    q = flows.IAF(3, (16,), n_iter=400, batch_size=128, learning_rate=1e-2, random_state=0).fit(
+        "U1"
+    )
     Z, log_q = q.sample(200, random_state=1)
     np.testing.assert_allclose(q.score_samples(Z), log_q, atol=1e-9)
     P, dA = grid(-7, 7, 201)
@@ -323,4 +345,9 @@ def test_iaf_sample_density_matches_its_inverse_and_fits_u1():
     X = np.random.default_rng(0).normal(size=(6, 2))
     model.loss_and_gradients(X, target)
     grads = [g.copy() for g in model.flow_.gradients()]
-    assert nn.check_gradients(lambda: model.loss_and_gradients(X, target), model.flow_.parameters(), grads) < 1e-6
+    assert (
+        nn.check_gradients(
+            lambda: model.loss_and_gradients(X, target), model.flow_.parameters(), grads
+        )
+        < 1e-6
+    )

@@ -9,10 +9,21 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lvmteach import grade
 
-CHECK_ASSIGN = "from lvmteach.checks.mixture import check_assign_clusters\ncheck_assign_clusters(my_assign)"
-CHECK_DIREXP = "from lvmteach.checks.topics import check_dirichlet_expectation\ncheck_dirichlet_expectation(my_direxp)"
-GOOD_ASSIGN = "import numpy as np\ndef my_assign(P, C):\n    return np.argmin(((P[:, None] - C[None]) ** 2).sum(-1), axis=1)"
-GOOD_DIREXP = "from scipy.special import digamma\ndef my_direxp(a):\n    return digamma(a) - digamma(a.sum(1, keepdims=True))"
+CHECK_ASSIGN = (
+    "from lvmteach.checks.mixture import check_assign_clusters\ncheck_assign_clusters(my_assign)"
+)
+CHECK_DIREXP = (
+    "from lvmteach.checks.topics import "
+    "check_dirichlet_expectation\ncheck_dirichlet_expectation(my_direxp)"
+)
+GOOD_ASSIGN = (
+    "import numpy as np\ndef my_assign(P, C):\n    return np.argmin(((P[:, None] - C[None]) "
+    "** 2).sum(-1), axis=1)"
+)
+GOOD_DIREXP = (
+    "from scipy.special import digamma\ndef my_direxp(a):\n    return digamma(a) - "
+    "digamma(a.sum(1, keepdims=True))"
+)
 STUB_ASSIGN = "def my_assign(X, centers):\n    raise NotImplementedError"
 STUB_DIREXP = "def my_direxp(a):\n    raise NotImplementedError"
 
@@ -57,14 +68,34 @@ def klass(tmp_path):
 def test_grader_writes_the_expected_csv(klass):
     tmp, marker = klass
     out = tmp / "grades.csv"
-    grade.main([str(tmp / "subs"), "--out", str(out), "--template", str(tmp / "template.ipynb"), "--timeout", "20"])
+    grade.main(
+        [
+            str(tmp / "subs"),
+            "--out",
+            str(out),
+            "--template",
+            str(tmp / "template.ipynb"),
+            "--timeout",
+            "20",
+        ]
+    )
     rows = {(r["student"], r["exercise"]): r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert len(rows) == 12
     passed = {k for k, r in rows.items() if r["passed"] == "True"}
-    assert passed == {("ada", "mix-ex-1"), ("ada", "topics-ex-1"), ("bob", "topics-ex-1"), ("cy", "mix-ex-1"),
-                      ("dee", "topics-ex-1"), ("eve", "topics-ex-1"), ("fay", "topics-ex-1")}
+    assert passed == {
+        ("ada", "mix-ex-1"),
+        ("ada", "topics-ex-1"),
+        ("bob", "topics-ex-1"),
+        ("cy", "mix-ex-1"),
+        ("dee", "topics-ex-1"),
+        ("eve", "topics-ex-1"),
+        ("fay", "topics-ex-1"),
+    }
     assert "wrong at" in rows["bob", "mix-ex-1"]["message"]
-    assert "IndexError" in rows["cy", "topics-ex-1"]["message"] and "Traceback" in rows["cy", "topics-ex-1"]["message"]
+    assert (
+        "IndexError" in rows["cy", "topics-ex-1"]["message"]
+        and "Traceback" in rows["cy", "topics-ex-1"]["message"]
+    )
     assert "time limit" in rows["dee", "mix-ex-1"]["message"]
     assert "no stub cell" in rows["eve", "mix-ex-1"]["message"]
     assert "wrong at" in rows["fay", "mix-ex-1"]["message"]  # the template's check ran, not hers

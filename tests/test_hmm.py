@@ -29,7 +29,11 @@ hmmlearn = pytest.importorskip("hmmlearn.hmm")
 
 def random_model(K, M, seed):
     rng = np.random.default_rng(seed)
-    return rng.dirichlet(np.ones(K)), rng.dirichlet(np.ones(K), size=K), rng.dirichlet(np.ones(M), size=K)
+    return (
+        rng.dirichlet(np.ones(K)),
+        rng.dirichlet(np.ones(K), size=K),
+        rng.dirichlet(np.ones(M), size=K),
+    )
 
 
 def brute_force(startprob, transmat, emissionprob, x):
@@ -43,11 +47,15 @@ def brute_force(startprob, transmat, emissionprob, x):
 
 
 def tiny_problem(seed, T, K=3, M=4):
-    """A random K-state model, T random symbols, all K^T paths with p(x, z), and the padded batch."""
+    """A random K-state model, T random symbols, all K^T paths with p(x, z), and the padded
+    batch.
+    """
     startprob, transmat, emissionprob = random_model(K, M, seed)
     x = np.random.default_rng(seed + 10 * T).integers(M, size=T)
     paths, p = brute_force(startprob, transmat, emissionprob, x)
-    log_frame, mask = pad_sequences(categorical_log_prob(x[:, None].astype(float), emissionprob), [T])
+    log_frame, mask = pad_sequences(
+        categorical_log_prob(x[:, None].astype(float), emissionprob), [T]
+    )
     return startprob, transmat, emissionprob, x, paths, p, log_frame, mask
 
 
@@ -60,10 +68,16 @@ def test_forward_backward_matches_enumeration_of_all_paths(seed):
     beta = backward(transmat, frame, scale, mask)
     # likelihood p(x) = Σ_z p(x, z)
     np.testing.assert_allclose(np.log(scale).sum() + shift.sum(), np.log(p.sum()), rtol=1e-12)
-    np.testing.assert_allclose(log_forward(np.log(startprob), np.log(transmat), log_frame, mask)[1][0], np.log(p.sum()), rtol=1e-12)
+    np.testing.assert_allclose(
+        log_forward(np.log(startprob), np.log(transmat), log_frame, mask)[1][0],
+        np.log(p.sum()),
+        rtol=1e-12,
+    )
     # posterior marginals γ_t(k) = Σ_{z: z_t = k} p(x, z) / p(x)
     gamma = posterior_marginals(alpha, beta)[0]
-    expected = np.stack([np.bincount(paths[:, t], weights=p, minlength=K) for t in range(T)]) / p.sum()
+    expected = (
+        np.stack([np.bincount(paths[:, t], weights=p, minlength=K) for t in range(T)]) / p.sum()
+    )
     np.testing.assert_allclose(gamma, expected, rtol=1e-10, atol=1e-14)
     # pairwise marginals ξ_t(i, j)
     xi = pairwise_marginals(alpha, beta, transmat, frame, scale, mask)[0]
@@ -71,7 +85,9 @@ def test_forward_backward_matches_enumeration_of_all_paths(seed):
         joint = np.zeros((K, K))
         np.add.at(joint, (paths[:, t - 1], paths[:, t]), p)
         np.testing.assert_allclose(xi[t - 1], joint / p.sum(), rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(expected_transitions(alpha, beta, transmat, frame, scale, mask), xi.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(
+        expected_transitions(alpha, beta, transmat, frame, scale, mask), xi.sum(axis=0), rtol=1e-12
+    )
     # filtering: α̂_t(k) = p(z_t = k | x_1..x_t), by enumerating paths of length t
     for t in range(1, T + 1):
         sub_paths, sub_p = brute_force(startprob, transmat, emissionprob, x[:t])
@@ -98,7 +114,9 @@ def test_padded_batch_gives_the_same_results_as_one_sequence_at_a_time():
     alpha, scale = forward(startprob, transmat, frame, mask)
     beta = backward(transmat, frame, scale, mask)
     log_lik = np.log(scale).sum(axis=1) + shift.sum(axis=1)
-    np.testing.assert_allclose(log_forward(np.log(startprob), np.log(transmat), log_frame, mask)[1], log_lik, rtol=1e-12)
+    np.testing.assert_allclose(
+        log_forward(np.log(startprob), np.log(transmat), log_frame, mask)[1], log_lik, rtol=1e-12
+    )
     _, vpath = viterbi(np.log(startprob), np.log(transmat), log_frame, mask)
     for s, (lo, n) in enumerate(zip(np.cumsum([0] + lengths[:-1]), lengths)):
         lf, m = pad_sequences(categorical_log_prob(x[lo : lo + n], emissionprob), [n])
@@ -107,7 +125,9 @@ def test_padded_batch_gives_the_same_results_as_one_sequence_at_a_time():
         b = backward(transmat, f, c, m)
         np.testing.assert_allclose(log_lik[s], np.log(c).sum() + sh.sum(), rtol=1e-13)
         np.testing.assert_allclose((alpha * beta)[s, :n], (a * b)[0], rtol=1e-12, atol=1e-15)
-        np.testing.assert_array_equal(vpath[s, :n], viterbi(np.log(startprob), np.log(transmat), lf, m)[1][0])
+        np.testing.assert_array_equal(
+            vpath[s, :n], viterbi(np.log(startprob), np.log(transmat), lf, m)[1][0]
+        )
 
 
 def test_scaled_forward_survives_where_the_naive_recursion_underflows():
@@ -146,12 +166,21 @@ def test_baum_welch_matches_hmmlearn_gaussian_from_same_start(covariance_type):
         means=X[:K] + 0.1,
         covars=np.stack([np.eye(D)] * K) if covariance_type == "full" else np.ones((K, D)),
     )
-    ref = hmmlearn.GaussianHMM(K, covariance_type=covariance_type, n_iter=25, tol=0, init_params="", covars_prior=0)
-    ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = start["startprob"], start["transmat"], start["means"], start["covars"]
+    ref = hmmlearn.GaussianHMM(
+        K, covariance_type=covariance_type, n_iter=25, tol=0, init_params="", covars_prior=0
+    )
+    ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = (
+        start["startprob"],
+        start["transmat"],
+        start["means"],
+        start["covars"],
+    )
     ref.fit(X, lengths)
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HiddenMarkovModel(K, covariance_type=covariance_type, tol=0, max_iter=25, reg_covar=0, init=start).fit(X, lengths)
+        ours = HiddenMarkovModel(
+            K, covariance_type=covariance_type, tol=0, max_iter=25, reg_covar=0, init=start
+        ).fit(X, lengths)
     np.testing.assert_allclose(ours.history_, ref.monitor_.history, rtol=1e-11)
     np.testing.assert_allclose(ours.startprob_, ref.startprob_, atol=1e-10)
     np.testing.assert_allclose(ours.transmat_, ref.transmat_, atol=1e-10)
@@ -159,7 +188,9 @@ def test_baum_welch_matches_hmmlearn_gaussian_from_same_start(covariance_type):
     ref_covars = ref.covars_ if covariance_type == "full" else ref._covars_
     np.testing.assert_allclose(ours.covars_, ref_covars, atol=1e-10)
     np.testing.assert_allclose(ours.score(X, lengths), ref.score(X, lengths), rtol=1e-12)
-    np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths), atol=1e-10)
+    np.testing.assert_allclose(
+        ours.predict_proba(X, lengths), ref.predict_proba(X, lengths), atol=1e-10
+    )
     np.testing.assert_array_equal(ours.predict(X, lengths), ref.predict(X, lengths))
     np.testing.assert_allclose(ours.decode(X, lengths)[0], ref.decode(X, lengths)[0], rtol=1e-12)
 
@@ -171,13 +202,23 @@ def test_baum_welch_matches_hmmlearn_categorical_from_same_start():
     gen.startprob_, gen.transmat_, gen.emissionprob_ = startprob, transmat, emissionprob
     X, _ = gen.sample(400, random_state=0)
     lengths = [150, 50, 200]
-    start = dict(startprob=np.full(K, 1 / K), transmat=random_model(K, K, 7)[1], emissionprob=random_model(K, M, 8)[2])
+    start = dict(
+        startprob=np.full(K, 1 / K),
+        transmat=random_model(K, K, 7)[1],
+        emissionprob=random_model(K, M, 8)[2],
+    )
     ref = hmmlearn.CategoricalHMM(K, n_iter=30, tol=0, init_params="")
-    ref.startprob_, ref.transmat_, ref.emissionprob_ = start["startprob"], start["transmat"], start["emissionprob"]
+    ref.startprob_, ref.transmat_, ref.emissionprob_ = (
+        start["startprob"],
+        start["transmat"],
+        start["emissionprob"],
+    )
     ref.fit(X, lengths)
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HiddenMarkovModel(K, emission="categorical", tol=0, max_iter=30, init=start).fit(X, lengths)
+        ours = HiddenMarkovModel(K, emission="categorical", tol=0, max_iter=30, init=start).fit(
+            X, lengths
+        )
     np.testing.assert_allclose(ours.history_, ref.monitor_.history, rtol=1e-11)
     np.testing.assert_allclose(ours.transmat_, ref.transmat_, atol=1e-10)
     np.testing.assert_allclose(ours.emissionprob_, ref.emissionprob_, atol=1e-10)
@@ -188,15 +229,21 @@ def test_baum_welch_matches_hmmlearn_poisson_from_same_start():
     rng = np.random.default_rng(0)
     z = np.repeat(rng.integers(2, size=30), 10)
     X = rng.poisson(np.array([[2.0, 8.0], [9.0, 1.0]])[z]).astype(float)
-    start = dict(startprob=[0.5, 0.5], transmat=[[0.7, 0.3], [0.4, 0.6]], lambdas=[[1.0, 5.0], [6.0, 2.0]])
-    ref = hmmlearn.PoissonHMM(2, n_iter=20, tol=0, init_params="", lambdas_prior=0.0, lambdas_weight=0.0)
+    start = dict(
+        startprob=[0.5, 0.5], transmat=[[0.7, 0.3], [0.4, 0.6]], lambdas=[[1.0, 5.0], [6.0, 2.0]]
+    )
+    ref = hmmlearn.PoissonHMM(
+        2, n_iter=20, tol=0, init_params="", lambdas_prior=0.0, lambdas_weight=0.0
+    )
     ref.startprob_, ref.transmat_, ref.lambdas_ = (np.array(v) for v in start.values())
     ref.fit(X, [100, 200])
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # hmmlearn stops as soon as the change is below tol=0, i.e. at a round-off-sized decrease
         n_iter = len(ref.monitor_.history)
-        ours = HiddenMarkovModel(2, emission="poisson", tol=0, max_iter=n_iter, init=start).fit(X, [100, 200])
+        ours = HiddenMarkovModel(2, emission="poisson", tol=0, max_iter=n_iter, init=start).fit(
+            X, [100, 200]
+        )
     np.testing.assert_allclose(ours.history_, ref.monitor_.history, rtol=1e-11)
     np.testing.assert_allclose(ours.lambdas_, ref.lambdas_, rtol=1e-10)
 
@@ -206,7 +253,9 @@ def test_baum_welch_never_decreases_log_likelihood_from_random_starts(seed):
     X, lengths = gaussian_data(seed=seed)
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = HiddenMarkovModel(3, tol=0, max_iter=30, n_init=2, random_state=seed).fit(X, lengths)
+        model = HiddenMarkovModel(3, tol=0, max_iter=30, n_init=2, random_state=seed).fit(
+            X, lengths
+        )
     assert np.all(np.diff(model.history_) >= -1e-9 * np.abs(model.history_[1:]))
     assert np.allclose(model.transmat_.sum(axis=1), 1) and np.isclose(model.startprob_.sum(), 1)
 
@@ -223,10 +272,16 @@ def test_sample_recovers_the_transition_matrix():
     _, Z = model.sample(20000, random_state=1)
     counts = np.zeros((3, 3))
     np.add.at(counts, (Z[:-1], Z[1:]), 1)
-    np.testing.assert_allclose(counts / counts.sum(axis=1, keepdims=True), model.transmat_, atol=0.02)
+    np.testing.assert_allclose(
+        counts / counts.sum(axis=1, keepdims=True), model.transmat_, atol=0.02
+    )
     start = dict(emissionprob=[[0.9, 0.1], [0.2, 0.8]])
     symbols = np.array([[0], [1], [1], [0]] * 5)
-    Xc, _ = HiddenMarkovModel(2, emission="categorical", init=start, random_state=0).fit(symbols).sample(5000, random_state=0)
+    Xc, _ = (
+        HiddenMarkovModel(2, emission="categorical", init=start, random_state=0)
+        .fit(symbols)
+        .sample(5000, random_state=0)
+    )
     assert set(np.unique(Xc)) <= {0.0, 1.0} and Xc.shape == (5000, 1)
 
 
@@ -272,7 +327,9 @@ def test_baum_welch_is_monotone_on_random_data(seed, K, emission, lengths):
     }[emission]
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = HiddenMarkovModel(K, emission=emission, reg_covar=0.0, tol=0, max_iter=15, random_state=seed)
+        model = HiddenMarkovModel(
+            K, emission=emission, reg_covar=0.0, tol=0, max_iter=15, random_state=seed
+        )
         try:
             model.fit(X, lengths)
         except ValueError as exc:  # a Gaussian state collapsed: no maximum likelihood exists

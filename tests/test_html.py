@@ -49,7 +49,9 @@ class Resources(HTMLParser):
         url = None
         if tag == "script":
             url = a.get("src")
-        elif tag == "link" and any(r in (a.get("rel") or "") for r in ("stylesheet", "preload", "icon")):
+        elif tag == "link" and any(
+            r in (a.get("rel") or "") for r in ("stylesheet", "preload", "icon")
+        ):
             url = a.get("href")
         elif tag in ("img", "iframe", "source", "video", "audio"):
             url = a.get("src")
@@ -75,7 +77,9 @@ def test_page_loads_nothing_from_the_network(page):
 def test_every_image_has_alt_text(page):
     parser = Resources()
     parser.feed(page.read_text())
-    assert not parser.images_without_alt, f"{page.name} has images without alt text: {parser.images_without_alt}"
+    assert not parser.images_without_alt, (
+        f"{page.name} has images without alt text: {parser.images_without_alt}"
+    )
 
 
 def chromium():
@@ -101,19 +105,38 @@ def test_math_is_typeset_offline_in_chromium(page):
     if browser is None:
         if os.environ.get("LVM_REQUIRE_BROWSER") == "1":
             pytest.fail("LVM_REQUIRE_BROWSER=1 but no Chromium found: apt-get install chromium")
-        pytest.skip("headless Chromium not installed (apt-get install chromium); math typesetting not checked")
+        pytest.skip(
+            "headless Chromium not installed (apt-get install chromium); math typesetting not "
+            "checked"
+        )
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--virtual-time-budget=20000", "--dump-dom", page.as_uri(),
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                page.as_uri(),
             ],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     dom = result.stdout
-    assert "<mjx-container" in dom, f"{page.name}: no typeset math in the rendered page (MathJax did not run?)"
-    assert "<mjx-merror" not in dom, f"{page.name}: MathJax reports an error: " + dom[dom.find("<mjx-merror"):][:300]
+    assert "<mjx-container" in dom, (
+        f"{page.name}: no typeset math in the rendered page (MathJax did not run?)"
+    )
+    assert "<mjx-merror" not in dom, (
+        f"{page.name}: MathJax reports an error: " + dom[dom.find("<mjx-merror"):][:300]
+    )
 
 
 class Ids(HTMLParser):
@@ -161,8 +184,12 @@ def test_index_of_results_is_linked_and_titled():
     assert "prf-prf.html" in (HTML / "book" / "notation.html").read_text()
 
 
-CODE_BLOCK = re.compile(r'<div class="highlight-[^"]*"><div class="highlight"><pre>(.*?)</pre>', re.S)
-NUMBERED_REF = re.compile(r'\(<a class="reference internal numbered-ref" href="([^"]*)" title="([^"]+)">([^<]+)</a>\)')
+CODE_BLOCK = re.compile(
+    r'<div class="highlight-[^"]*"><div class="highlight"><pre>(.*?)</pre>', re.S
+)
+NUMBERED_REF = re.compile(
+    r'\(<a class="reference internal numbered-ref" href="([^"]*)" ' r'title="([^"]+)">([^<]+)</a>\)'
+)
 
 
 def book_labels():
@@ -201,13 +228,20 @@ def test_equations_cited_in_quoted_code_are_numbered_links():
                 number = re.fullmatch(r"(?:eq\. )?(\d+\.\d+)|(\w+ \d+\.\d+)", text)
                 expected = number and (number.group(1) or number.group(2))
                 if label not in known or shown is None or shown != expected:
-                    wrong.append(f"{page.stem}: ({label}) shows {text!r}, target {href} shows {shown!r}")
+                    wrong.append(
+                        f"{page.stem}: ({label}) shows {text!r}, target {href} shows {shown!r}"
+                    )
             # a label in a docstring or comment is inside one token; "(gamma)" in the code
             # f(gamma) is split over <span>s, and in a docstring's f(gamma) it follows a name
             rest = NUMBERED_REF.sub("", block)
-            unlinked += [f"{page.stem}: ({m})" for m in re.findall(r"(?<![\w.`])\(([\w:-]+)\)", rest)
-                         if m in known]
+            unlinked += [
+                f"{page.stem}: ({m})"
+                for m in re.findall(r"(?<![\w.`])\(([\w:-]+)\)", rest)
+                if m in known
+            ]
     print(f"\n{links} equation/result references in quoted code, all numbered links")
-    assert links >= 50, f"only {links} numbered references in quoted code: is the link rewrite running?"
+    assert links >= 50, (
+        f"only {links} numbered references in quoted code: is the link rewrite running?"
+    )
     assert not unlinked, f"labels in quoted code that a reader cannot follow: {unlinked[:10]}"
     assert not wrong, f"references with a wrong number or target: {wrong[:10]}"

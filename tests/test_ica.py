@@ -1,4 +1,6 @@
-"""FastICA and maximum-likelihood ICA, checked against scikit-learn, SciPy and finite differences."""
+"""FastICA and maximum-likelihood ICA, checked against scikit-learn, SciPy and finite
+differences.
+"""
 
 import warnings
 
@@ -135,7 +137,9 @@ def test_deflation_from_different_starts_agrees_with_sklearn_up_to_extraction_or
     rng = np.random.default_rng(5)
     _, _, X = mixtures(rng, N=5000)
     ours = FastICA(4, algorithm="deflation", random_state=0, tol=1e-8, max_iter=500).fit(X)
-    ref = sklearn_ica(n_components=4, algorithm="deflation", random_state=7, tol=1e-8, max_iter=500).fit(X)
+    ref = sklearn_ica(
+        n_components=4, algorithm="deflation", random_state=7, tol=1e-8, max_iter=500
+    ).fit(X)
     assert amari_index(ours.components_, ref.mixing_) < 0.05
 
 
@@ -215,7 +219,9 @@ def test_g_is_derivative_of_contrast_and_mean_dg_by_finite_differences(fun, g):
 
 @pytest.mark.parametrize("fun", FUNS)
 def test_gaussian_reference_values_by_quadrature(fun):
-    value = integrate.quad(lambda v: _CONTRAST[fun](v) * stats.norm.pdf(v), -40, 40, epsabs=1e-13, limit=200)[0]
+    value = integrate.quad(
+        lambda v: _CONTRAST[fun](v) * stats.norm.pdf(v), -40, 40, epsabs=1e-13, limit=200
+    )[0]
     assert abs(value - _GAUSS_MEAN[fun]) < 1e-11
 
 
@@ -245,7 +251,9 @@ def test_sech_prior_is_scipys_hyperbolic_secant():
     s = np.linspace(-700, 700, 101)
     np.testing.assert_allclose(log_sech_density(s), stats.hypsecant.logpdf(s), rtol=1e-12)
     # beyond |s| ≈ 710 cosh overflows; our log-domain form does not
-    np.testing.assert_allclose(log_sech_density(np.array([-1000.0, 1000.0])), -1000 + np.log(2 / np.pi), rtol=1e-15)
+    np.testing.assert_allclose(
+        log_sech_density(np.array([-1000.0, 1000.0])), -1000 + np.log(2 / np.pi), rtol=1e-15
+    )
 
 
 def test_log_likelihood_is_change_of_variables_density():
@@ -253,7 +261,9 @@ def test_log_likelihood_is_change_of_variables_density():
     Z, W = rng.normal(size=(3, 50)), rng.normal(size=(3, 3))
     A = np.linalg.inv(W)
     # p(z) = p_s(A⁻¹ z) / |det A|, with the sources' density from SciPy.
-    expected = np.mean(stats.hypsecant.logpdf(np.linalg.solve(A, Z)).sum(axis=0)) - np.log(abs(np.linalg.det(A)))
+    expected = np.mean(stats.hypsecant.logpdf(np.linalg.solve(A, Z)).sum(axis=0)) - np.log(
+        abs(np.linalg.det(A))
+    )
     assert abs(log_likelihood(Z, W) - expected) < 1e-10
 
 
@@ -272,7 +282,9 @@ def test_log_likelihood_grad_matches_finite_differences():
 def test_natural_gradient_is_gradient_times_wtw():
     rng = np.random.default_rng(18)
     Z, W = rng.laplace(size=(3, 200)), rng.normal(size=(3, 3))
-    np.testing.assert_allclose(natural_gradient(Z, W), log_likelihood_grad(Z, W) @ W.T @ W, atol=1e-10)
+    np.testing.assert_allclose(
+        natural_gradient(Z, W), log_likelihood_grad(Z, W) @ W.T @ W, atol=1e-10
+    )
 
 
 def test_ml_likelihood_never_decreases_and_recovers_super_gaussian_sources():
@@ -427,7 +439,11 @@ def _kappa_by_quadrature(pdf, lo, hi):
 
 @pytest.mark.parametrize(
     "dist, lo, hi",
-    [(stats.uniform(-1, 2), -1, 1), (stats.laplace(), -np.inf, np.inf), (stats.norm(), -np.inf, np.inf)],
+    [
+        (stats.uniform(-1, 2), -1, 1),
+        (stats.laplace(), -np.inf, np.inf),
+        (stats.norm(), -np.inf, np.inf),
+    ],
 )
 def test_stability_kappa_matches_quadrature(dist, lo, hi):
     # A quantile grid is a sample whose means converge to the integrals; kappa of the

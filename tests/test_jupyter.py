@@ -57,11 +57,12 @@ MACROS = sorted(macros(), key=len, reverse=True)
 MEASURE = r"""
 ([macros, labels]) => {
   const nb = document.querySelector('.jp-Notebook');
-  const out = {errors: 0, macros: [], raw: [], text: '', code: '', solutions: 0, open: 0, exercises: 0,
-               precedes: 0};
+  const out = {errors: 0, macros: [], raw: [], text: '', code: '', solutions: 0, open: 0,
+               exercises: 0, precedes: 0};
   out.errors = nb.querySelectorAll('.katex-error, mjx-merror, [data-mjx-error]').length;
   // Text a student reads: rendered markdown and outputs, not code inputs or TeX sources.
-  const skip = 'pre, code, .jp-InputArea-editor, .katex-mathml, annotation, script, style, mjx-assistive-mml';
+  const skip = 'pre, code, .jp-InputArea-editor, .katex-mathml, annotation, script, style, '
+    + 'mjx-assistive-mml';
   const walker = document.createTreeWalker(nb, NodeFilter.SHOW_TEXT);
   let node, text = [];
   while ((node = walker.nextNode())) {
@@ -72,13 +73,18 @@ MEASURE = r"""
   out.text = text.join(' ');
   out.code = Array.from(nb.querySelectorAll('.jp-OutputArea pre, .jp-OutputArea code'))
     .map(e => e.textContent).join('\n');
-  out.errors += (nb.textContent.match(/Undefined control sequence|KaTeX parse error|ParseError/g) || []).length;
+  const texErrors = /Undefined control sequence|KaTeX parse error|ParseError/g;
+  out.errors += (nb.textContent.match(texErrors) || []).length;
   for (const m of macros) {
     const re = new RegExp('\\\\' + m + '(?![A-Za-z])');
     const hit = re.exec(out.text);
-    if (hit) out.macros.push('\\' + m + ' in "' + out.text.slice(Math.max(0, hit.index - 40), hit.index + 40) + '"');
+    if (hit) {
+      const around = out.text.slice(Math.max(0, hit.index - 40), hit.index + 40);
+      out.macros.push('\\' + m + ' in "' + around + '"');
+    }
   }
-  for (const r of [':::{', '::::{', ':pyobject:', '{cite}', '{eq}', '{literalinclude}', '{doc}', '{ref}', '{numref}']) {
+  for (const r of [':::{', '::::{', ':pyobject:', '{cite}', '{eq}', '{literalinclude}', '{doc}',
+                   '{ref}', '{numref}']) {
     if (out.text.includes(r)) out.raw.push(r);
   }
   // The relation ≺ (U+227A) appears only if \prec fell back to TeX's own command.
@@ -121,15 +127,18 @@ def lab():
         import jupyterlab_myst  # noqa: F401
         import notebook  # noqa: F401
     except ImportError:
-        _skip_or_fail("JupyterLab, Notebook 7 and jupyterlab-myst not installed (make lab installs them)")
+        _skip_or_fail(
+            "JupyterLab, Notebook 7 and jupyterlab-myst not installed (make lab installs them)"
+        )
     settings = pathlib.Path(tempfile.mkdtemp(prefix="lvm-lab-settings-"))
     # Render every cell at once (no windowing) and never fetch news or updates.
     (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
         json.dumps({"windowingMode": "none"}))
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     port = _free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(settings / "workspaces"), PYTHONPATH=str(ROOT))
@@ -148,7 +157,9 @@ def lab():
                 break
             except OSError:
                 if server.poll() is not None:
-                    pytest.fail("JupyterLab exited:\n" + (settings / "server.log").read_text()[-2000:])
+                    pytest.fail(
+                        "JupyterLab exited:\n" + (settings / "server.log").read_text()[-2000:]
+                    )
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not start in 120 s")
@@ -245,7 +256,9 @@ def test_chapter_reads_in_jupyter(page, lab, ui, chapter):
     # jupyterlab-myst numbers every displayed equation, labelled or not, (1), (2), ...: the
     # numbers differ from the book's (2.1), (2.2), ..., which number labelled ones only.
     unnumbered = [k for k in labels if not re.fullmatch(r"\(\d+\)", m["numbers"].get(k, ""))]
-    assert not unnumbered, f"{ui} {chapter}: equations without their label as id and a number: {unnumbered}"
+    assert not unnumbered, (
+        f"{ui} {chapter}: equations without their label as id and a number: {unnumbered}"
+    )
     if m["solutions"]:
         # A solution opens on a click: its body becomes visible.
         sol = page.locator("details.myst-exercise", has_text="Solution to").first

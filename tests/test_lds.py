@@ -63,7 +63,9 @@ def test_filter_smoother_and_likelihood_match_statsmodels(missing):
     np.testing.assert_allclose(log_lik, ref.llf_obs, atol=1e-8)
     np.testing.assert_allclose(mu_s, ref.smoothed_state.T, atol=1e-8)
     np.testing.assert_allclose(V_s, ref.smoothed_state_cov.transpose(2, 0, 1), atol=1e-8)
-    np.testing.assert_allclose(V_cross, ref.smoothed_state_autocov.transpose(2, 0, 1)[:-1], atol=1e-8)
+    np.testing.assert_allclose(
+        V_cross, ref.smoothed_state_autocov.transpose(2, 0, 1)[:-1], atol=1e-8
+    )
 
 
 def test_likelihood_equals_the_joint_gaussian_density_of_all_observations():
@@ -107,8 +109,17 @@ def expected_complete_log_lik(stats, p):
         C, A = p["C"], p["A"]
         obs = x.T @ x - C @ ez.T @ x - x.T @ ez @ C.T + C @ ezz.sum(0) @ C.T
         trans = Ezz[1:].sum(0) - A @ L.sum(0).T - L.sum(0) @ A.T + A @ Ezz[:-1].sum(0) @ A.T
-        init = Ezz[0] - np.outer(Ez[0], p["mu0"]) - np.outer(p["mu0"], Ez[0]) + np.outer(p["mu0"], p["mu0"])
-        total += gauss_term(p["R"], obs, o.sum()) + gauss_term(p["Q"], trans, len(Ez) - 1) + gauss_term(p["V0"], init, 1)
+        init = (
+            Ezz[0]
+            - np.outer(Ez[0], p["mu0"])
+            - np.outer(p["mu0"], Ez[0])
+            + np.outer(p["mu0"], p["mu0"])
+        )
+        total += (
+            gauss_term(p["R"], obs, o.sum())
+            + gauss_term(p["Q"], trans, len(Ez) - 1)
+            + gauss_term(p["V0"], init, 1)
+        )
     return total
 
 
@@ -141,7 +152,9 @@ def test_em_never_decreases_the_log_likelihood_with_missing_steps():
     X[40:50] = np.nan
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = LinearDynamicalSystem(2, max_iter=40, tol=0, random_state=0).fit(X, lengths=[70, 50])
+        fitted = LinearDynamicalSystem(2, max_iter=40, tol=0, random_state=0).fit(
+            X, lengths=[70, 50]
+        )
     assert fitted.n_iter_ == 40
     # history_[-1] is the objective before the last M-step, which cannot lower it
     assert fitted.lower_bound_ <= fitted.score(X, lengths=[70, 50]) < fitted.lower_bound_ + 1.0
@@ -157,10 +170,14 @@ def test_local_level_em_reaches_the_statsmodels_maximum_likelihood_on_the_nile()
     ref = ref_model.fit(disp=False, method="bfgs", gtol=1e-10)
     init = dict(A=[[1.0]], C=[[1.0]], mu0=[mu0], V0=[[V0]], Q=[[1000.0]], R=[[10000.0]])
     with strict_monotonicity():
-        ours = LinearDynamicalSystem(1, em_vars=("Q", "R"), init=init, tol=1e-8, max_iter=1000).fit(y)
+        ours = LinearDynamicalSystem(1, em_vars=("Q", "R"), init=init, tol=1e-8, max_iter=1000).fit(
+            y
+        )
     np.testing.assert_allclose(ours.score(y), ref.llf, rtol=1e-7)
     np.testing.assert_allclose([ours.R_[0, 0], ours.Q_[0, 0]], ref.params, rtol=2e-2)
-    np.testing.assert_allclose(ours.score(y), ref_model.loglike(np.array([ours.R_[0, 0], ours.Q_[0, 0]])), rtol=1e-10)
+    np.testing.assert_allclose(
+        ours.score(y), ref_model.loglike(np.array([ours.R_[0, 0], ours.Q_[0, 0]])), rtol=1e-10
+    )
 
 
 def test_forecast_matches_statsmodels():
@@ -182,7 +199,9 @@ def test_imputation_fills_missing_years_with_smoothed_means():
     model = LinearDynamicalSystem(1, em_vars=(), init=init).fit(y)
     filled = model.impute(y)
     ref = statsmodels_smoother(y, {k: np.atleast_1d(np.array(v, float)) for k, v in init.items()})
-    np.testing.assert_allclose(filled[[20, 21, 60], 0], ref.smoothed_state[0, [20, 21, 60]], rtol=1e-10)
+    np.testing.assert_allclose(
+        filled[[20, 21, 60], 0], ref.smoothed_state[0, [20, 21, 60]], rtol=1e-10
+    )
     assert not np.isnan(filled).any()
 
 
@@ -225,7 +244,9 @@ def test_em_for_all_parameters_reaches_the_likelihood_of_the_true_system():
         P = linalg.solve_discrete_lyapunov(m.A_, m.Q_)
         return m.C_ @ P @ m.C_.T + m.R_
 
-    np.testing.assert_allclose(stationary_obs_cov(fitted), stationary_obs_cov(gen), rtol=0.3, atol=0.3)
+    np.testing.assert_allclose(
+        stationary_obs_cov(fitted), stationary_obs_cov(gen), rtol=0.3, atol=0.3
+    )
 
 
 def test_nile_is_the_classic_series():

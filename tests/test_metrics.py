@@ -210,9 +210,14 @@ def test_imputation_rmse_bad_input_raises(case, match):
 def test_nearest_neighbor_accuracy_matches_sklearn_on_a_test_set():
     rng = np.random.default_rng(0)
     Z, Z_test = rng.normal(size=(300, 3)), rng.normal(size=(120, 3))
-    y, y_test = (Z[:, 0] > 0).astype(int) + (Z[:, 1] > 0), (Z_test[:, 0] > 0).astype(int) + (Z_test[:, 1] > 0)
+    y, y_test = (
+        (Z[:, 0] > 0).astype(int) + (Z[:, 1] > 0),
+        (Z_test[:, 0] > 0).astype(int) + (Z_test[:, 1] > 0),
+    )
     knn = KNeighborsClassifier(n_neighbors=1).fit(Z, y)
-    assert nearest_neighbor_accuracy(Z, y, Z_test=Z_test, y_test=y_test) == pytest.approx(knn.score(Z_test, y_test), abs=1e-15)
+    assert nearest_neighbor_accuracy(Z, y, Z_test=Z_test, y_test=y_test) == pytest.approx(
+        knn.score(Z_test, y_test), abs=1e-15
+    )
 
 
 def test_nearest_neighbor_accuracy_leave_one_out_matches_brute_force():
@@ -242,10 +247,14 @@ def test_nearest_neighbor_accuracy_bad_input_raises():
 def test_nearest_neighbor_distance_matches_scipy():
     rng = np.random.default_rng(2)
     X, X_ref = rng.normal(size=(1500, 5)), rng.normal(size=(400, 5))
-    np.testing.assert_allclose(nearest_neighbor_distance(X, X_ref), cdist(X, X_ref).min(axis=1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        nearest_neighbor_distance(X, X_ref), cdist(X, X_ref).min(axis=1), rtol=1e-10, atol=1e-12
+    )
     D = cdist(X_ref, X_ref)
     np.fill_diagonal(D, np.inf)
-    np.testing.assert_allclose(nearest_neighbor_distance(X_ref, X_ref, exclude_self=True), D.min(axis=1), rtol=1e-10)
+    np.testing.assert_allclose(
+        nearest_neighbor_distance(X_ref, X_ref, exclude_self=True), D.min(axis=1), rtol=1e-10
+    )
     assert np.all(nearest_neighbor_distance(X_ref, X_ref) == 0.0)  # a copy is memorised
 
 

@@ -82,7 +82,10 @@ def test_log_density_matches_scipy(covariance_type):
     _, means, covs = random_params(rng, D, K, covariance_type)
     got = gaussian_log_prob(X, means, precision_cholesky(covs, covariance_type), covariance_type)
     expected = np.column_stack(
-        [stats.multivariate_normal(means[k], dense_cov(covs, covariance_type, k, D)).logpdf(X) for k in range(K)]
+        [
+            stats.multivariate_normal(means[k], dense_cov(covs, covariance_type, k, D)).logpdf(X)
+            for k in range(K)
+        ]
     )
     np.testing.assert_allclose(got, expected, rtol=1e-10)
 
@@ -93,7 +96,10 @@ def test_score_samples_is_log_of_weighted_density_sum(covariance_type):
     X = blobs(rng, N=80)
     gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
     density = sum(
-        gm.weights_[k] * stats.multivariate_normal(gm.means_[k], dense_cov(gm.covariances_, covariance_type, k, 3)).pdf(X)
+        gm.weights_[k]
+        * stats.multivariate_normal(
+            gm.means_[k], dense_cov(gm.covariances_, covariance_type, k, 3)
+        ).pdf(X)
         for k in range(3)
     )
     np.testing.assert_allclose(gm.score_samples(X), np.log(density), rtol=1e-10)
@@ -106,7 +112,9 @@ def test_e_step_survives_points_far_from_every_component():
     X = np.array([[1e3, 1e3], [0.0, 0.0]])
     means = np.array([[0.0, 0.0], [1.0, 1.0]])
     covs = np.array([np.eye(2), np.eye(2)]) * 0.01
-    log_lik, log_resp = e_step(X, np.array([0.5, 0.5]), means, precision_cholesky(covs, "full"), "full")
+    log_lik, log_resp = e_step(
+        X, np.array([0.5, 0.5]), means, precision_cholesky(covs, "full"), "full"
+    )
     assert np.isfinite(log_lik) and np.all(np.isfinite(log_resp))
     np.testing.assert_allclose(np.exp(log_resp).sum(axis=1), 1.0)
 
@@ -116,13 +124,19 @@ def test_precisions_are_inverse_covariances(covariance_type):
     X = blobs(np.random.default_rng(2))
     gm = GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(X)
     if covariance_type in ("full", "tied"):
-        np.testing.assert_allclose(gm.precisions_ @ gm.covariances_, np.broadcast_to(np.eye(3), gm.covariances_.shape), atol=1e-10)
+        np.testing.assert_allclose(
+            gm.precisions_ @ gm.covariances_,
+            np.broadcast_to(np.eye(3), gm.covariances_.shape),
+            atol=1e-10,
+        )
     else:
         np.testing.assert_allclose(gm.precisions_ * gm.covariances_, 1.0)
 
 
 def test_full_prec_chol_is_the_upper_triangular_inverse_transpose_of_the_covariance_cholesky():
-    """prec_chol = C⁻ᵀ with Σ = C Cᵀ (scipy's Cholesky): upper triangular, and a square root of Λ."""
+    """prec_chol = C⁻ᵀ with Σ = C Cᵀ (scipy's Cholesky): upper triangular, and a square root of
+    Λ.
+    """
     rng = np.random.default_rng(3)
     A = rng.normal(size=(4, 5, 5))
     covs = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(5)
@@ -156,7 +170,9 @@ def test_matches_sklearn_from_same_start(covariance_type):
     X = blobs(rng, N=400, D=3, K=3, spread=2.0)
     weights, means, covs = random_params(rng, 3, 3, covariance_type)
     precisions = np.linalg.inv(covs) if covariance_type in ("full", "tied") else 1.0 / covs
-    common = dict(weights_init=weights, means_init=means, precisions_init=precisions, tol=0.0, max_iter=40)
+    common = dict(
+        weights_init=weights, means_init=means, precisions_init=precisions, tol=0.0, max_iter=40
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # both warn: tol=0 never converges, by design
         ours = GaussianMixture(3, covariance_type=covariance_type, **common).fit(X)
@@ -193,13 +209,26 @@ def test_old_faithful_two_components_reach_published_maximum():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), K=st.integers(1, 4), covariance_type=st.sampled_from(COV_TYPES), init=st.sampled_from(["kmeans", "random"]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    K=st.integers(1, 4),
+    covariance_type=st.sampled_from(COV_TYPES),
+    init=st.sampled_from(["kmeans", "random"]),
+)
 def test_gmm_em_never_decreases_log_likelihood(seed, K, covariance_type, init):
     """The theorem holds for exact EM, so reg_covar=0 here (reg_covar > 0 makes the M-step
     slightly suboptimal; see test_reg_covar_can_break_monotonicity_by_a_hair)."""
     rng = np.random.default_rng(seed)
     X = blobs(rng, N=int(rng.integers(20, 120)), D=int(rng.integers(1, 4)), K=3)
-    gm = GaussianMixture(K, covariance_type=covariance_type, init_params=init, reg_covar=0.0, tol=1e-10, max_iter=60, random_state=seed)
+    gm = GaussianMixture(
+        K,
+        covariance_type=covariance_type,
+        init_params=init,
+        reg_covar=0.0,
+        tol=1e-10,
+        max_iter=60,
+        random_state=seed,
+    )
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -216,8 +245,18 @@ def test_reg_covar_can_break_monotonicity_by_a_hair():
     X = blobs(rng, N=int(rng.integers(20, 120)), D=int(rng.integers(1, 4)), K=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        h = GaussianMixture(3, init_params="random", tol=1e-10, max_iter=60, random_state=1090).fit(X).history_
-        h0 = GaussianMixture(3, init_params="random", reg_covar=0.0, tol=1e-10, max_iter=60, random_state=1090).fit(X).history_
+        h = (
+            GaussianMixture(3, init_params="random", tol=1e-10, max_iter=60, random_state=1090)
+            .fit(X)
+            .history_
+        )
+        h0 = (
+            GaussianMixture(
+                3, init_params="random", reg_covar=0.0, tol=1e-10, max_iter=60, random_state=1090
+            )
+            .fit(X)
+            .history_
+        )
     assert -1e-6 < np.diff(h).min() < 0
     assert np.diff(h0).min() > -1e-12
 
@@ -240,7 +279,9 @@ def test_inv_wishart_log_pdf_matches_scipy():
 
 
 def test_map_m_step_maximises_q_plus_log_prior():
-    """Perturbing any MAP covariance (symmetrically) lowers Q + log IW, computed with SciPy densities."""
+    """Perturbing any MAP covariance (symmetrically) lowers Q + log IW, computed with SciPy
+    densities.
+    """
     rng = np.random.default_rng(6)
     X = blobs(rng, N=60, D=2, K=2)
     resp = rng.dirichlet(np.ones(2), size=60)
@@ -248,8 +289,12 @@ def test_map_m_step_maximises_q_plus_log_prior():
     w, mu, cov = map_m_step(X, resp, Psi, nu)
 
     def objective(cov):
-        logp = np.column_stack([stats.multivariate_normal(mu[k], cov[k]).logpdf(X) for k in range(2)])
-        return np.sum(resp * (np.log(w) + logp)) + sum(stats.invwishart(df=nu, scale=Psi).logpdf(c) for c in cov)
+        logp = np.column_stack(
+            [stats.multivariate_normal(mu[k], cov[k]).logpdf(X) for k in range(2)]
+        )
+        return np.sum(resp * (np.log(w) + logp)) + sum(
+            stats.invwishart(df=nu, scale=Psi).logpdf(c) for c in cov
+        )
 
     best = objective(cov)
     for _ in range(20):
@@ -277,7 +322,9 @@ def test_map_em_never_decreases_the_log_posterior(seed):
 @given(seed=st.integers(0, 2**32 - 1), K=st.integers(1, 5))
 def test_bernoulli_em_never_decreases_log_likelihood(seed, K):
     rng = np.random.default_rng(seed)
-    X = (rng.uniform(size=(int(rng.integers(10, 80)), 12)) < rng.uniform(0.1, 0.9, size=12)).astype(float)
+    X = (rng.uniform(size=(int(rng.integers(10, 80)), 12)) < rng.uniform(0.1, 0.9, size=12)).astype(
+        float
+    )
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bm = BernoulliMixture(K, max_iter=50, tol=1e-10, random_state=seed).fit(X)
@@ -329,8 +376,15 @@ def test_samples_have_the_model_moments(covariance_type):
     S, z = gm.sample(40000, random_state=1)
     np.testing.assert_allclose(np.bincount(z) / 40000, gm.weights_, atol=0.01)
     for k in range(2):
-        np.testing.assert_allclose(S[z == k].mean(axis=0), gm.means_[k], atol=0.05 * np.sqrt(np.abs(X).max()))
-        np.testing.assert_allclose(np.cov(S[z == k].T), dense_cov(gm.covariances_, covariance_type, k, 2), rtol=0.08, atol=0.02)
+        np.testing.assert_allclose(
+            S[z == k].mean(axis=0), gm.means_[k], atol=0.05 * np.sqrt(np.abs(X).max())
+        )
+        np.testing.assert_allclose(
+            np.cov(S[z == k].T),
+            dense_cov(gm.covariances_, covariance_type, k, 2),
+            rtol=0.08,
+            atol=0.02,
+        )
 
 
 def test_bernoulli_samples_are_binary_with_the_model_means():
@@ -356,12 +410,17 @@ def test_kmeans_inertia_never_increases_and_plusplus_spreads_centres():
 
 
 def test_kmeans_exercise_counterexample_by_brute_force():
-    """mix-ex-5: Lloyd from centres 0.5 and 7 stops at J = 18.5; the best of all 7 splits is 26/3."""
+    """mix-ex-5: Lloyd from centres 0.5 and 7 stops at J = 18.5; the best of all 7 splits is
+    26/3.
+    """
     import itertools
 
     X = np.array([[0.0], [1.0], [4.0], [10.0]])
     km = KMeans(2, init=np.array([[0.5], [7.0]])).fit(X)
-    assert sorted(map(tuple, [np.flatnonzero(km.labels_ == k) for k in range(2)])) == [(0, 1), (2, 3)]
+    assert sorted(map(tuple, [np.flatnonzero(km.labels_ == k) for k in range(2)])) == [
+        (0, 1),
+        (2, 3),
+    ]
     assert km.inertia_ == pytest.approx(18.5)
 
     def J(labels):
@@ -370,7 +429,8 @@ def test_kmeans_exercise_counterexample_by_brute_force():
     splits = [np.array((0,) + rest) for rest in itertools.product((0, 1), repeat=3) if any(rest)]
     assert len(splits) == 7  # every partition into two non-empty clusters, up to relabelling
     assert min(J(z) for z in splits) == pytest.approx(26 / 3)
-    # the tempting 0, 2, 3, 10 from centres 1 and 6.5 is not a counterexample: Lloyd finds the optimum
+    # the tempting 0, 2, 3, 10 from centres 1 and 6.5 is not a counterexample: Lloyd finds the
+    # optimum
     X = np.array([[0.0], [2.0], [3.0], [10.0]])
     assert KMeans(2, init=np.array([[1.0], [6.5]])).fit(X).inertia_ == pytest.approx(14 / 3)
 
@@ -388,7 +448,9 @@ def test_kmeans_is_the_small_variance_limit_of_a_spherical_gmm():
         warnings.simplefilter("ignore")
         gm.fit(X)
     # Responsibilities at the k-means solution are (numerically) hard assignments.
-    _, log_resp = e_step(X, np.ones(3) / 3, km.cluster_centers_, np.full(3, 1 / np.sqrt(var)), "spherical")
+    _, log_resp = e_step(
+        X, np.ones(3) / 3, km.cluster_centers_, np.full(3, 1 / np.sqrt(var)), "spherical"
+    )
     np.testing.assert_array_equal(log_resp.argmax(axis=1), km.labels_)
     assert np.exp(log_resp).max(axis=1).min() > 1 - 1e-6
 
@@ -488,10 +550,22 @@ def test_impute_is_the_conditional_expectation_brute_force(covariance_type):
             np.testing.assert_allclose(filled[n], gm.weights_ @ gm.means_)
             continue
         # Brute force with SciPy densities and explicit inverses.
-        w = np.array([gm.weights_[k] * stats.multivariate_normal(gm.means_[k, o], covs[k][np.ix_(o, o)]).pdf(row[o]) for k in range(3)])
+        w = np.array(
+            [
+                gm.weights_[k]
+                * stats.multivariate_normal(gm.means_[k, o], covs[k][np.ix_(o, o)]).pdf(row[o])
+                for k in range(3)
+            ]
+        )
         w /= w.sum()
         expected = sum(
-            w[k] * (gm.means_[k, m] + covs[k][np.ix_(m, o)] @ np.linalg.inv(covs[k][np.ix_(o, o)]) @ (row[o] - gm.means_[k, o]))
+            w[k]
+            * (
+                gm.means_[k, m]
+                + covs[k][np.ix_(m, o)]
+                @ np.linalg.inv(covs[k][np.ix_(o, o)])
+                @ (row[o] - gm.means_[k, o])
+            )
             for k in range(3)
         )
         np.testing.assert_allclose(filled[n, m], expected, rtol=1e-9, atol=1e-12)
@@ -511,8 +585,15 @@ def test_impute_beats_mean_imputation_on_mixture_data():
 
 
 @settings(max_examples=12, deadline=None)
-@given(seed=st.integers(0, 10_000), N=st.integers(30, 3000), K=st.integers(2, 12), spread=st.sampled_from([0.3, 1.0, 5.0]))
-def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iteration(seed, N, K, spread):
+@given(
+    seed=st.integers(0, 10_000),
+    N=st.integers(30, 3000),
+    K=st.integers(2, 12),
+    spread=st.sampled_from([0.3, 1.0, 5.0]),
+)
+def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iteration(
+    seed, N, K, spread
+):
     # Overlapping and well-separated clusters, N across several chunks of lloyd_pass: the
     # distance bounds that skip points (and the incremental sums) must never change an
     # assignment, so every iteration count, label and centre is scikit-learn's Lloyd's.
@@ -524,10 +605,14 @@ def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iterat
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ours = KMeans(K, init=init, max_iter=max_iter, tol=0.0).fit(X)
-            ref = SkKMeans(K, init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0.0).fit(X)
+            ref = SkKMeans(
+                K, init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0.0
+            ).fit(X)
         assert ours.n_iter_ == ref.n_iter_
         np.testing.assert_array_equal(ours.labels_, ref.labels_)
-        np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(
+            ours.cluster_centers_, ref.cluster_centers_, rtol=1e-9, atol=1e-9
+        )
         np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-9)
         if ours.converged_:  # stopped because no label changed: J of the final centres
             assert ours.history_[-1] == pytest.approx(ref.inertia_, rel=1e-9)

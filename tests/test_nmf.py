@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lvmteach.exceptions import ConvergenceWarning
-from lvmteach.nmf import NMF, beta_divergence, initialize_nmf, multiplicative_update_H, multiplicative_update_W
+from lvmteach.nmf import (
+    NMF,
+    beta_divergence,
+    initialize_nmf,
+    multiplicative_update_H,
+    multiplicative_update_W,
+)
 
 LOSSES = ["frobenius", "kullback-leibler"]
 
@@ -67,7 +73,9 @@ def test_stops_at_the_same_iteration_as_sklearn(beta_loss):
 
     X = counts(seed=3)
     W0, H0 = start(*X.shape, 4, seed=4)
-    sk = SkNMF(4, solver="mu", beta_loss=beta_loss, init="custom", tol=1e-3, max_iter=2000).fit(X, W=W0.copy(), H=H0.copy())
+    sk = SkNMF(4, solver="mu", beta_loss=beta_loss, init="custom", tol=1e-3, max_iter=2000).fit(
+        X, W=W0.copy(), H=H0.copy()
+    )
     model = NMF(4, beta_loss=beta_loss, init="custom", tol=1e-3, max_iter=2000).fit(X, W=W0, H=H0)
     assert model.converged_
     assert model.n_iter_ == sk.n_iter_ < 2000
@@ -93,11 +101,15 @@ def test_beta_divergence_matches_sklearn(beta_loss):
 
     X = counts(seed=8)
     W, H = start(*X.shape, 4, seed=9)
-    assert beta_divergence(X, W, H, beta_loss) == pytest.approx(_beta_divergence(X, W, H, beta_loss), rel=1e-12)
+    assert beta_divergence(X, W, H, beta_loss) == pytest.approx(
+        _beta_divergence(X, W, H, beta_loss), rel=1e-12
+    )
 
 
 def test_nndsvd_matches_sklearn():
-    """A 30 x 12 matrix: scikit-learn's randomized SVD sketches 4 + 10 >= 12 columns, so it is exact."""
+    """A 30 x 12 matrix: scikit-learn's randomized SVD sketches 4 + 10 >= 12 columns, so it is
+    exact.
+    """
     from sklearn.decomposition._nmf import _initialize_nmf
 
     X = counts(N=30, D=12, seed=10, rate=4.0)
@@ -115,7 +127,9 @@ def test_nndsvd_matches_sklearn():
 def test_frobenius_loss_is_half_the_squared_norm():
     X = counts(seed=11)
     W, H = start(*X.shape, 3, seed=12)
-    assert beta_divergence(X, W, H) == pytest.approx(0.5 * np.linalg.norm(X - W @ H, "fro") ** 2, rel=1e-12)
+    assert beta_divergence(X, W, H) == pytest.approx(
+        0.5 * np.linalg.norm(X - W @ H, "fro") ** 2, rel=1e-12
+    )
 
 
 def test_kl_loss_is_scipy_generalised_kl():
@@ -123,7 +137,9 @@ def test_kl_loss_is_scipy_generalised_kl():
 
     X = counts(seed=13)
     W, H = start(*X.shape, 3, seed=14)
-    assert beta_divergence(X, W, H, "kullback-leibler") == pytest.approx(kl_div(X, W @ H).sum(), rel=1e-12)
+    assert beta_divergence(X, W, H, "kullback-leibler") == pytest.approx(
+        kl_div(X, W @ H).sum(), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("beta_loss", LOSSES)
@@ -144,7 +160,9 @@ def test_history_is_the_loss_after_each_iteration(beta_loss):
     for t in (1, 5, 12):
         m = NMF(3, beta_loss=beta_loss, init="custom", tol=0, max_iter=t)
         W = m.fit(X, W=W0, H=H0).activations_
-        assert full.history_[t] == pytest.approx(beta_divergence(X, W, m.components_, beta_loss), rel=1e-10)
+        assert full.history_[t] == pytest.approx(
+            beta_divergence(X, W, m.components_, beta_loss), rel=1e-10
+        )
     assert full.history_[0] == pytest.approx(beta_divergence(X, W0, H0, beta_loss), rel=1e-10)
 
 
@@ -198,7 +216,9 @@ def test_inverse_transform_and_reconstruction_error():
     model = NMF(4, init="nndsvda", tol=0, max_iter=50)
     W = model.fit(X).activations_
     assert np.allclose(model.inverse_transform(W), W @ model.components_)
-    assert model.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ model.components_), rel=1e-10)
+    assert model.reconstruction_err_ == pytest.approx(
+        np.linalg.norm(X - W @ model.components_), rel=1e-10
+    )
 
 
 def test_random_init_reproducible_and_nonnegative():
@@ -233,7 +253,11 @@ def test_sklearn_clone_works():
     [
         ({}, -counts(), "negative"),
         ({}, np.zeros((5, 4)), "all zeros"),
-        ({"n_components": 7, "init": "nndsvd"}, counts(N=6, D=10), "init='nndsvd' needs n_components <= min"),
+        (
+            {"n_components": 7, "init": "nndsvd"},
+            counts(N=6, D=10),
+            "init='nndsvd' needs n_components <= min",
+        ),
         ({"n_components": 0}, counts(), "n_components"),
         ({"beta_loss": "itakura-saito"}, counts(), "beta_loss"),
         ({"init": "svd"}, counts(), "init"),
@@ -320,7 +344,9 @@ def test_beta_divergence_with_zeros_matches_sklearn():
     X = counts()
     W, H = start(*X.shape, 4)
     for beta in [0.5, 1.5, 3.0]:
-        assert abs(beta_divergence(X, W, H, beta) - sk_beta_divergence(X, W, H, beta)) < 1e-10 * beta_divergence(X, W, H, beta)
+        assert abs(
+            beta_divergence(X, W, H, beta) - sk_beta_divergence(X, W, H, beta)
+        ) < 1e-10 * beta_divergence(X, W, H, beta)
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
@@ -391,7 +417,8 @@ def test_cd_matches_sklearn_cd_from_same_start(tol):
         sk = SkNMF(5, solver="cd", init="custom", tol=tol, max_iter=100)
         W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
         ours = NMF(5, solver="cd", init="custom", tol=tol, max_iter=100)
-        W = ours.fit(X, W=W0, H=H0).activations_  # the training W, which scikit-learn's fit_transform returns
+        # the training W, which scikit-learn's fit_transform returns
+        W = ours.fit(X, W=W0, H=H0).activations_
     assert ours.n_iter_ == sk.n_iter_
     assert rel(W, W_sk) < 1e-9 and rel(ours.components_, sk.components_) < 1e-9
     assert ours.reconstruction_err_ == pytest.approx(sk.reconstruction_err_, rel=1e-12)
@@ -433,7 +460,9 @@ def test_cd_loss_never_increases(seed, N, D):
         warnings.simplefilter("ignore", category=ConvergenceWarning)
         model = NMF(K, solver="cd", init="custom", tol=0, max_iter=40).fit(X, W=W0, H=H0)
     h = model.history_
-    assert len(h) == model.n_iter_ + 1 and h[0] == pytest.approx(beta_divergence(X, W0, H0), rel=1e-10)
+    assert len(h) == model.n_iter_ + 1 and h[0] == pytest.approx(
+        beta_divergence(X, W0, H0), rel=1e-10
+    )
     assert np.all(np.diff(h) <= 1e-10 * h[0])
 
 
@@ -448,7 +477,10 @@ def test_hals_row_update_is_the_exact_nonnegative_minimiser_of_its_row():
     hals_update(H1[:1], (W.T @ W)[:1, :1], W[:, :1].T @ (X - W[:, 1:] @ H[1:]))
     for d in range(8):
         grid = np.linspace(0.0, 3.0 * H1[0, d] + 1.0, 3001)
-        losses = [beta_divergence(X, W, np.vstack([np.r_[H[0, :d], g, H[0, d + 1 :]], H[1:]])) for g in grid]
+        losses = [
+            beta_divergence(X, W, np.vstack([np.r_[H[0, :d], g, H[0, d + 1 :]], H[1:]]))
+            for g in grid
+        ]
         assert beta_divergence(X, W, np.vstack([H1[:1], H[1:]])) <= min(losses) + 1e-9
 
 

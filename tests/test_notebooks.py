@@ -31,11 +31,17 @@ def toc_notebooks():
 
 
 def all_notebooks():
-    return sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def test_every_toc_entry_exists():
-    missing = [f for f in toc_files() if not any((ROOT / f"{f}{ext}").exists() for ext in (".md", ".ipynb"))]
+    missing = [
+        f
+        for f in toc_files()
+        if not any((ROOT / f"{f}{ext}").exists() for ext in (".md", ".ipynb"))
+    ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
@@ -82,11 +88,17 @@ def test_no_raw_long_floats_printed(path):
     long_float = re.compile(r"(?<![\w.])-?\d+\.\d{9,}")
     for i, cell in enumerate(code_cells(path)):
         for out in cell.get("outputs", []):
-            texts = [out.get("text", "")] if out["output_type"] == "stream" else [out.get("data", {}).get("text/plain", "")]
+            texts = (
+                [out.get("text", "")]
+                if out["output_type"] == "stream"
+                else [out.get("data", {}).get("text/plain", "")]
+            )
             for text in texts:
                 text = "".join(text)
                 m = long_float.search(text)
-                assert m is None, f"{path.name}, code cell {i}: prints the unrounded number {m.group()}"
+                assert m is None, (
+                    f"{path.name}, code cell {i}: prints the unrounded number {m.group()}"
+                )
 
 
 def output_lines(path):
@@ -114,7 +126,8 @@ def test_no_roundoff_values_printed(path):
     for i, line in output_lines(path):
         for m in ROUNDOFF.finditer(line):
             assert BOUND_BEFORE.search(line[: m.start()]), (
-                f"{path.name}, code cell {i}: prints the round-off value {m.group()!r} ({line.strip()[:100]!r}); "
+                f"{path.name}, code cell {i}: prints the round-off value {m.group()!r} "
+                f"({line.strip()[:100]!r}); "
                 "print the bound it meets with lvmteach.report.agree, or round it"
             )
 
@@ -124,7 +137,9 @@ def test_no_signed_zeros_printed(path):
     """-0. is round-off's sign: it differs between machines. Use lvmteach.report.rounded."""
     for i, line in output_lines(path):
         m = SIGNED_ZERO.search(line)
-        assert m is None, f"{path.name}, code cell {i}: prints a signed zero ({line.strip()[:100]!r})"
+        assert m is None, (
+            f"{path.name}, code cell {i}: prints a signed zero ({line.strip()[:100]!r})"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -133,7 +148,9 @@ def test_figures_have_alt_text(path):
         has_image = any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
         if has_image:
             alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
-            assert alt.strip(), f"{path.name}, code cell {i}: a figure without alt text (metadata mystnb.image.alt)"
+            assert alt.strip(), (
+                f"{path.name}, code cell {i}: a figure without alt text (metadata mystnb.image.alt)"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -150,7 +167,9 @@ def test_figures_have_opaque_background(path):
                 image = Image.open(io.BytesIO(base64.b64decode(png)))
                 if image.mode in ("RGBA", "LA", "P"):
                     alpha = image.convert("RGBA").getchannel("A")
-                    assert alpha.getextrema()[0] == 255, f"{path.name}, code cell {i}: figure has transparent pixels"
+                    assert alpha.getextrema()[0] == 255, (
+                        f"{path.name}, code cell {i}: figure has transparent pixels"
+                    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -163,7 +182,11 @@ def test_code_is_quoted_not_pasted(path):
     package_names = set()
     for module in (ROOT / "lvmteach").rglob("*.py"):
         tree = ast.parse(module.read_text())
-        package_names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")}
+        package_names |= {
+            n.name
+            for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")
+        }
     # Exercise stubs deliberately share a name with the reference only under a "my_" prefix.
     for i, cell in enumerate(code_cells(path)):
         try:
@@ -172,11 +195,16 @@ def test_code_is_quoted_not_pasted(path):
             continue
         defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         pasted = defined & package_names
-        assert not pasted, f"{path.name}, code cell {i}: redefines {sorted(pasted)} from lvmteach; quote it instead"
+        assert not pasted, (
+            f"{path.name}, code cell {i}: redefines {sorted(pasted)} from lvmteach; quote it "
+            "instead"
+        )
 
 
 def test_every_chapter_has_a_recorded_time_within_its_budget():
-    """Time in class: `make notebooks` records each chapter's run time (book/execution_times.json)."""
+    """Time in class: `make notebooks` records each chapter's run time
+    (book/execution_times.json).
+    """
     import json
 
     from lvmteach._notebooks import budget
@@ -185,15 +213,23 @@ def test_every_chapter_has_a_recorded_time_within_its_budget():
     times = record["times"]
     for path in toc_notebooks():
         name = path.relative_to(ROOT / "book").as_posix()
-        assert name in times, f"{name}: no recorded run time; execute it with python -m lvmteach._notebooks {path.parent}"
-        assert times[name] <= budget(name), f"{name}: ran in {times[name]} s, over its {budget(name):.0f} s budget"
+        assert name in times, (
+            f"{name}: no recorded run time; execute it with python -m lvmteach._notebooks "
+            f"{path.parent}"
+        )
+        assert times[name] <= budget(name), (
+            f"{name}: ran in {times[name]} s, over its {budget(name):.0f} s budget"
+        )
 
 
 def test_execution_statistics_page_lists_every_chapter():
     page = (ROOT / "book" / "execution_statistics.md").read_text()
     for path in toc_notebooks():
         name = path.relative_to(ROOT / "book").as_posix()
-        assert f"`{name}`" in page, f"{name} is missing from book/execution_statistics.md; re-run python -m lvmteach._notebooks"
+        assert f"`{name}`" in page, (
+            f"{name} is missing from book/execution_statistics.md; re-run python -m "
+            "lvmteach._notebooks"
+        )
 
 
 def markdown_math_slips(source):
@@ -217,7 +253,10 @@ def markdown_math_slips(source):
             in_inline = False
         else:
             if in_inline and re.match(r"[-+*] ", stripped):
-                slips.append(f"line {number}: starts with {stripped[:2]!r} inside an inline formula (a list item)")
+                slips.append(
+                    f"line {number}: starts with {stripped[:2]!r} inside an inline formula (a "
+                    "list item)"
+                )
             if line.replace("\\$", "").replace("$$", "").count("$") % 2:
                 in_inline = not in_inline
         previous = line
@@ -234,6 +273,10 @@ def test_markdown_math_slips_are_found():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_no_markdown_math_slips(path):
     cells = json.loads(path.read_text())["cells"]
-    slips = [f"markdown cell {i}, {slip}" for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-             for slip in markdown_math_slips("".join(c["source"]))]
+    slips = [
+        f"markdown cell {i}, {slip}"
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "markdown"
+        for slip in markdown_math_slips("".join(c["source"]))
+    ]
     assert not slips, f"{path.name}: {slips}"

@@ -15,7 +15,14 @@ from lvmteach.datasets import make_bars
 from lvmteach.factor import PCA
 from lvmteach.mixture import BernoulliMixture, GaussianMixture, KMeans, m_step
 from lvmteach.nmf import NMF
-from lvmteach.online import check_schedule, fit_batches, iter_batches, npy_batches, step_size, stochastic_average
+from lvmteach.online import (
+    check_schedule,
+    fit_batches,
+    iter_batches,
+    npy_batches,
+    step_size,
+    stochastic_average,
+)
 from lvmteach.topics import LDA
 
 
@@ -90,7 +97,9 @@ def test_statistics_of_all_data_give_the_batch_m_step(covariance_type):
 def test_stepwise_em_reaches_batch_em_log_likelihood_within_1e3(covariance_type):
     """Cappé & Moulines (2009): stepwise EM converges to a fixed point of batch EM."""
     X = blobs()
-    batch = SkGaussianMixture(3, covariance_type=covariance_type, tol=1e-8, max_iter=500, random_state=0).fit(X)
+    batch = SkGaussianMixture(
+        3, covariance_type=covariance_type, tol=1e-8, max_iter=500, random_state=0
+    ).fit(X)
     online = GaussianMixture(3, covariance_type=covariance_type, random_state=0, learning_decay=0.7)
     fit_batches(online, X, 500, n_epochs=8, shuffle=True, random_state=0)
     assert online.n_steps_ == 8 * 40
@@ -169,8 +178,12 @@ def test_incremental_pca_matches_sklearn_incrementalpca():
     # same subspace, same axes up to sign: |U_skᵀ U_ours| = I (cosines of principal angles)
     np.testing.assert_allclose(np.abs(sk.components_ @ ours.components_.T), np.eye(5), atol=1e-10)
     np.testing.assert_allclose(ours.mean_, sk.mean_, atol=1e-12)
-    np.testing.assert_allclose(ours.explained_variance_ratio_, sk.explained_variance_ratio_, rtol=1e-10)
-    np.testing.assert_allclose(ours.explained_variance_ * 1000 / 999, sk.explained_variance_, rtol=1e-10)
+    np.testing.assert_allclose(
+        ours.explained_variance_ratio_, sk.explained_variance_ratio_, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        ours.explained_variance_ * 1000 / 999, sk.explained_variance_, rtol=1e-10
+    )
 
 
 def test_incremental_pca_is_exact_for_data_of_rank_q():
@@ -188,7 +201,9 @@ def test_incremental_pca_first_batch_too_small():
 
 
 def test_online_lda_held_out_perplexity_within_2_percent_of_sklearn():
-    """Same corpus, start, batches and schedule as LatentDirichletAllocation(learning_method='online')."""
+    """Same corpus, start, batches and schedule as
+    LatentDirichletAllocation(learning_method='online').
+    """
     X = make_bars(800, 60, random_state=0)[0]
     X = np.asarray(X, dtype=float)
     train, test = X[:600], X[600:]
@@ -199,7 +214,9 @@ def test_online_lda_held_out_perplexity_within_2_percent_of_sklearn():
             total_samples=len(train), learning_offset=10.0, learning_decay=0.7,
         ).fit(train)
         lam0 = np.random.RandomState(seed).gamma(100.0, 0.01, (K, V))  # scikit-learn's start
-        ours = fit_batches(LDA(K, components_init=lam0, total_samples=len(train)), train, 100, n_epochs=4)
+        ours = fit_batches(
+            LDA(K, components_init=lam0, total_samples=len(train)), train, 100, n_epochs=4
+        )
         assert ours.n_batch_iter_ == sk.n_batch_iter_
         assert abs(ours.perplexity(test) / perplexity_of(sk.components_, test) - 1.0) < 0.02
 
@@ -241,7 +258,8 @@ PEAK_SCRIPT = textwrap.dedent(
     gm = GaussianMixture(3, covariance_type="diag", random_state=0)
     gm.partial_fit(np.random.default_rng(0).normal(size=(2000, 20)))  # warm up every code path
 
-    def peak_rss_kib():  # VmHWM: this process's peak resident memory, reset by exec (ru_maxrss is not)
+    # VmHWM: this process's peak resident memory, reset by exec (ru_maxrss is not)
+    def peak_rss_kib():
         with open("/proc/self/status") as f:
             return next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
 
@@ -268,7 +286,12 @@ def test_streamed_fit_peak_memory_depends_on_batch_not_on_n(tmp_path):
     del X
     growth = {}
     for mode in ("stream", "load"):
-        out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(path), mode], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, str(path), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         growth[mode] = float(out.stdout.split()[-1])
     # a batch is 2000 x 20 x 8 B = 0.3 MiB; the file is 61 MiB
     assert growth["stream"] < 8.0, growth
@@ -326,8 +349,11 @@ def test_fit_with_batch_size_streams_a_npy_file(tmp_path):
     streamed = GaussianMixture(3, batch_size=500, max_iter=6, tol=0.0, random_state=0).fit(path)
     assert streamed.n_iter_ == 6 and streamed.n_steps_ == 6 * 12 and streamed.history_.shape == (6,)
     assert abs(batch - streamed.score(X)) < 2e-3
-    again = GaussianMixture(3, batch_size=500, max_iter=6, tol=0.0, random_state=0).fit(np.load(path, mmap_mode="r"))
-    np.testing.assert_array_equal(again.means_, streamed.means_)  # fit starts from scratch, same result
+    again = GaussianMixture(3, batch_size=500, max_iter=6, tol=0.0, random_state=0).fit(
+        np.load(path, mmap_mode="r")
+    )
+    # fit starts from scratch, same result
+    np.testing.assert_array_equal(again.means_, streamed.means_)
     again.fit(X)
     np.testing.assert_array_equal(again.means_, streamed.means_)
 
@@ -339,11 +365,16 @@ def test_fit_with_batch_size_for_every_estimator():
     assert PCA(2, batch_size=50).fit(X).n_samples_seen_ == 400
     assert NMF(2, batch_size=50, max_iter=3, tol=0.0, random_state=0).fit(X).n_steps_ == 24
     B = (X > 0.8).astype(float)
-    assert BernoulliMixture(2, batch_size=100, max_iter=2, tol=0.0, random_state=0).fit(B).n_steps_ == 8
+    assert (
+        BernoulliMixture(2, batch_size=100, max_iter=2, tol=0.0, random_state=0).fit(B).n_steps_
+        == 8
+    )
     docs = np.asarray(make_bars(200, 30, random_state=0)[0], dtype=float)
     lda = LDA(10, batch_size=50, max_iter=2, random_state=0).fit(docs)
     assert lda.n_batch_iter_ == 9 and not hasattr(lda, "_stream_total_samples")
-    sk = LatentDirichletAllocation(10, learning_method="online", batch_size=50, max_iter=2, random_state=0).fit(docs)
+    sk = LatentDirichletAllocation(
+        10, learning_method="online", batch_size=50, max_iter=2, random_state=0
+    ).fit(docs)
     assert abs(lda.perplexity(docs) / perplexity_of(sk.components_, docs) - 1.0) < 0.05
 
 

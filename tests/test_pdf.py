@@ -29,7 +29,9 @@ def text():
         pytest.fail("no _build/latex/lvmteach.pdf: run `make pdf` first")
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext not found: apt-get install poppler-utils")
-    out = subprocess.run(["pdftotext", "-layout", str(PDF), "-"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(PDF), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return re.sub(r"\s+", " ", out)
 
 
@@ -48,7 +50,9 @@ def chapter_titles():
 def test_pdf_has_pages_for_every_chapter():
     pages = subprocess.run(["pdfinfo", str(PDF)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
-    assert n_pages >= 2 * len(chapter_titles()), f"only {n_pages} pages for {len(chapter_titles())} chapters"
+    assert n_pages >= 2 * len(chapter_titles()), (
+        f"only {n_pages} pages for {len(chapter_titles())} chapters"
+    )
 
 
 @pytest.mark.parametrize("title", chapter_titles())
@@ -56,7 +60,9 @@ def test_every_chapter_is_in_the_pdf(text, title):
     plain = re.sub(r"[*_`$\\]", "", title)
     words = plain.split()
     # pdftotext may break a long title over lines: look for its first few words in order
-    assert re.search(r"\s*".join(map(re.escape, " ".join(words[:4]))).replace(r"\ ", r"\s+"), text), title
+    assert re.search(
+        r"\s*".join(map(re.escape, " ".join(words[:4]))).replace(r"\ ", r"\s+"), text
+    ), title
 
 
 def test_equations_theorems_and_exercises_are_numbered(text):
@@ -74,9 +80,13 @@ def test_every_character_has_a_glyph():
         pytest.fail("no _build/latex/lvmteach.log: run `make pdf` first")
     # The log wraps lines at 79 characters: join them before reading the messages.
     log = LOG.read_text(errors="replace").replace("\n", "")
-    missing = re.findall(r"Missing character: There is no (.+?) \((U\+[0-9A-F]+)\) in font (.+?)!", log)
+    missing = re.findall(
+        r"Missing character: There is no (.+?) \((U\+[0-9A-F]+)\) in font (.+?)!", log
+    )
     summary = sorted({f"{char} {code} in {font.split('/')[0]}" for char, code, font in missing})
-    assert not missing, f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"
+    assert not missing, (
+        f"{len(missing)} characters printed as nothing (font without the glyph): {summary}"
+    )
 
 
 def test_chapter_numbers_are_the_html_ones():

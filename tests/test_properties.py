@@ -27,7 +27,9 @@ from lvmteach.topics import LDA, PLSA, GibbsLDA
 from lvmteach.vae import VAE
 from lvmteach.variational import BayesianGaussianMixture
 
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+SETTINGS = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 
 KINDS = ["normal", "constant-column", "duplicated-rows", "identical-rows", "one-hot", "zeros"]
 
@@ -130,12 +132,22 @@ def _assert_history(model, increasing):
 @given(X=real_data())
 def test_mixtures_refuse_or_stay_finite_and_monotone(make, X):
     model = make()
-    _check(model, X, ("predict", "score_samples", "transform"), increasing=not isinstance(model, KMeans))
+    _check(
+        model,
+        X,
+        ("predict", "score_samples", "transform"),
+        increasing=not isinstance(model, KMeans),
+    )
 
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: PCA(1), lambda: PPCA(1), lambda: PPCA(1, method="em", max_iter=100, random_state=0), lambda: FactorAnalysis(1, max_iter=100, random_state=0)],
+    [
+        lambda: PCA(1),
+        lambda: PPCA(1),
+        lambda: PPCA(1, method="em", max_iter=100, random_state=0),
+        lambda: FactorAnalysis(1, max_iter=100, random_state=0),
+    ],
     ids=["PCA", "PPCA", "PPCA-EM", "FactorAnalysis"],
 )
 @SETTINGS
@@ -153,7 +165,11 @@ def test_fastica_refuses_or_stays_finite(X):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: NMF(2, max_iter=50, random_state=0), lambda: NMF(2, beta_loss="kullback-leibler", max_iter=50, random_state=0), lambda: DictionaryLearning(2, max_iter=5, random_state=0)],
+    [
+        lambda: NMF(2, max_iter=50, random_state=0),
+        lambda: NMF(2, beta_loss="kullback-leibler", max_iter=50, random_state=0),
+        lambda: DictionaryLearning(2, max_iter=5, random_state=0),
+    ],
     ids=["NMF-frobenius", "NMF-KL", "DictionaryLearning"],
 )
 @SETTINGS
@@ -179,24 +195,38 @@ def test_topic_models_refuse_or_stay_finite_and_monotone(make, X):
 def test_gibbs_lda_refuses_or_stays_finite(X):
     model = _fit_or_refuse(GibbsLDA(2, n_iter=4, random_state=0), X)
     if model is not None:
-        assert np.all(np.isfinite(model.components_)) and np.all(np.isfinite(model.transform(X, n_iter=4)))
+        assert np.all(np.isfinite(model.components_)) and np.all(
+            np.isfinite(model.transform(X, n_iter=4))
+        )
 
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: BernoulliMixture(2, max_iter=20, random_state=0), lambda: BoltzmannMachine(max_iter=5, random_state=0), lambda: RBM(3, n_epochs=2, random_state=0)],
+    [
+        lambda: BernoulliMixture(2, max_iter=20, random_state=0),
+        lambda: BoltzmannMachine(max_iter=5, random_state=0),
+        lambda: RBM(3, n_epochs=2, random_state=0),
+    ],
     ids=["BernoulliMixture", "BoltzmannMachine", "RBM"],
 )
 @SETTINGS
 @given(X=binary_data())
 def test_binary_models_refuse_or_stay_finite(make, X):
     model = make()
-    _check(model, X, ("score_samples", "transform", "predict"), increasing=True if isinstance(model, BernoulliMixture) else None)
+    _check(
+        model,
+        X,
+        ("score_samples", "transform", "predict"),
+        increasing=True if isinstance(model, BernoulliMixture) else None,
+    )
 
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: VAE(1, (4,), likelihood="gaussian", n_epochs=2, random_state=0), lambda: RealNVP(2, (4,), n_epochs=2, random_state=0)],
+    [
+        lambda: VAE(1, (4,), likelihood="gaussian", n_epochs=2, random_state=0),
+        lambda: RealNVP(2, (4,), n_epochs=2, random_state=0),
+    ],
     ids=["VAE", "RealNVP"],
 )
 @settings(max_examples=8, deadline=None, derandomize=True)

@@ -40,7 +40,13 @@ def _quiet():
 # ------------------------------------------------------------------ crashes
 
 
-@pytest.mark.parametrize("model, X", [(GaussianMixture(1, random_state=0), REAL[:3]), (BernoulliMixture(1, random_state=0), BINARY[:3])])
+@pytest.mark.parametrize(
+    "model, X",
+    [
+        (GaussianMixture(1, random_state=0), REAL[:3]),
+        (BernoulliMixture(1, random_state=0), BINARY[:3]),
+    ],
+)
 def test_single_component_weight_is_exactly_one_and_sample_works(model, X):
     """scikit-learn's regression test for its issue #23032: (N_k + 10 eps) / N exceeded 1
     (visibly so for small N)."""
@@ -64,7 +70,9 @@ TRANSFORMERS = [
 ]
 
 
-@pytest.mark.parametrize("model, X", TRANSFORMERS, ids=lambda v: type(v).__name__ if hasattr(v, "fit") else "")
+@pytest.mark.parametrize(
+    "model, X", TRANSFORMERS, ids=lambda v: type(v).__name__ if hasattr(v, "fit") else ""
+)
 def test_fit_transform_equals_fit_then_transform(model, X):
     np.testing.assert_array_equal(model.fit_transform(X), model.fit(X).transform(X))
 
@@ -72,14 +80,20 @@ def test_fit_transform_equals_fit_then_transform(model, X):
 def test_nmf_keeps_the_training_activations_that_match_its_history():
     model = NMF(2, tol=0, max_iter=7, random_state=0).fit(COUNTS)
     W = model.activations_
-    assert model.history_[-1] == pytest.approx(0.5 * np.linalg.norm(COUNTS - W @ model.components_) ** 2, rel=1e-10)
+    assert model.history_[-1] == pytest.approx(
+        0.5 * np.linalg.norm(COUNTS - W @ model.components_) ** 2, rel=1e-10
+    )
     assert not np.allclose(W, model.transform(COUNTS))  # transform solves for W again
 
 
 # ------------------------------------------------------------------ LDA and PLSA folding-in
 
 
-@pytest.mark.parametrize("model", [LDA(3, max_iter=20, random_state=0), PLSA(3, max_iter=20, random_state=0)], ids=["LDA", "PLSA"])
+@pytest.mark.parametrize(
+    "model",
+    [LDA(3, max_iter=20, random_state=0), PLSA(3, max_iter=20, random_state=0)],
+    ids=["LDA", "PLSA"],
+)
 def test_a_documents_topics_do_not_depend_on_the_rest_of_the_batch(model):
     model.fit(COUNTS)
     alone = np.vstack([model.transform(COUNTS[i : i + 1]) for i in range(len(COUNTS))])
@@ -112,7 +126,7 @@ def test_realnvp_before_fit_raises_not_fitted_and_accepts_an_int_hidden_size():
     assert model.score_samples(REAL).shape == (len(REAL),)
 
 
-# ------------------------------------------------------------------ input types, for every estimator
+# ----------------------------------------------------------------- input types, for every estimator
 
 
 ALL_MODELS = [
@@ -157,7 +171,9 @@ def test_numeric_strings_are_refused_not_parsed(model, X):
 @pytest.mark.parametrize("model, X", ALL_MODELS, ids=_IDS)
 def test_sparse_input_is_refused_with_a_hint_or_used_by_the_topic_models(model, X):
     if isinstance(model, _TOPICS):
-        np.testing.assert_allclose(model.fit(sp.csr_matrix(X)).components_, model.fit(X).components_)
+        np.testing.assert_allclose(
+            model.fit(sp.csr_matrix(X)).components_, model.fit(X).components_
+        )
     else:
         with pytest.raises(ValueError, match=r"sparse.*X\.toarray\(\)"):
             model.fit(sp.csr_matrix(X))
@@ -181,8 +197,16 @@ def test_fa_detects_a_float_constant_column_by_relative_variance():
         FactorAnalysis(1).fit(X)
 
 
-@pytest.mark.parametrize("model", [FactorAnalysis(1, random_state=0), PPCA(1, method="em", random_state=0)], ids=["FA", "PPCA-EM"])
-@pytest.mark.parametrize("X", [np.full((10, 3), 0.1), np.tile([1.5, -2.0, 7.0], (10, 1))], ids=["constant", "identical-rows"])
+@pytest.mark.parametrize(
+    "model",
+    [FactorAnalysis(1, random_state=0), PPCA(1, method="em", random_state=0)],
+    ids=["FA", "PPCA-EM"],
+)
+@pytest.mark.parametrize(
+    "X",
+    [np.full((10, 3), 0.1), np.tile([1.5, -2.0, 7.0], (10, 1))],
+    ids=["constant", "identical-rows"],
+)
 def test_degenerate_data_are_refused_not_fitted_to_a_collapsing_objective(model, X):
     with pytest.raises(ValueError, match="constant"):
         model.fit(X)
@@ -232,7 +256,10 @@ def test_dictionary_learning_objective_at_1e150_never_silently_increases():
 
 def test_nmf_allows_more_components_than_min_n_d():
     model = NMF(5, random_state=0, max_iter=50).fit(COUNTS[:3, :4])
-    assert model.components_.shape == (5, 4) and (np.diff(model.history_) <= 1e-12 * model.history_[0]).all()
+    assert (
+        model.components_.shape == (5, 4)
+        and (np.diff(model.history_) <= 1e-12 * model.history_[0]).all()
+    )
 
 
 def test_dictionary_learning_allows_an_overcomplete_dictionary():
@@ -248,18 +275,44 @@ def test_dictionary_learning_allows_an_overcomplete_dictionary():
 @pytest.mark.parametrize(
     "fit, match",
     [
-        (lambda: GaussianMixture(1, means_init=[[np.nan, 0.0, 0.0]]).fit(REAL), "means_init contains 1 NaN"),
-        (lambda: GaussianMixture(1, precisions_init=[-np.eye(3)]).fit(REAL), "precisions_init must hold symmetric positive definite"),
-        (lambda: GaussianMixture(1, covariance_type="diag", precisions_init=[[1.0, 0.0, 1.0]]).fit(REAL), "positive numbers"),
+        (
+            lambda: GaussianMixture(1, means_init=[[np.nan, 0.0, 0.0]]).fit(REAL),
+            "means_init contains 1 NaN",
+        ),
+        (
+            lambda: GaussianMixture(1, precisions_init=[-np.eye(3)]).fit(REAL),
+            "precisions_init must hold symmetric positive definite",
+        ),
+        (
+            lambda: GaussianMixture(
+                1, covariance_type="diag", precisions_init=[[1.0, 0.0, 1.0]]
+            ).fit(REAL),
+            "positive numbers",
+        ),
         (lambda: BernoulliMixture(2, eps=2.0).fit(BINARY), r"eps must lie in \(0, 0.5\)"),
-        (lambda: FastICA(w_init=np.zeros((3, 3))).fit(REAL), "w_init must have linearly independent, non-zero rows"),
+        (
+            lambda: FastICA(w_init=np.zeros((3, 3))).fit(REAL),
+            "w_init must have linearly independent, non-zero rows",
+        ),
         (lambda: GibbsLDA(2).fit(COUNTS * 1e150), "Gibbs sampling keeps a topic per token"),
-        (lambda: GibbsLDA(2, n_iter=4, random_state=0).fit(COUNTS).transform(COUNTS, n_iter=0), "n_iter must be an integer >= 2"),
-        (lambda: PLSA(2, max_iter=4).fit(COUNTS).transform(COUNTS, max_iter=0), "max_iter must be an integer >= 1"),
+        (
+            lambda: GibbsLDA(2, n_iter=4, random_state=0).fit(COUNTS).transform(COUNTS, n_iter=0),
+            "n_iter must be an integer >= 2",
+        ),
+        (
+            lambda: PLSA(2, max_iter=4).fit(COUNTS).transform(COUNTS, max_iter=0),
+            "max_iter must be an integer >= 1",
+        ),
         (lambda: LDA(2, max_iter=0).fit(COUNTS), "max_iter must be an integer >= 1"),
-        (lambda: nn.mlp([2, 3, 1], activation="banana"), r"activation must be one of \['tanh'.*got 'banana'"),
+        (
+            lambda: nn.mlp([2, 3, 1], activation="banana"),
+            r"activation must be one of \['tanh'.*got 'banana'",
+        ),
         (lambda: initialize_nmf(COUNTS, 2, init="banana"), "init must be one of.*got 'banana'"),
-        (lambda: m_step(REAL, np.ones((len(REAL), 1)), "banana", 1e-6), "covariance_type must be one of.*got 'banana'"),
+        (
+            lambda: m_step(REAL, np.ones((len(REAL), 1)), "banana", 1e-6),
+            "covariance_type must be one of.*got 'banana'",
+        ),
         (lambda: KMeans(2, random_state=-1).fit(REAL), "random_state must be None, an int >= 0"),
     ],
 )
@@ -321,14 +374,18 @@ def test_step_functions_refuse_what_they_cannot_do():
 
 def test_numerical_gradient_for_fortran_ordered_and_refuses_integer_arrays():
     x = np.asfortranarray(RNG.normal(size=(3, 2)))
-    np.testing.assert_allclose(nn.numerical_gradient(lambda: float(np.sum(x**3)), x), 3 * x**2, rtol=1e-8)
+    np.testing.assert_allclose(
+        nn.numerical_gradient(lambda: float(np.sum(x**3)), x), 3 * x**2, rtol=1e-8
+    )
     xi = np.arange(3)
     with pytest.raises(ValueError, match="floating-point"):
         nn.numerical_gradient(lambda: float(np.sum(xi**2)), xi)
-    assert nn.layer_gradient_error(nn.Dense(2, 3, random_state=0), np.arange(6).reshape(3, 2)) < 1e-7
+    assert (
+        nn.layer_gradient_error(nn.Dense(2, 3, random_state=0), np.arange(6).reshape(3, 2)) < 1e-7
+    )
 
 
-# ------------------------------------------------------------------ score() where scikit-learn has one
+# --------------------------------------------------------------- score() where scikit-learn has one
 
 
 def test_pca_score_is_the_ppca_log_likelihood_of_the_axes():
@@ -347,7 +404,9 @@ def test_pca_score_is_the_ppca_log_likelihood_of_the_axes():
 def test_lda_score_is_minus_log_perplexity_and_rises_with_training():
     short = LDA(3, max_iter=1, random_state=0).fit(COUNTS)
     long = LDA(3, max_iter=50, random_state=0).fit(COUNTS)
-    assert long.score(COUNTS) == pytest.approx(-np.log(long.perplexity(COUNTS, method="bound")), rel=1e-12)
+    assert long.score(COUNTS) == pytest.approx(
+        -np.log(long.perplexity(COUNTS, method="bound")), rel=1e-12
+    )
     assert long.score(COUNTS) > short.score(COUNTS)
 
 
@@ -362,6 +421,12 @@ def test_tags_declare_what_the_models_do():
         tags = get_tags(model)
         assert tags.input_tags.positive_only and tags.input_tags.sparse
     assert get_tags(GibbsLDA()).non_deterministic and not get_tags(LDA()).non_deterministic
-    assert get_tags(PPCA(method="em")).input_tags.allow_nan and not get_tags(PPCA()).input_tags.allow_nan
+    assert (
+        get_tags(PPCA(method="em")).input_tags.allow_nan
+        and not get_tags(PPCA()).input_tags.allow_nan
+    )
     assert not get_tags(GaussianMixture()).input_tags.allow_nan
-    assert get_tags(PCA()).transformer_tags is not None and get_tags(GaussianMixture()).transformer_tags is None
+    assert (
+        get_tags(PCA()).transformer_tags is not None
+        and get_tags(GaussianMixture()).transformer_tags is None
+    )

@@ -119,7 +119,11 @@ _TRANSFORMER_CHECKS = [
 ]
 # Sparse-input checks: the topic models accept scipy.sparse counts (tag sparse=True), but the
 # sparse matrices these checks build hold non-integer values.
-_SPARSE_CHECKS = ["check_estimator_sparse_tag", "check_estimator_sparse_array", "check_estimator_sparse_matrix"]
+_SPARSE_CHECKS = [
+    "check_estimator_sparse_tag",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+]
 # The binary models are not positive_only (0/1 is narrower), so the check expects them to
 # accept negative data.
 _NEGATIVE = ["check_positive_only_tag_during_fit"]
@@ -150,32 +154,52 @@ _SEQUENCE_CHECKS = [
 ]
 
 EXPECTED_FAILURES = {
-    "HiddenMarkovModel": {"check_estimators_unfitted": NOT_FITTED, **_all(_SEQUENCE_CHECKS, LENGTHS)},
+    "HiddenMarkovModel": {
+        "check_estimators_unfitted": NOT_FITTED,
+        **_all(_SEQUENCE_CHECKS, LENGTHS),
+    },
     "LinearDynamicalSystem": {
-        "check_fit2d_1sample": "a time series needs two time steps; the message says so in those words, "
-        "not the '1 sample' the check looks for",
+        "check_fit2d_1sample": "a time series needs two time steps; the message says so in "
+        "those words, not the '1 sample' the check looks for",
         **_all(_SEQUENCE_CHECKS, LENGTHS),
     },
     "KMeans": {"check_estimators_unfitted": NOT_FITTED},
     "GaussianMixture": {"check_estimators_unfitted": NOT_FITTED},
     "BayesianGaussianMixture": {"check_estimators_unfitted": NOT_FITTED},
-    "BernoulliMixture": {"check_estimators_unfitted": NOT_FITTED, **_all(_DATA_CHECKS + _NEGATIVE, BINARY)},
+    "BernoulliMixture": {
+        "check_estimators_unfitted": NOT_FITTED,
+        **_all(_DATA_CHECKS + _NEGATIVE, BINARY),
+    },
     "BoltzmannMachine": _all(_DATA_CHECKS + _NEGATIVE, BINARY),
     # (the checks of dtype object, NaN/inf and fit_score_takes_y pass: their data lie in [0, 1].)
     "RBM": _all(
-        _but(_DATA_CHECKS, "check_dtype_object", "check_estimators_nan_inf", "check_fit_score_takes_y")
+        _but(
+            _DATA_CHECKS,
+            "check_dtype_object",
+            "check_estimators_nan_inf",
+            "check_fit_score_takes_y",
+        )
         + _NEGATIVE
         + _TRANSFORMER_CHECKS,
         UNIT_INTERVAL,
     ),
     "DBN": _all(
-        _but(_DATA_CHECKS, "check_dtype_object", "check_estimators_nan_inf", "check_fit_score_takes_y")
+        _but(
+            _DATA_CHECKS,
+            "check_dtype_object",
+            "check_estimators_nan_inf",
+            "check_fit_score_takes_y",
+        )
         + _NEGATIVE
         + _TRANSFORMER_CHECKS,
         UNIT_INTERVAL,
     ),
-    "PLSA": _all(_DATA_CHECKS + _TRANSFORMER_CHECKS + _SPARSE_CHECKS + ["check_transformer_n_iter"], COUNTS),
-    "LDA": _all(_DATA_CHECKS + _TRANSFORMER_CHECKS + _SPARSE_CHECKS + ["check_transformer_n_iter"], COUNTS),
+    "PLSA": _all(
+        _DATA_CHECKS + _TRANSFORMER_CHECKS + _SPARSE_CHECKS + ["check_transformer_n_iter"], COUNTS
+    ),
+    "LDA": _all(
+        _DATA_CHECKS + _TRANSFORMER_CHECKS + _SPARSE_CHECKS + ["check_transformer_n_iter"], COUNTS
+    ),
     "GibbsLDA": _all(_DATA_CHECKS + _TRANSFORMER_CHECKS + _SPARSE_CHECKS, COUNTS),
     "PlanarFlow": _all(
         _DATA_CHECKS
@@ -198,7 +222,7 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-# ------------------------------------------------------------------ the same conventions on valid data
+# --------------------------------------------------------------- the same conventions on valid data
 
 _rng = np.random.default_rng(0)
 _BINARY = (_rng.random((40, 6)) < 0.4).astype(float)
@@ -219,7 +243,9 @@ def _outputs(model, X):
     return {name: getattr(model, name)(X) for name in _OUTPUTS if hasattr(model, name)}
 
 
-@pytest.mark.parametrize("model, X", DOMAIN_MODELS, ids=lambda v: type(v).__name__ if hasattr(v, "fit") else "")
+@pytest.mark.parametrize(
+    "model, X", DOMAIN_MODELS, ids=lambda v: type(v).__name__ if hasattr(v, "fit") else ""
+)
 def test_conventions_on_domain_data(model, X):
     """What the domain-skipped checks test, on binary or count data the model accepts."""
     X_before = X.copy()

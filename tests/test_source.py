@@ -32,7 +32,11 @@ def sphinx_pyobject(module, name):
 def test_show_source_is_what_literalinclude_quoted(module, name):
     import textwrap
 
-    pytest.importorskip("sphinx", reason="Sphinx (the book extra) is the reference here; make oldest installs only the test extra")
+    pytest.importorskip(
+        "sphinx",
+        reason="Sphinx (the book extra) is the reference here; make oldest installs only the test "
+        "extra",
+    )
 
     expected = textwrap.dedent(sphinx_pyobject(module, name)).rstrip("\n")
     src = show_source(f"lvmteach.{module}.{name}")
@@ -56,8 +60,11 @@ def test_macro_cell_is_generated_from_config():
 
 
 def test_transform_splits_quotes_and_is_idempotent():
-    md = ("Text before.\n\n```{literalinclude} ../../lvmteach/mixture.py\n:pyobject: e_step\n```\n\n"
-          "Between.\n\n```{literalinclude} ../../lvmteach/em.py\n:pyobject: run_em\n```\nAfter.")
+    md = (
+        "Text before.\n\n```{literalinclude} ../../lvmteach/mixture.py\n:pyobject: "
+        "e_step\n```\n\n"
+        "Between.\n\n```{literalinclude} ../../lvmteach/em.py\n:pyobject: run_em\n```\nAfter."
+    )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
                                          nbformat.v4.new_markdown_cell(md)])
     once = _jupyter.transform(copy.deepcopy(nb))

@@ -33,7 +33,9 @@ def problem(N=8, K=15, D=30, seed=0, unit=True):
 
 
 def lasso_reference(X, dictionary, alpha):
-    """scikit-learn's Lasso minimises 1/(2 n) ||y - A w||^2 + a ||w||_1 with n = D: so a = alpha / D."""
+    """scikit-learn's Lasso minimises 1/(2 n) ||y - A w||^2 + a ||w||_1 with n = D: so a = alpha /
+    D.
+    """
     from sklearn.linear_model import Lasso
 
     D = X.shape[1]
@@ -59,7 +61,10 @@ def test_overcomplete_dictionary_matches_sklearn_lasso(solver):
     ref = lasso_reference(X, dictionary, 0.5)
     # the minimiser is unique here (general position); compare codes and objectives
     assert np.max(np.abs(codes - ref)) < 1e-6
-    assert lasso_objective(X, codes, dictionary, 0.5).sum() <= lasso_objective(X, ref, dictionary, 0.5).sum() + 1e-10
+    assert (
+        lasso_objective(X, codes, dictionary, 0.5).sum()
+        <= lasso_objective(X, ref, dictionary, 0.5).sum() + 1e-10
+    )
 
 
 @pytest.mark.parametrize("algorithm", ["ista", "fista"])
@@ -83,7 +88,12 @@ def test_soft_threshold_is_the_prox_of_the_l1_norm():
     v = np.array([-3.0, -0.4, 0.0, 0.2, 0.7, 5.0])
     got = soft_threshold(v, 0.5)
     for vi, gi in zip(v, got):
-        res = minimize_scalar(lambda u: 0.5 * (u - vi) ** 2 + 0.5 * abs(u), bounds=(-10, 10), method="bounded", options={"xatol": 1e-12})
+        res = minimize_scalar(
+            lambda u: 0.5 * (u - vi) ** 2 + 0.5 * abs(u),
+            bounds=(-10, 10),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
         assert gi == pytest.approx(res.x, abs=1e-6)
     assert np.array_equal(got[[1, 2, 3]], np.zeros(3))  # exact zeros, not just small
 
@@ -107,7 +117,9 @@ def test_large_alpha_gives_zero_codes(solver):
 
 def test_lipschitz_constant_is_the_squared_spectral_norm():
     _, dictionary = problem(K=20, D=10, seed=5, unit=False)
-    assert lipschitz_constant(dictionary) == pytest.approx(np.linalg.norm(dictionary, 2) ** 2, rel=1e-12)
+    assert lipschitz_constant(dictionary) == pytest.approx(
+        np.linalg.norm(dictionary, 2) ** 2, rel=1e-12
+    )
 
 
 # ------------------------------------------------------------------ convergence rates
@@ -124,7 +136,9 @@ def rate_problem():
 
 
 def test_fista_and_ista_obey_their_rate_bounds():
-    """Beck & Teboulle (2009), thms 3.1 and 4.4: gap_k <= L R^2 / (2k) (ISTA), 2 L R^2 / (k+1)^2 (FISTA)."""
+    """Beck & Teboulle (2009), thms 3.1 and 4.4: gap_k <= L R^2 / (2k) (ISTA), 2 L R^2 / (k+1)^2
+    (FISTA).
+    """
     X, dictionary, alpha = rate_problem()
     ref = lasso_reference(X, dictionary, alpha)
     f_star = lasso_objective(X, ref, dictionary, alpha).sum()
@@ -229,9 +243,13 @@ def test_dictionary_learning_transform_matches_sklearn_sparse_encode():
     X = rng.normal(size=(40, 8))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = DictionaryLearning(5, alpha=0.3, max_iter=10, transform_max_iter=20_000, random_state=0).fit(X)
+        model = DictionaryLearning(
+            5, alpha=0.3, max_iter=10, transform_max_iter=20_000, random_state=0
+        ).fit(X)
     codes = model.transform(X[:6])
-    ref = sk_sparse_encode(X[:6], model.components_, alpha=0.3, algorithm="lasso_cd", max_iter=100_000)
+    ref = sk_sparse_encode(
+        X[:6], model.components_, alpha=0.3, algorithm="lasso_cd", max_iter=100_000
+    )
     assert np.max(np.abs(codes - ref)) < 1e-4
     assert np.allclose(model.inverse_transform(codes), codes @ model.components_)
 
@@ -302,7 +320,8 @@ def test_reconstruct_from_patches_matches_sklearn_exactly(shape, p):
     rng = np.random.default_rng(1)
     image = rng.normal(size=shape)
     patches = extract_patches(image, p)
-    patches = patches + rng.normal(size=patches.shape)  # patches that no longer agree: a real average
+    # patches that no longer agree: a real average
+    patches = patches + rng.normal(size=patches.shape)
     ours = reconstruct_from_patches(patches, shape, p)
     # The definition, by brute force: each pixel is the mean of the patch pixels that cover it.
     total, count = np.zeros(shape), np.zeros(shape)
@@ -324,8 +343,11 @@ def test_reconstruct_from_patches_matches_sklearn_exactly(shape, p):
 def test_strided_patches_are_the_subset_of_all_patches():
     image = np.random.default_rng(2).normal(size=(21, 13))
     everything = extract_patches(image, 5).reshape(17, 9, 25)
-    np.testing.assert_array_equal(extract_patches(image, 5, step=4), everything[::4, ::4].reshape(-1, 25))
-    np.testing.assert_array_equal(extract_patches(image, 5, step=2)[7], image[2:7, 4:9].ravel())  # row 1, column 2 of a 9 x 5 grid
+    np.testing.assert_array_equal(
+        extract_patches(image, 5, step=4), everything[::4, ::4].reshape(-1, 25)
+    )
+    # row 1, column 2 of a 9 x 5 grid
+    np.testing.assert_array_equal(extract_patches(image, 5, step=2)[7], image[2:7, 4:9].ravel())
 
 
 @pytest.mark.parametrize("step", [1, 2, 4, 8])
@@ -333,7 +355,9 @@ def test_patches_round_trip(step):
     image = np.random.default_rng(3).normal(size=(24, 32))
     patches = extract_patches(image, 8, step=step)
     assert patches.shape == ((16 // step + 1) * (24 // step + 1), 64)
-    np.testing.assert_allclose(reconstruct_from_patches(patches, image.shape, 8, step=step), image, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        reconstruct_from_patches(patches, image.shape, 8, step=step), image, rtol=0, atol=1e-12
+    )
 
 
 def test_reconstruct_averages_overlapping_patches():
@@ -380,7 +404,9 @@ def _unit_atoms(K, D, seed):
     return atoms / np.linalg.norm(atoms, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("kwargs", [{"n_nonzero_coefs": 1}, {"n_nonzero_coefs": 6}, {"tol": 1.5}, {}])
+@pytest.mark.parametrize(
+    "kwargs", [{"n_nonzero_coefs": 1}, {"n_nonzero_coefs": 6}, {"tol": 1.5}, {}]
+)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_omp_matches_sklearn_orthogonal_mp(kwargs, seed):
     atoms = _unit_atoms(40, 16, seed)

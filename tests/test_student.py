@@ -55,7 +55,10 @@ def test_stripped_chapter_has_no_solution_and_keeps_stubs(path):
 
 
 def test_strip_handles_both_fences_and_keeps_the_rest():
-    text = "before\n\n::::{solution} x-ex-1\n:class: dropdown\nsecret one\n::::\n\nmiddle\n\n```{solution} x-ex-2\nsecret two\n```\nafter"
+    text = (
+        "before\n\n::::{solution} x-ex-1\n:class: dropdown\nsecret "
+        "one\n::::\n\nmiddle\n\n```{solution} x-ex-2\nsecret two\n```\nafter"
+    )
     out = _student.strip_solutions(text)
     assert "secret" not in out and all(w in out for w in ("before", "middle", "after"))
 
@@ -72,16 +75,27 @@ def test_built_student_edition_contains_no_solution_text():
     # the chapters quote with literalinclude; a solution line also found there is not secret
     sources = [(_text(nbformat.read(p, as_version=4)), None) for p in CHAPTERS]
     sources += [(p.read_text(encoding="utf-8"), None) for p in (ROOT / "book").rglob("*.md")]
-    public = "\n".join(_text(_student.strip_notebook(nbformat.read(p, as_version=4))) for p in CHAPTERS)
+    public = "\n".join(
+        _text(_student.strip_notebook(nbformat.read(p, as_version=4))) for p in CHAPTERS
+    )
     public += "\n".join(_student.strip_solutions(t) for t, _ in sources[len(CHAPTERS):])
     public += "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "lvmteach").rglob("*.py"))
     phrases = [ph for text, _ in sources for ph in _solution_phrases(text, public)]
     assert phrases
-    files = [p for p in BUILT.rglob("*") if p.is_file() and p.suffix not in {".png", ".svg", ".woff", ".woff2", ".ttf", ".ico"}]
-    assert any(p.suffix == ".ipynb" for p in files) and any(p.name == "searchindex.js" for p in files)
+    files = [
+        p
+        for p in BUILT.rglob("*")
+        if p.is_file() and p.suffix not in {".png", ".svg", ".woff", ".woff2", ".ttf", ".ico"}
+    ]
+    assert any(p.suffix == ".ipynb" for p in files) and any(
+        p.name == "searchindex.js" for p in files
+    )
     for path in files:
         raw, plain = _normalised(path)
         for phrase in phrases:
             assert phrase not in raw and re.sub(r"\s+", " ", phrase) not in plain, (path, phrase)
-    stubs = sum(_role_count(nbformat.read(p, as_version=4), "stub") for p in BUILT.rglob("notebooks/**/*.ipynb"))
+    stubs = sum(
+        _role_count(nbformat.read(p, as_version=4), "stub")
+        for p in BUILT.rglob("notebooks/**/*.ipynb")
+    )
     assert stubs == sum(_role_count(nbformat.read(p, as_version=4), "stub") for p in CHAPTERS)

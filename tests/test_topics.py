@@ -50,7 +50,9 @@ def lda_corpus(N=300, V=60, K=4, length=80, seed=0):
     rng = np.random.default_rng(seed)
     topics = rng.dirichlet(np.full(V, 0.1), size=K)
     theta = rng.dirichlet(np.full(K, 0.3), size=N)
-    X = np.vstack([rng.multinomial(rng.poisson(length) + 1, t @ topics) for t in theta]).astype(float)
+    X = np.vstack([rng.multinomial(rng.poisson(length) + 1, t @ topics) for t in theta]).astype(
+        float
+    )
     return X, topics
 
 
@@ -126,7 +128,9 @@ def test_plsa_objective_equals_kl_nmf_divergence():
 
 
 def test_plsa_optimum_is_a_fixed_point_of_sklearn_kl_nmf():
-    """PLSA's maximum, rescaled to W = diag(n) θ, H = β, is left in place by scikit-learn's KL-NMF."""
+    """PLSA's maximum, rescaled to W = diag(n) θ, H = β, is left in place by scikit-learn's
+    KL-NMF.
+    """
     from sklearn.decomposition import NMF
 
     rng = np.random.default_rng(1)
@@ -189,7 +193,12 @@ def sklearn_lda_with(lam, alpha, eta, V):
 
     K = lam.shape[0]
     sk = LatentDirichletAllocation(
-        K, doc_topic_prior=alpha, topic_word_prior=eta, learning_method="batch", max_doc_update_iter=2000, mean_change_tol=1e-12
+        K,
+        doc_topic_prior=alpha,
+        topic_word_prior=eta,
+        learning_method="batch",
+        max_doc_update_iter=2000,
+        mean_change_tol=1e-12,
     )
     sk._init_latent_vars(V, np.float64)
     sk.components_ = lam.copy()
@@ -204,7 +213,9 @@ def test_lda_e_step_and_elbo_match_sklearn():
     lam = np.random.default_rng(0).gamma(2.0, 5.0, size=(3, 30))
     sk = sklearn_lda_with(lam, 0.2, 0.05, 30)
     gamma_sk, sstats_sk = sk._e_step(X, cal_sstats=True, random_init=False)
-    gamma, sstats, log_norm = lda_e_step(sp.csr_matrix(X), lam, 0.2, max_doc_iter=2000, doc_tol=1e-12)
+    gamma, sstats, log_norm = lda_e_step(
+        sp.csr_matrix(X), lam, 0.2, max_doc_iter=2000, doc_tol=1e-12
+    )
     # Both stop at a mean change of 1e-12 in γ; the fixed-point iteration converges linearly,
     # so the two stopping points can still differ by ~1e-8 relative.
     np.testing.assert_allclose(gamma, gamma_sk, rtol=1e-6)
@@ -215,7 +226,12 @@ def test_lda_e_step_and_elbo_match_sklearn():
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), K=st.integers(1, 4), sparse=st.booleans(), alpha=st.sampled_from([0.05, 0.5, 2.0]))
+@given(
+    seed=st.integers(0, 10_000),
+    K=st.integers(1, 4),
+    sparse=st.booleans(),
+    alpha=st.sampled_from([0.05, 0.5, 2.0]),
+)
 def test_lda_elbo_never_decreases(seed, K, sparse, alpha):
     rng = np.random.default_rng(seed)
     X = random_counts(rng, 15, 10, empty_rows=[0])
@@ -238,7 +254,14 @@ def test_lda_matches_sklearn_batch_perplexity_and_topics():
     # and from different starts either package can end in a worse one.
     lam0 = np.random.RandomState(0).gamma(100.0, 0.01, (4, 60))
     ours = LDA(4, alpha=0.3, eta=0.1, max_iter=300, tol=1e-7, components_init=lam0).fit(train)
-    sk = LatentDirichletAllocation(4, doc_topic_prior=0.3, topic_word_prior=0.1, learning_method="batch", max_iter=100, random_state=0)
+    sk = LatentDirichletAllocation(
+        4,
+        doc_topic_prior=0.3,
+        topic_word_prior=0.1,
+        learning_method="batch",
+        max_iter=100,
+        random_state=0,
+    )
     sk.fit(train)
     theirs = LDA(4, alpha=0.3, eta=0.1)
     theirs._check_params()
@@ -266,7 +289,9 @@ def test_lda_perplexity_prefers_the_true_topics():
     X, topics = lda_corpus(N=200, V=40, K=3, seed=7)
     model = LDA(3, alpha=0.3, eta=0.1, random_state=0).fit(X[:150])
     shuffled = LDA(3, alpha=0.3, eta=0.1).fit(X[:150])
-    shuffled.components_ = np.random.default_rng(0).permutation(model.components_.ravel()).reshape(3, 40)
+    shuffled.components_ = (
+        np.random.default_rng(0).permutation(model.components_.ravel()).reshape(3, 40)
+    )
     assert model.perplexity(X[150:]) < 0.8 * shuffled.perplexity(X[150:])
 
 
@@ -277,7 +302,9 @@ TINY_X = np.array([[3, 0, 1], [0, 2, 4], [1, 1, 1], [5, 0, 0], [0, 1, 0]], dtype
 
 
 def exact_log_evidence_by_enumeration(counts, beta, alpha):
-    """log Σ_z p(z | α) Π_i β_{z_i w_i}: all K^n topic assignments, p(z | α) the Dirichlet-multinomial (eq. dirmult)."""
+    """log Σ_z p(z | α) Π_i β_{z_i w_i}: all K^n topic assignments, p(z | α) the
+    Dirichlet-multinomial (eq. dirmult).
+    """
     import itertools
 
     K = beta.shape[0]
@@ -286,7 +313,11 @@ def exact_log_evidence_by_enumeration(counts, beta, alpha):
     total = -np.inf
     for z in itertools.product(range(K), repeat=n):
         nk = np.bincount(z, minlength=K)
-        log_pz = gammaln(K * alpha) - gammaln(n + K * alpha) + np.sum(gammaln(nk + alpha) - gammaln(alpha))
+        log_pz = (
+            gammaln(K * alpha)
+            - gammaln(n + K * alpha)
+            + np.sum(gammaln(nk + alpha) - gammaln(alpha))
+        )
         total = np.logaddexp(total, log_pz + np.log(beta[list(z), tokens]).sum())
     return total
 
@@ -295,7 +326,9 @@ def exact_log_evidence_by_quadrature(counts, beta, alpha):
     """log ∫_0^1 Π_w (t β_1w + (1 − t) β_2w)^{x_w} Beta(t | α, α) dt with SciPy's quad (K = 2)."""
     from scipy import integrate, stats
 
-    f = lambda t: np.prod((t * beta[0] + (1 - t) * beta[1]) ** counts) * stats.beta.pdf(t, alpha, alpha)  # noqa: E731
+    f = lambda t: (
+        np.prod((t * beta[0] + (1 - t) * beta[1]) ** counts) * stats.beta.pdf(t, alpha, alpha)
+    )  # noqa: E731
     return np.log(integrate.quad(f, 0, 1, limit=200)[0])
 
 
@@ -309,12 +342,16 @@ def test_importance_sampling_log_evidence_matches_exact_enumeration_and_quadratu
     est = lda_log_evidence(TINY_X, TINY_BETA, alpha, gamma, n_samples=40_000, random_state=0)
     np.testing.assert_allclose(est, exact, atol=0.01)
     # Any proposal centre gives a consistent estimate (here the prior itself, plain Monte Carlo)
-    est_prior = lda_log_evidence(TINY_X, TINY_BETA, alpha, np.full((5, 2), alpha), n_samples=40_000, random_state=1)
+    est_prior = lda_log_evidence(
+        TINY_X, TINY_BETA, alpha, np.full((5, 2), alpha), n_samples=40_000, random_state=1
+    )
     np.testing.assert_allclose(est_prior, exact, atol=0.02)
 
 
 def test_document_elbo_is_below_the_exact_log_evidence():
-    """The bound the "bound" perplexity uses is below the truth, and importance sampling is not a bound."""
+    """The bound the "bound" perplexity uses is below the truth, and importance sampling is not a
+    bound.
+    """
     alpha = 0.3
     lam = 1e9 * TINY_BETA
     gamma, _, log_norm = lda_e_step(TINY_X, lam, alpha, max_doc_iter=500, doc_tol=1e-10)
@@ -339,7 +376,9 @@ def test_importance_sampling_perplexity_is_below_the_bound_on_real_fits():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_alpha_newton_matches_scipy_optimiser_of_the_same_objective(seed):
-    """Newton's linear-time step (Blei et al. A.4.2) reaches the maximiser SciPy's L-BFGS-B finds."""
+    """Newton's linear-time step (Blei et al. A.4.2) reaches the maximiser SciPy's L-BFGS-B
+    finds.
+    """
     from scipy.optimize import minimize
 
     rng = np.random.default_rng(seed)
@@ -352,7 +391,11 @@ def test_alpha_newton_matches_scipy_optimiser_of_the_same_objective(seed):
         a = np.exp(log_a)
         return -(N * (gammaln(a.sum()) - gammaln(a).sum()) + (a - 1) @ s)
 
-    ref = np.exp(minimize(neg_objective, np.zeros(K), method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15}).x)
+    ref = np.exp(
+        minimize(
+            neg_objective, np.zeros(K), method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15}
+        ).x
+    )
     alpha = lda_alpha_newton(s, N, 1.0)
     np.testing.assert_allclose(alpha, ref, rtol=1e-4)
     assert -neg_objective(np.log(alpha)) >= -neg_objective(np.log(ref)) - 1e-9
@@ -381,7 +424,9 @@ def test_alpha_newton_recovers_the_generating_alpha_from_exact_log_theta():
 
 
 def test_log_joint_matches_scipy_dirichlet_multinomial():
-    """p(z | α) per document is SciPy's Dirichlet-multinomial of the counts over the multinomial coefficient."""
+    """p(z | α) per document is SciPy's Dirichlet-multinomial of the counts over the multinomial
+    coefficient.
+    """
     rng = np.random.default_rng(8)
     ndk = rng.integers(0, 6, size=(5, 3)).astype(float)
     nwk = rng.integers(0, 6, size=(7, 3)).astype(float)
@@ -440,7 +485,8 @@ def test_gibbs_sweep_keeps_counts_consistent_with_z(sampler):
 
 @pytest.mark.parametrize("sweep", [gibbs_sweep, parallel_gibbs_sweep], ids=["exact", "parallel"])
 def test_gibbs_sweep_samples_the_conditional_for_a_single_token(sweep):
-    """With one token, a sweep is one draw from gibbs_conditional: check the frequencies (chi-square).
+    """With one token, a sweep is one draw from gibbs_conditional: check the frequencies
+    (chi-square).
 
     For the parallel sweep one token means one document: no stale counts, so it is exact too.
     """
@@ -449,7 +495,9 @@ def test_gibbs_sweep_samples_the_conditional_for_a_single_token(sweep):
     rng = np.random.default_rng(10)
     ndk0, nwk0 = np.array([[2.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 3.0, 2.0]])
     # token 0 is (d=0, w=0) in topic 0; the other counts belong to phantom tokens
-    p = gibbs_conditional(ndk0[0] - [1, 0, 0], nwk0[0] - [1, 0, 0], nwk0.sum(0) - [1, 0, 0], 0.5, 0.3, 2)
+    p = gibbs_conditional(
+        ndk0[0] - [1, 0, 0], nwk0[0] - [1, 0, 0], nwk0.sum(0) - [1, 0, 0], 0.5, 0.3, 2
+    )
     draws = np.zeros(3)
     for _ in range(3000):
         z = np.array([0])
@@ -570,10 +618,13 @@ def test_document_term_matrix_counts_and_vocabulary():
     X, vocab = document_term_matrix(["Taxes and taxes, the budget.", "The budget!", "and the"])
     assert sp.isspmatrix_csr(X) or sp.issparse(X)
     assert list(vocab) == ["budget", "taxes"]
-    np.testing.assert_array_equal(X.toarray(), [[1, 2], [1, 0], [0, 0]])  # the last document is empty
+    # the last document is empty
+    np.testing.assert_array_equal(X.toarray(), [[1, 2], [1, 0], [0, 0]])
     X2, _ = document_term_matrix(["budget budget war"], vocabulary=vocab)
     np.testing.assert_array_equal(X2.toarray(), [[2, 0]])
-    _, vocab3 = document_term_matrix(["a b c war war", "war peace", "peace"], min_df=2, stop_words=None, min_length=1)
+    _, vocab3 = document_term_matrix(
+        ["a b c war war", "war peace", "peace"], min_df=2, stop_words=None, min_length=1
+    )
     assert list(vocab3) == ["peace", "war"]
     with pytest.raises(ValueError, match="single string"):
         document_term_matrix("just one text")
@@ -629,6 +680,10 @@ def test_parallel_gibbs_reaches_the_exact_samplers_log_joint():
     X, _, _ = make_bars(100, 100, alpha=1.0, random_state=3)
     n_tokens = X.sum()
     exact = GibbsLDA(10, alpha=1.0, eta=0.1, n_iter=60, random_state=0).fit(X).log_joint_
-    approx = GibbsLDA(10, alpha=1.0, eta=0.1, n_iter=60, random_state=0, sampler="parallel").fit(X).log_joint_
+    approx = (
+        GibbsLDA(10, alpha=1.0, eta=0.1, n_iter=60, random_state=0, sampler="parallel")
+        .fit(X)
+        .log_joint_
+    )
     assert approx[30:].mean() / n_tokens == pytest.approx(exact[30:].mean() / n_tokens, rel=2.5e-2)
     assert approx[30:].mean() - approx[0] > 0.5 * (exact[30:].mean() - exact[0])

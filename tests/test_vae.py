@@ -22,7 +22,9 @@ def perturbed(model, rng, scale=0.3):
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 @pytest.mark.parametrize("activation", ["tanh", "softplus"])
 def test_elbo_gradients_match_finite_differences(likelihood, activation, rng):
-    model = perturbed(vae.VAE(3, (7, 5), likelihood=likelihood, activation=activation).initialize(6, 0), rng)
+    model = perturbed(
+        vae.VAE(3, (7, 5), likelihood=likelihood, activation=activation).initialize(6, 0), rng
+    )
     if likelihood == "bernoulli":
         X = (rng.uniform(size=(9, 6)) < 0.5).astype(float)
     else:
@@ -30,7 +32,9 @@ def test_elbo_gradients_match_finite_differences(likelihood, activation, rng):
     eps = rng.normal(size=(9, 3))
     model.elbo_and_gradients(X, eps)
     grads = [g.copy() for g in model.gradients()]
-    err = nn.check_gradients(lambda: -np.mean(model.elbo_and_gradients(X, eps)), model.parameters(), grads)
+    err = nn.check_gradients(
+        lambda: -np.mean(model.elbo_and_gradients(X, eps)), model.parameters(), grads
+    )
     assert err < 1e-6
 
 
@@ -65,14 +69,24 @@ def exact_linear_elbo(model, X):
     mu, log_var = model.encode(X)
     dense = model.decoder_.layers[0]
     W, b, s2_log = dense.params["W"], dense.params["b"], model.log_noise_var_[0]
-    expected = vae.gaussian_log_lik(X, mu @ W + b, s2_log) - 0.5 * np.exp(log_var) @ np.sum(W**2, axis=1) * np.exp(-s2_log)
+    expected = vae.gaussian_log_lik(X, mu @ W + b, s2_log) - 0.5 * np.exp(log_var) @ np.sum(
+        W**2, axis=1
+    ) * np.exp(-s2_log)
     return expected - vae.gaussian_kl(mu, log_var)
 
 
 @pytest.fixture(scope="module")
 def linear_vae():
     X = ppca_data(np.random.default_rng(1))
-    model = vae.VAE(2, (), likelihood="gaussian", learning_rate=1e-2, batch_size=len(X), n_epochs=2500, random_state=0).fit(X)
+    model = vae.VAE(
+        2,
+        (),
+        likelihood="gaussian",
+        learning_rate=1e-2,
+        batch_size=len(X),
+        n_epochs=2500,
+        random_state=0,
+    ).fit(X)
     # Anneal: a few hundred smaller Adam steps remove most of the stochastic-gradient jitter.
     rng, opt, params = np.random.default_rng(2), nn.Adam(1e-3), model.parameters()
     for _ in range(500):
@@ -93,7 +107,9 @@ def test_linear_gaussian_vae_reaches_the_ppca_maximum_likelihood(linear_vae):
 def test_importance_weighted_estimate_matches_exact_marginal(linear_vae):
     model, X = linear_vae
     dense = model.decoder_.layers[0]
-    exact = factor.log_likelihood(X, dense.params["b"], dense.params["W"].T, np.exp(model.log_noise_var_[0]))
+    exact = factor.log_likelihood(
+        X, dense.params["b"], dense.params["W"].T, np.exp(model.log_noise_var_[0])
+    )
     iw = model.score_samples(X, n_importance=500, random_state=0)
     assert np.max(np.abs(iw - exact)) < 0.02
     assert abs(iw.mean() - exact.mean()) < 2e-3
@@ -103,7 +119,10 @@ def test_importance_weighting_tightens_the_bound(rng):
     X = load_digits(binarize=True).data[:200]
     model = vae.VAE(2, (32,), n_epochs=3, random_state=0).fit(X)
     elbo = model.elbo(X, random_state=0, n_samples=50).mean()
-    iw1, iw50 = model.score(X, n_importance=1, random_state=1), model.score(X, n_importance=50, random_state=1)
+    iw1, iw50 = (
+        model.score(X, n_importance=1, random_state=1),
+        model.score(X, n_importance=50, random_state=1),
+    )
     assert abs(iw1 - elbo) < 0.5  # K = 1 is the ELBO (one sample per point)
     assert iw50 > elbo + 0.1
 
@@ -166,7 +185,9 @@ def test_wrong_width_after_fit_raises():
 def test_diverging_run_stops_with_an_error_that_says_so(rng):
     X = 1e7 * rng.normal(size=(50, 3))  # with a huge step the loss overflows to inf
     with pytest.raises(nn.TrainingDivergedError, match="diverged"):
-        vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, learning_rate=1e3, random_state=0).fit(X)
+        vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, learning_rate=1e3, random_state=0).fit(
+            X
+        )
     with pytest.raises(ValueError, match="Standardise it first"):  # far beyond unit scale: refused
         vae.VAE(2, (4,), likelihood="gaussian", n_epochs=3, random_state=0).fit(1e200 * X)
 
@@ -175,11 +196,17 @@ def test_diverging_run_stops_with_an_error_that_says_so(rng):
 @pytest.mark.parametrize("K", [1, 4])
 def test_iwae_gradients_match_finite_differences(likelihood, K, rng):
     model = perturbed(vae.VAE(3, (7,), likelihood=likelihood).initialize(6, 0), rng)
-    X = (rng.uniform(size=(5, 6)) < 0.5).astype(float) if likelihood == "bernoulli" else rng.normal(size=(5, 6))
+    X = (
+        (rng.uniform(size=(5, 6)) < 0.5).astype(float)
+        if likelihood == "bernoulli"
+        else rng.normal(size=(5, 6))
+    )
     eps = rng.normal(size=(K, 5, 3))
     model.iwae_and_gradients(X, eps)
     grads = [g.copy() for g in model.gradients()]
-    err = nn.check_gradients(lambda: -np.mean(model.iwae_and_gradients(X, eps)), model.parameters(), grads)
+    err = nn.check_gradients(
+        lambda: -np.mean(model.iwae_and_gradients(X, eps)), model.parameters(), grads
+    )
     assert err < 1e-6
 
 
@@ -202,7 +229,9 @@ def test_iwae_bound_value_against_scipy(rng):
 
 def test_iwae_training_raises_its_bound_and_validates():
     X = load_digits(binarize=True).data[:200]
-    model = vae.VAE(2, (16,), objective="iwae", n_importance=3, n_epochs=15, learning_rate=1e-2, random_state=0).fit(X)
+    model = vae.VAE(
+        2, (16,), objective="iwae", n_importance=3, n_epochs=15, learning_rate=1e-2, random_state=0
+    ).fit(X)
     assert model.history_[-1] > model.history_[0] + 3
     with pytest.raises(ValueError, match="objective"):
         vae.VAE(objective="kl").fit(X)
@@ -210,14 +239,20 @@ def test_iwae_training_raises_its_bound_and_validates():
 
 def test_gradient_estimates_return_samples(digits_vae):
     model, X = digits_vae
-    reparam, score, log_lik, Z = vae.gradient_estimates(model, X[0], n_samples=20, random_state=0, return_samples=True)
+    reparam, score, log_lik, Z = vae.gradient_estimates(
+        model, X[0], n_samples=20, random_state=0, return_samples=True
+    )
     mu, log_var = model.encode(X[:1])
     np.testing.assert_allclose(score, log_lik[:, None] * (Z - mu) / np.exp(log_var), rtol=1e-12)
-    # f(z) is the decoder's Bernoulli log-likelihood (scipy) and reparam its z-gradient (finite differences)
+    # f(z) is the decoder's Bernoulli log-likelihood (scipy) and reparam its z-gradient (finite
+    # differences)
     P = model.decode(Z)
     np.testing.assert_allclose(log_lik, stats.bernoulli.logpmf(X[:1], P).sum(axis=1), rtol=1e-10)
     e = 1e-6 * np.eye(Z.shape[1])[0]
-    fd = (vae.bernoulli_log_lik(X[:1], model.decoder_.forward(Z + e)) - vae.bernoulli_log_lik(X[:1], model.decoder_.forward(Z - e))) / 2e-6
+    fd = (
+        vae.bernoulli_log_lik(X[:1], model.decoder_.forward(Z + e))
+        - vae.bernoulli_log_lik(X[:1], model.decoder_.forward(Z - e))
+    ) / 2e-6
     np.testing.assert_allclose(reparam[:, 0], fd, rtol=1e-5, atol=1e-7)
     r2, s2 = vae.gradient_estimates(model, X[0], n_samples=20, random_state=0)
     np.testing.assert_array_equal(r2, reparam)
@@ -232,11 +267,15 @@ def test_optimize_posterior_finds_the_closed_form_optimum_of_a_linear_gaussian_v
     dense = model.decoder_.layers[0]
     W, b = dense.params["W"].T, dense.params["b"]          # x = W z + b, W (D, L)
     X = rng.normal(size=(6, 5))
-    mu, log_var = vae.optimize_posterior(model, X, n_steps=2000, n_samples=256, learning_rate=0.05, random_state=0)
+    mu, log_var = vae.optimize_posterior(
+        model, X, n_steps=2000, n_samples=256, learning_rate=0.05, random_state=0
+    )
     P = np.eye(2) + W.T @ W / 0.5
     m = np.linalg.solve(P, W.T @ (X - b).T / 0.5).T
     np.testing.assert_allclose(mu, m, atol=0.03)
-    np.testing.assert_allclose(np.exp(log_var), np.broadcast_to(1 / np.diag(P), mu.shape), rtol=0.05)
+    np.testing.assert_allclose(
+        np.exp(log_var), np.broadcast_to(1 / np.diag(P), mu.shape), rtol=0.05
+    )
     # and the encoder we started from was far from it: the test is not passed by the start point
     assert np.abs(model.encode(X)[0] - m).max() > 0.2
 

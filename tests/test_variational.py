@@ -1,4 +1,6 @@
-"""Variational inference, checked against SciPy, scikit-learn, Monte Carlo, quadrature and closed forms."""
+"""Variational inference, checked against SciPy, scikit-learn, Monte Carlo, quadrature and closed
+forms.
+"""
 
 import warnings
 
@@ -62,17 +64,23 @@ def assert_mc(estimate_samples, value, n_se=5.0, max_se=None):
 def test_entropies_match_scipy():
     rng = np.random.default_rng(0)
     S = spd(rng, 3)
-    assert entropy_gaussian(S) == pytest.approx(stats.multivariate_normal(np.zeros(3), S).entropy(), rel=1e-12)
+    assert entropy_gaussian(S) == pytest.approx(
+        stats.multivariate_normal(np.zeros(3), S).entropy(), rel=1e-12
+    )
     assert entropy_gaussian(2.5) == pytest.approx(stats.norm(0, np.sqrt(2.5)).entropy(), rel=1e-12)
     for a, b in [(0.3, 2.0), (4.0, 0.5), (50.0, 7.0)]:
-        assert entropy_gamma(a, b) == pytest.approx(stats.gamma(a, scale=1 / b).entropy(), rel=1e-12)
+        assert entropy_gamma(a, b) == pytest.approx(
+            stats.gamma(a, scale=1 / b).entropy(), rel=1e-12
+        )
     alpha = np.array([0.2, 1.0, 3.5, 10.0])
     assert entropy_dirichlet(alpha) == pytest.approx(stats.dirichlet(alpha).entropy(), rel=1e-12)
     for nu in (3.0, 5.5, 40.0):
-        assert entropy_wishart(S, nu) == pytest.approx(stats.wishart(df=nu, scale=S).entropy(), rel=1e-10)
+        assert entropy_wishart(S, nu) == pytest.approx(
+            stats.wishart(df=nu, scale=S).entropy(), rel=1e-10
+        )
 
 
-# ------------------------------------------------------------------ KL divergences against Monte Carlo
+# --------------------------------------------------------------- KL divergences against Monte Carlo
 
 
 def test_kl_gaussian_matches_monte_carlo():
@@ -132,7 +140,9 @@ def test_expectations_match_monte_carlo():
 
 def mixture_logpdf(w=(0.5, 0.5), mu=(-2.0, 2.5), sd=(0.6, 0.8)):
     w, mu, sd = map(np.asarray, (w, mu, sd))
-    return lambda z: logsumexp(np.log(w) + stats.norm.logpdf(np.asarray(z)[..., None], mu, sd), axis=-1)
+    return lambda z: logsumexp(
+        np.log(w) + stats.norm.logpdf(np.asarray(z)[..., None], mu, sd), axis=-1
+    )
 
 
 def test_forward_kl_matches_moments():
@@ -160,7 +170,9 @@ def test_reverse_kl_seeks_a_mode_and_is_a_local_minimum():
 
 
 def quad_kl_and_gradient(logp, m, s):
-    """KL(q ‖ p) up to log Z and its gradient in (m, s), by scipy.integrate.quad on the definitions."""
+    """KL(q ‖ p) up to log Z and its gradient in (m, s), by scipy.integrate.quad on the
+    definitions.
+    """
     def E(g):
         return integrate.quad(lambda z: stats.norm.pdf(z, m, s) * g(z), m - 12 * s, m + 12 * s,
                               limit=400, epsabs=1e-13, epsrel=1e-12)[0]
@@ -171,13 +183,21 @@ def quad_kl_and_gradient(logp, m, s):
         return -0.5 * np.log(2 * np.pi * np.e * ss**2) - integrate.quad(
             lambda z: stats.norm.pdf(z, mm, ss) * logp(z), mm - 12 * ss, mm + 12 * ss,
             limit=400, epsabs=1e-13, epsrel=1e-12)[0]
-    grad = np.array([(kl_at(m + h, s) - kl_at(m - h, s)) / (2 * h), (kl_at(m, s + h) - kl_at(m, s - h)) / (2 * h)])
+
+    grad = np.array(
+        [
+            (kl_at(m + h, s) - kl_at(m - h, s)) / (2 * h),
+            (kl_at(m, s + h) - kl_at(m, s - h)) / (2 * h),
+        ]
+    )
     return kl, grad
 
 
 @pytest.mark.parametrize("m, s", [(0.0, 0.05), (0.7, 2.65), (-1.0, 6.0), (2.0, 1.0)])
 def test_gaussian_expectation_and_its_gradient_match_scipy_quad(m, s):
-    """Narrow and broad q over the chapter's two-bump target; gradient against quad's finite differences."""
+    """Narrow and broad q over the chapter's two-bump target; gradient against quad's finite
+    differences.
+    """
     logp = mixture_logpdf((0.4, 0.6), (-3.0, 3.0), (0.8, 1.0))
     value, d_m, d_s = gaussian_expectation(logp, m, s)
     kl, grad = quad_kl_and_gradient(logp, m, s)
@@ -190,7 +210,9 @@ def test_reverse_fit_started_between_the_bumps_reaches_a_mode():
     logp = mixture_logpdf((0.4, 0.6), (-3.0, 3.0), (0.8, 1.0))
     _, grad_old = quad_kl_and_gradient(logp, 0.6862, 2.6503)
     assert np.abs(grad_old).max() > 0.03  # quad says: not a stationary point
-    fits = np.array([fit_kl(logp, "reverse", init=start) for start in [(0.0, 1.0), (0.0, 3.0), (0.5, 1.0)]])
+    fits = np.array(
+        [fit_kl(logp, "reverse", init=start) for start in [(0.0, 1.0), (0.0, 3.0), (0.5, 1.0)]]
+    )
     assert np.all(np.abs(fits - [3.0, 1.0]) < 0.01)  # every start ends on the heavier bump
     _, grad = quad_kl_and_gradient(logp, *fits[0])
     assert np.abs(grad).max() < 1e-5  # stationary by an independent integral
@@ -220,8 +242,10 @@ def test_cavi_rate_is_rho_squared_for_two_correlated_coordinates(rho):
     prec = np.linalg.inv(Sigma)
     assert cavi_gaussian_rate(prec) == pytest.approx(rho**2, rel=1e-12)
     mu = np.array([0.5, -1.0])
-    errors = [np.abs(cavi_gaussian(mu, prec, m_init=np.array([2.0, 3.0]), max_iter=t, tol=0.0)[0] - mu)[1]
-              for t in (2, 3, 4)]
+    errors = [
+        np.abs(cavi_gaussian(mu, prec, m_init=np.array([2.0, 3.0]), max_iter=t, tol=0.0)[0] - mu)[1]
+        for t in (2, 3, 4)
+    ]
     np.testing.assert_allclose(np.array(errors[1:]) / errors[:-1], rho**2, rtol=1e-8)
 
 
@@ -230,7 +254,10 @@ def test_cavi_rate_matches_the_measured_contraction_in_four_dimensions():
     prec = spd(rng, 4, jitter=0.3)
     rate = cavi_gaussian_rate(prec)
     mu = rng.normal(size=4)
-    e = [np.linalg.norm(cavi_gaussian(mu, prec, m_init=mu + 1.0, max_iter=t, tol=0.0)[0] - mu) for t in (40, 41)]
+    e = [
+        np.linalg.norm(cavi_gaussian(mu, prec, m_init=mu + 1.0, max_iter=t, tol=0.0)[0] - mu)
+        for t in (40, 41)
+    ]
     assert 0.1 < rate < 1 and e[1] / e[0] == pytest.approx(rate, rel=1e-4)
 
 
@@ -254,7 +281,7 @@ def test_mean_field_is_exact_for_a_diagonal_precision():
     assert history[-1] == pytest.approx(0.0, abs=1e-12)
 
 
-# ------------------------------------------------------------------ the univariate Gaussian (Bishop 10.1.3)
+# ---------------------------------------------------------- the univariate Gaussian (Bishop 10.1.3)
 
 PRIOR = NormalGamma(0.5, 2.0, 1.5, 2.0)
 
@@ -264,7 +291,9 @@ def small_data(seed=0, N=6):
 
 
 def test_log_evidence_matches_quadrature():
-    """log p(x) = log ∫∫ p(x | μ, τ) p(μ | τ) p(τ) dμ dτ by Simpson's rule on a fine grid (τ = e^u)."""
+    """log p(x) = log ∫∫ p(x | μ, τ) p(μ | τ) p(τ) dμ dτ by Simpson's rule on a fine grid (τ =
+    e^u).
+    """
     x = small_data()
     prior = PRIOR
     mu = np.linspace(-6, 8, 1401)[:, None]
@@ -278,7 +307,9 @@ def test_log_evidence_matches_quadrature():
     )
     shift = log_f.max()
     value = integrate.simpson(integrate.simpson(np.exp(log_f - shift), x=u[0], axis=1), x=mu[:, 0])
-    assert np.log(value) + shift == pytest.approx(log_evidence_univariate_gaussian(x, prior), abs=1e-8)
+    assert np.log(value) + shift == pytest.approx(
+        log_evidence_univariate_gaussian(x, prior), abs=1e-8
+    )
 
 
 def test_cavi_reaches_the_known_fixed_point():
@@ -306,7 +337,9 @@ def test_cavi_elbo_matches_monte_carlo_and_is_below_the_evidence():
         + stats.norm.logpdf(mu, PRIOR.mu, 1 / np.sqrt(PRIOR.lam * tau))
         + stats.gamma.logpdf(tau, PRIOR.a, scale=1 / PRIOR.b)
     )
-    log_q = stats.norm.logpdf(mu, q.mu, 1 / np.sqrt(q.lam)) + stats.gamma.logpdf(tau, q.a, scale=1 / q.b)
+    log_q = stats.norm.logpdf(mu, q.mu, 1 / np.sqrt(q.lam)) + stats.gamma.logpdf(
+        tau, q.a, scale=1 / q.b
+    )
     elbo = elbo_univariate_gaussian(x, PRIOR, q)
     assert history[-1] == pytest.approx(elbo)
     assert_mc(log_joint - log_q, elbo, max_se=0.01)
@@ -319,7 +352,7 @@ def test_cavi_warns_at_max_iter():
         cavi_univariate_gaussian(small_data(), PRIOR, max_iter=2, tol=0.0)
 
 
-# ------------------------------------------------------------------ the Bayesian GMM against scikit-learn
+# ------------------------------------------------------------ the Bayesian GMM against scikit-learn
 
 
 def two_blobs(rng, N=120, D=2, offset=10.0):
@@ -338,15 +371,30 @@ def fit_both(X, K, seed, n_iter, **priors):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", message="Best performing initialization")
         sk = SkBGMM(
-            n_components=K, weight_concentration_prior_type="dirichlet_distribution", init_params="random",
-            random_state=seed, tol=0.0, max_iter=n_iter, reg_covar=0.0, **priors,
+            n_components=K,
+            weight_concentration_prior_type="dirichlet_distribution",
+            init_params="random",
+            random_state=seed,
+            tol=0.0,
+            max_iter=n_iter,
+            reg_covar=0.0,
+            **priors,
         ).fit(X)
-        ours = BayesianGaussianMixture(K, resp_init=sklearn_resp(seed, len(X), K), tol=0.0, max_iter=n_iter, **priors).fit(X)
+        ours = BayesianGaussianMixture(
+            K, resp_init=sklearn_resp(seed, len(X), K), tol=0.0, max_iter=n_iter, **priors
+        ).fit(X)
     return ours, sk
 
 
-ATTRIBUTES = ["weight_concentration_", "mean_precision_", "means_", "degrees_of_freedom_", "covariances_",
-              "precisions_cholesky_", "weights_"]
+ATTRIBUTES = [
+    "weight_concentration_",
+    "mean_precision_",
+    "means_",
+    "degrees_of_freedom_",
+    "covariances_",
+    "precisions_cholesky_",
+    "weights_",
+]
 
 
 @pytest.mark.parametrize("priors", [
@@ -357,7 +405,10 @@ ATTRIBUTES = ["weight_concentration_", "mean_precision_", "means_", "degrees_of_
 def test_matches_sklearn_from_same_responsibilities(priors):
     X = two_blobs(np.random.default_rng(0))
     ours, sk = fit_both(X, K=4, seed=3, n_iter=10, **priors)
-    worst = max(np.max(np.abs(getattr(ours, a) - getattr(sk, a))) / np.max(np.abs(getattr(sk, a))) for a in ATTRIBUTES)
+    worst = max(
+        np.max(np.abs(getattr(ours, a) - getattr(sk, a))) / np.max(np.abs(getattr(sk, a)))
+        for a in ATTRIBUTES
+    )
     assert worst < 1e-8, f"largest relative difference {worst:.3g}"
     np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(ours.mean_prior_, sk.mean_prior_, rtol=1e-12)
@@ -399,10 +450,16 @@ def test_one_component_elbo_is_the_exact_log_evidence():
     """With K = 1 mean field is exact: q(μ, Λ) is the posterior and the ELBO equals log p(X)."""
     rng = np.random.default_rng(2)
     X = rng.normal(size=(25, 3)) @ spd(rng, 3) + 5
-    priors = dict(mean_precision_prior=0.7, mean_prior=[4.0, 5.0, 6.0], degrees_of_freedom_prior=4.0,
-                  covariance_prior=spd(rng, 3))
+    priors = dict(
+        mean_precision_prior=0.7,
+        mean_prior=[4.0, 5.0, 6.0],
+        degrees_of_freedom_prior=4.0,
+        covariance_prior=spd(rng, 3),
+    )
     model = BayesianGaussianMixture(1, max_iter=5, tol=1e-12, **priors).fit(X)
-    expected = normal_wishart_log_evidence(X, 0.7, np.array([4.0, 5.0, 6.0]), 4.0, priors["covariance_prior"])
+    expected = normal_wishart_log_evidence(
+        X, 0.7, np.array([4.0, 5.0, 6.0]), 4.0, priors["covariance_prior"]
+    )
     assert model.elbo_ == pytest.approx(expected, rel=1e-11)
     # The predictive density is the exact p(x | X) = p(X, x) / p(X).
     x_new = rng.normal(size=(4, 3)) + 5
@@ -433,14 +490,25 @@ def _exact_log_evidence_by_enumeration(X, K, alpha0, beta0, m0, nu0, W0_inv):
 
 @pytest.mark.parametrize("sep", [10.0, 3.0])
 def test_elbo_plus_log_k_factorial_against_the_exact_evidence(sep):
-    """Bishop §10.2.4: with separated clusters, ELBO + log K! closes the gap to the exact log p(X)."""
+    """Bishop §10.2.4: with separated clusters, ELBO + log K! closes the gap to the exact log
+    p(X).
+    """
     rng = np.random.default_rng(0)
     X = np.r_[rng.normal(0, 1, 5), rng.normal(sep, 1, 5)][:, None]
     priors = dict(mean_precision_prior=0.1, mean_prior=[sep / 2], degrees_of_freedom_prior=2.0,
                   covariance_prior=[[1.0]])
-    log_px = _exact_log_evidence_by_enumeration(X, 2, 1.0, 0.1, np.array([sep / 2]), 2.0, np.array([[1.0]]))
-    model = BayesianGaussianMixture(2, weight_concentration_prior=1.0, tol=1e-10, max_iter=1000, n_init=2,
-                                    random_state=0, **priors).fit(X)
+    log_px = _exact_log_evidence_by_enumeration(
+        X, 2, 1.0, 0.1, np.array([sep / 2]), 2.0, np.array([[1.0]])
+    )
+    model = BayesianGaussianMixture(
+        2,
+        weight_concentration_prior=1.0,
+        tol=1e-10,
+        max_iter=1000,
+        n_init=2,
+        random_state=0,
+        **priors,
+    ).fit(X)
     corrected = model.elbo_ + np.log(2)
     assert corrected < log_px  # still a lower bound
     if sep == 10.0:
@@ -462,7 +530,9 @@ def test_predictive_density_is_mixture_of_scipy_student_t():
     for k in range(3):
         dof = q.nu[k] + 1 - D
         shape = q.W_inv[k] * (1 + q.beta[k]) / (dof * q.beta[k])
-        dens = dens + q.alpha[k] / q.alpha.sum() * stats.multivariate_t(q.m[k], shape, df=dof).pdf(Xt)
+        dens = dens + q.alpha[k] / q.alpha.sum() * stats.multivariate_t(q.m[k], shape, df=dof).pdf(
+            Xt
+        )
     np.testing.assert_allclose(model.score_samples(Xt), np.log(dens), rtol=1e-10)
 
 
@@ -472,7 +542,8 @@ def test_vb_elbo_matches_monte_carlo_with_constants():
     X = two_blobs(rng, N=12, D=2, offset=0.0)
     prior = GMMPrior(0.5, 1.0, np.zeros(2), 3.0, np.eye(2))
     resp = rng.dirichlet(np.ones(2), size=12)
-    q = vb_m_step(X, rng.dirichlet(np.ones(2), size=12), prior)  # any q(θ), not the optimum for resp
+    # any q(θ), not the optimum for resp
+    q = vb_m_step(X, rng.dirichlet(np.ones(2), size=12), prior)
     n = 1000
     pis = stats.dirichlet(q.alpha).rvs(size=n, random_state=13)
     total = np.zeros(n)
@@ -482,10 +553,20 @@ def test_vb_elbo_matches_monte_carlo_with_constants():
         for s in range(n):
             cov = np.linalg.inv(Lams[s])
             mu = rng.multivariate_normal(q.m[k], cov / q.beta[k])
-            total[s] += resp[:, k] @ (np.log(pis[s, k]) + stats.multivariate_normal(mu, cov).logpdf(X) - np.log(resp[:, k]))
-            total[s] += stats.multivariate_normal(prior.m0, cov / prior.beta0).logpdf(mu) - stats.multivariate_normal(q.m[k], cov / q.beta[k]).logpdf(mu)
-            total[s] += stats.wishart(df=prior.nu0, scale=np.linalg.inv(prior.W0_inv)).logpdf(Lams[s]) - stats.wishart(df=q.nu[k], scale=W).logpdf(Lams[s])
-    total += stats.dirichlet(np.full(2, prior.alpha0)).logpdf(pis.T) - stats.dirichlet(q.alpha).logpdf(pis.T)
+            total[s] += resp[:, k] @ (
+                np.log(pis[s, k])
+                + stats.multivariate_normal(mu, cov).logpdf(X)
+                - np.log(resp[:, k])
+            )
+            total[s] += stats.multivariate_normal(prior.m0, cov / prior.beta0).logpdf(
+                mu
+            ) - stats.multivariate_normal(q.m[k], cov / q.beta[k]).logpdf(mu)
+            total[s] += stats.wishart(df=prior.nu0, scale=np.linalg.inv(prior.W0_inv)).logpdf(
+                Lams[s]
+            ) - stats.wishart(df=q.nu[k], scale=W).logpdf(Lams[s])
+    total += stats.dirichlet(np.full(2, prior.alpha0)).logpdf(pis.T) - stats.dirichlet(
+        q.alpha
+    ).logpdf(pis.T)
     assert_mc(total, vb_elbo(X, resp, q, prior), n_se=5.0, max_se=0.1)
 
 
@@ -495,13 +576,22 @@ def test_e_step_elbo_equals_general_formula():
     prior = GMMPrior(0.1, 1.0, X.mean(axis=0), 2.0, np.cov(X.T))
     q = vb_m_step(X, rng.dirichlet(np.ones(3), size=50), prior)
     log_norm, log_resp = vb_e_step(X, q)
-    assert log_norm.sum() - kl_to_prior(q, prior) == pytest.approx(vb_elbo(X, np.exp(log_resp), q, prior), rel=1e-12)
+    assert log_norm.sum() - kl_to_prior(q, prior) == pytest.approx(
+        vb_elbo(X, np.exp(log_resp), q, prior), rel=1e-12
+    )
     # and the optimal responsibilities beat any other q(Z)
-    assert vb_elbo(X, np.exp(log_resp), q, prior) > vb_elbo(X, rng.dirichlet(np.ones(3), size=50), q, prior)
+    assert vb_elbo(X, np.exp(log_resp), q, prior) > vb_elbo(
+        X, rng.dirichlet(np.ones(3), size=50), q, prior
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), K=st.integers(1, 5), D=st.integers(1, 3), alpha0=st.sampled_from([1e-3, 0.1, 1.0, 10.0]))
+@given(
+    seed=st.integers(0, 10_000),
+    K=st.integers(1, 5),
+    D=st.integers(1, 3),
+    alpha0=st.sampled_from([1e-3, 0.1, 1.0, 10.0]),
+)
 def test_elbo_never_decreases(seed, K, D, alpha0):
     rng = np.random.default_rng(seed)
     N = int(rng.integers(max(K, 5), 60))
@@ -509,13 +599,21 @@ def test_elbo_never_decreases(seed, K, D, alpha0):
     X[: N // 2] += rng.normal(scale=3, size=D)
     with strict_monotonicity(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = BayesianGaussianMixture(K, weight_concentration_prior=alpha0, init_params="random", random_state=seed,
-                                        max_iter=40, tol=0.0).fit(X)
+        model = BayesianGaussianMixture(
+            K,
+            weight_concentration_prior=alpha0,
+            init_params="random",
+            random_state=seed,
+            max_iter=40,
+            tol=0.0,
+        ).fit(X)
     assert np.all(np.diff(model.history_) >= -1e-9 * np.abs(model.history_[:-1]))
 
 
 def test_a_wrong_step_is_caught_by_strict_monotonicity(monkeypatch):
-    """The monotonicity check has teeth: an off-by-one M-step (ν_k = ν₀ + N_k + 1) makes the ELBO fall."""
+    """The monotonicity check has teeth: an off-by-one M-step (ν_k = ν₀ + N_k + 1) makes the ELBO
+    fall.
+    """
     import lvmteach.variational as v
     from lvmteach.mixture import precision_cholesky
 
@@ -528,7 +626,8 @@ def test_a_wrong_step_is_caught_by_strict_monotonicity(monkeypatch):
 
     X = two_blobs(np.random.default_rng(0), N=60)
     fit = lambda: BayesianGaussianMixture(  # noqa: E731
-        5, weight_concentration_prior=1e-3, init_params="random", random_state=0, max_iter=100).fit(X)
+        5, weight_concentration_prior=1e-3, init_params="random", random_state=0, max_iter=100
+    ).fit(X)
     with strict_monotonicity():
         fit()  # the correct steps pass
     monkeypatch.setattr(v, "gauss_wishart_posterior", broken)
@@ -540,10 +639,13 @@ def test_old_faithful_keeps_two_components():
     X = load_old_faithful().data
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     with strict_monotonicity():
-        model = BayesianGaussianMixture(6, weight_concentration_prior=1e-2, max_iter=500, tol=1e-6, random_state=0).fit(X)
+        model = BayesianGaussianMixture(
+            6, weight_concentration_prior=1e-2, max_iter=500, tol=1e-6, random_state=0
+        ).fit(X)
     assert model.converged_
     assert np.sum(model.weights_ > 0.01) == 2
-    np.testing.assert_allclose(np.sort(model.weights_)[-2:], [0.357, 0.643], atol=2e-3)  # short vs long eruptions
+    # short vs long eruptions
+    np.testing.assert_allclose(np.sort(model.weights_)[-2:], [0.357, 0.643], atol=2e-3)
 
 
 def test_repr_params_and_predict():
@@ -595,26 +697,32 @@ def test_bad_data_raises():
         BayesianGaussianMixture(2).predict(np.ones((3, 2)))
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: kl_gamma(0.0, 1.0, 1.0, 1.0), "a1"),
-    (lambda: kl_dirichlet([1.0, -1.0], [1.0, 1.0]), "alpha"),
-    (lambda: kl_wishart(np.eye(2), 0.5, np.eye(2), 3.0), "nu1"),
-    (lambda: kl_wishart(np.eye(2), 3.0, -np.eye(2), 3.0), "W2"),
-    (lambda: kl_gaussian(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3)), "shapes"),
-    (lambda: entropy_gaussian([[1.0, 2.0], [2.0, 1.0]]), "positive definite"),
-    (lambda: wishart_expected_log_det(np.eye(3), 1.5), "greater than D - 1"),
-    (lambda: fit_kl(lambda z: z, "sideways"), "direction"),
-    (lambda: fit_kl(lambda z: stats.norm.logpdf(z, 0, 30), "forward"), "integrates"),
-    (lambda: fit_kl("not a function"), "target_logpdf"),
-    (lambda: fit_kl(lambda z: -0.5 * z**2, "reverse", tol=0.0), "tol"),
-    (lambda: fit_kl(lambda z: np.where(z > 0, -np.inf, 0.0), "reverse"), "finite"),
-    (lambda: gaussian_expectation(lambda z: np.sin(1e6 * z), 0.0, 1.0, max_panels=64), "did not settle"),
-    (lambda: cavi_gaussian_rate(np.array([[1.0, 2.0], [2.0, 1.0]])), "prec"),
-    (lambda: cavi_univariate_gaussian(np.array([1.0, 2.0]), (0.0, -1.0, 1.0, 1.0)), "lambda0"),
-    (lambda: cavi_univariate_gaussian(np.array([[1.0, 2.0]])), "1-D"),
-    (lambda: cavi_univariate_gaussian(np.array([1.0, np.nan])), "NaN"),
-    (lambda: cavi_gaussian(np.zeros(2), np.eye(3)), "mu must have shape"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: kl_gamma(0.0, 1.0, 1.0, 1.0), "a1"),
+        (lambda: kl_dirichlet([1.0, -1.0], [1.0, 1.0]), "alpha"),
+        (lambda: kl_wishart(np.eye(2), 0.5, np.eye(2), 3.0), "nu1"),
+        (lambda: kl_wishart(np.eye(2), 3.0, -np.eye(2), 3.0), "W2"),
+        (lambda: kl_gaussian(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3)), "shapes"),
+        (lambda: entropy_gaussian([[1.0, 2.0], [2.0, 1.0]]), "positive definite"),
+        (lambda: wishart_expected_log_det(np.eye(3), 1.5), "greater than D - 1"),
+        (lambda: fit_kl(lambda z: z, "sideways"), "direction"),
+        (lambda: fit_kl(lambda z: stats.norm.logpdf(z, 0, 30), "forward"), "integrates"),
+        (lambda: fit_kl("not a function"), "target_logpdf"),
+        (lambda: fit_kl(lambda z: -0.5 * z**2, "reverse", tol=0.0), "tol"),
+        (lambda: fit_kl(lambda z: np.where(z > 0, -np.inf, 0.0), "reverse"), "finite"),
+        (
+            lambda: gaussian_expectation(lambda z: np.sin(1e6 * z), 0.0, 1.0, max_panels=64),
+            "did not settle",
+        ),
+        (lambda: cavi_gaussian_rate(np.array([[1.0, 2.0], [2.0, 1.0]])), "prec"),
+        (lambda: cavi_univariate_gaussian(np.array([1.0, 2.0]), (0.0, -1.0, 1.0, 1.0)), "lambda0"),
+        (lambda: cavi_univariate_gaussian(np.array([[1.0, 2.0]])), "1-D"),
+        (lambda: cavi_univariate_gaussian(np.array([1.0, np.nan])), "NaN"),
+        (lambda: cavi_gaussian(np.zeros(2), np.eye(3)), "mu must have shape"),
+    ],
+)
 def test_bad_input_to_helpers_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -89,7 +89,9 @@ class AuthorYearStyle(UnsrtStyle):
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
     def keep(asset):
-        text = str(getattr(asset, "filename", "") or "") + str(getattr(asset, "attributes", {}).get("body", ""))
+        text = str(getattr(asset, "filename", "") or "") + str(
+            getattr(asset, "attributes", {}).get("body", "")
+        )
         return "thebe" not in text.lower()
 
     for key in ("script_files", "css_files"):
@@ -97,7 +99,9 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if keep(asset)]
 
 
-_FONTAWESOME_JS = re.compile(r'[ \t]*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>\n?')
+_FONTAWESOME_JS = re.compile(
+    r'[ \t]*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>\n?'
+)
 
 
 def _drop_fontawesome_js(app, exception):
@@ -145,7 +149,9 @@ def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
         return
 
     def keep(asset):
-        text = str(getattr(asset, "filename", "") or "") + str(getattr(asset, "attributes", {}).get("body", ""))
+        text = str(getattr(asset, "filename", "") or "") + str(
+            getattr(asset, "attributes", {}).get("body", "")
+        )
         return "mathjax" not in text.lower()
 
     if "script_files" in context:
@@ -160,7 +166,12 @@ def _latex_preamble(app, config):
     macros = _macros(config)
     lines = [r"\newcommand{\lvm%s}{%s}" % (name, body) for name, body in macros.items()]
     elements = dict(config.latex_elements or {})
-    elements["preamble"] = elements.get("preamble", "") + "\n% notation macros (_config.yml)\n" + "\n".join(lines) + "\n"
+    elements["preamble"] = (
+        elements.get("preamble", "")
+        + "\n% notation macros (_config.yml)\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     config.latex_elements = elements
 
 
@@ -231,11 +242,16 @@ class ResultIndex(Index):
             # name, subtype, docname, anchor, extra, qualifier, description
             content.setdefault(kind + "s", []).append(
                 (title, 0, values["docname"], label, chapter, "", label))
-        result = [(kind, sorted(entries, key=lambda e: e[0].lower())) for kind, entries in sorted(content.items())]
+        result = [
+            (kind, sorted(entries, key=lambda e: e[0].lower()))
+            for kind, entries in sorted(content.items())
+        ]
         return result, True
 
 
-_CODE_BLOCK = re.compile(r'(<div class="highlight-[^"]*"><div class="highlight"><pre>)(.*?)(</pre>)', re.S)
+_CODE_BLOCK = re.compile(
+    r'(<div class="highlight-[^"]*"><div class="highlight"><pre>)(.*?)(</pre>)', re.S
+)
 # Within one highlighted token (a docstring or comment line), and not a call: "(gamma)" in
 # the code ``f(gamma)`` is split over several <span>s, in a docstring it follows a name.
 _LABEL = re.compile(r"(?<![\w.`])\(([\w:-]+)\)")

@@ -1,16 +1,18 @@
-"""The engine behind every exercise check: run cases, compare, explain, never reveal.
+"""The engine behind every exercise check: run cases, compare, explain,
+never reveal.
 
 Conventions shared by every ``check_*`` function:
 
-* the student's function is called **positionally**, in the order of the signature the
-  exercise states, so any argument names work; a function taking the wrong number of
-  arguments is reported before any case runs;
-* every message starts with ``check_<name>:`` and every check takes ``verbose=`` (print the
-  message or not) and returns a ``CheckResult``;
-* an exception raised inside the student's code is shown with the student's own traceback
-  (file and line), and left in ``sys.last_traceback`` so ``%debug`` in the next cell reaches it;
-* ``None``, a wrong dtype, a wrong shape and wrong values each get their own sentence, and the
-  tolerance the values are compared at is stated.
+* the student's function is called **positionally**, in the order of the
+  signature the exercise states, so any argument names work; a function
+  taking the wrong number of arguments is reported before any case runs;
+* every message starts with ``check_<name>:`` and every check takes
+  ``verbose=`` (print the message or not) and returns a ``CheckResult``;
+* an exception raised inside the student's code is shown with the student's
+  own traceback (file and line), and left in ``sys.last_traceback`` so
+  ``%debug`` in the next cell reaches it;
+* ``None``, a wrong dtype, a wrong shape and wrong values each get their own
+  sentence, and the tolerance the values are compared at is stated.
 """
 
 import inspect
@@ -23,7 +25,9 @@ __all__ = ["CheckResult", "compare_outputs", "run_cases"]
 
 
 class CheckResult:
-    """Outcome of a check: truthy if every case passed; ``message`` says what went wrong."""
+    """Outcome of a check: truthy if every case passed; ``message`` says
+    what went wrong.
+    """
 
     def __init__(self, passed, message):
         self.passed = passed
@@ -37,23 +41,52 @@ class CheckResult:
 
 
 def _tolerance(rtol, atol):
-    return f"values are compared in float64 with rtol={rtol:g}, atol={atol:g}"
+    return (
+        f"values are compared in float64 with rtol={rtol:g}, atol={atol:g}"
+    )
 
 
-def compare_outputs(got, expected, *, rtol=1e-7, atol=1e-9, name="output", up_to_sign_columns=False):
-    """Return ``None`` if ``got`` matches ``expected``, else a sentence describing the mismatch.
+def compare_outputs(
+    got,
+    expected,
+    *,
+    rtol=1e-7,
+    atol=1e-9,
+    name="output",
+    up_to_sign_columns=False,
+):
+    """Return ``None`` if ``got`` matches ``expected``, else a sentence
+    describing the mismatch.
 
-    Compares tuples element by element, arrays by shape then value. The sentence names the
-    first offending index and the size of the error, but never the expected value.
+    Compares tuples element by element, arrays by shape then value. The
+    sentence names the first offending index and the size of the error, but
+    never the expected value.
     """
     if got is None:
-        return f"{name} is None: your function returns nothing (a missing `return`?)"
+        return (
+            f"{name} is None: your function returns nothing (a "
+            "missing `return`?)"
+        )
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            n = f"{len(got)} items" if isinstance(got, (tuple, list)) else "a single value"
-            return f"{name} should be a tuple of {len(expected)} items; got {n}"
+            n = (
+                f"{len(got)} items"
+                if isinstance(got, (tuple, list))
+                else "a single value"
+            )
+            return (
+                f"{name} should be a tuple of {len(expected)} items; "
+                f"got {n}"
+            )
         for i, (g, e) in enumerate(zip(got, expected)):
-            problem = compare_outputs(g, e, rtol=rtol, atol=atol, name=f"{name}[{i}]", up_to_sign_columns=up_to_sign_columns)
+            problem = compare_outputs(
+                g,
+                e,
+                rtol=rtol,
+                atol=atol,
+                name=f"{name}[{i}]",
+                up_to_sign_columns=up_to_sign_columns,
+            )
             if problem:
                 return problem
         return None
@@ -62,14 +95,22 @@ def compare_outputs(got, expected, *, rtol=1e-7, atol=1e-9, name="output", up_to
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return f"{name} should be an array of numbers; got {type(got).__name__}"
+        return (
+            f"{name} should be an array of numbers; got "
+            f"{type(got).__name__}"
+        )
     if got.shape != expected.shape:
-        return f"{name} has shape {got.shape}, but should have shape {expected.shape}"
+        return (
+            f"{name} has shape {got.shape}, but should have shape "
+            f"{expected.shape}"
+        )
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
         bad = np.argwhere(~np.isfinite(got))[0] if got.ndim else ()
         return (
-            f"{name} contains NaN or infinity (first at index {tuple(np.ravel(bad).tolist())}): an overflow, "
-            "a log of 0 or a 0/0 somewhere (log domain? gammaln? a zero count?)"
+            f"{name} contains NaN or infinity (first at index "
+            f"{tuple(np.ravel(bad).tolist())}): an overflow, "
+            "a log of 0 or a 0/0 somewhere (log domain? gammaln? a zero "
+            "count?)"
         )
     if up_to_sign_columns and got.ndim == 2:
         signs = np.sign(np.sum(got * expected, axis=0))
@@ -80,24 +121,32 @@ def compare_outputs(got, expected, *, rtol=1e-7, atol=1e-9, name="output", up_to
         close = np.isclose(got, expected, rtol=rtol, atol=atol) | same_inf
     if close.all():
         return None
-    if dtype is not None and np.issubdtype(dtype, np.floating) and np.finfo(dtype).bits < 64:
+    if (
+        dtype is not None
+        and np.issubdtype(dtype, np.floating)
+        and np.finfo(dtype).bits < 64
+    ):
         return (
-            f"{name} has dtype {dtype}, too coarse for this check ({_tolerance(rtol, atol)}); "
+            f"{name} has dtype {dtype}, too coarse for this check "
+            f"({_tolerance(rtol, atol)}); "
             "compute in float64"
         )
     idx = tuple(np.argwhere(~close)[0].tolist()) if got.ndim else ()
     with np.errstate(invalid="ignore"):
         err = np.nanmax(np.where(close, 0.0, np.abs(got - expected)))
     return (
-        f"{name} is wrong at {int((~close).sum())} of {close.size} entries (first at index {idx}); "
+        f"{name} is wrong at {int((~close).sum())} of {close.size} entries "
+        f"(first at index {idx}); "
         f"largest absolute error {err:.3g} ({_tolerance(rtol, atol)})"
     )
 
 
 class _RowLoopDetector(np.ndarray):
-    """An array that notes when code iterates over its rows or indexes a single row.
+    """An array that notes when code iterates over its rows or indexes a
+    single row.
 
-    Vectorised code (broadcasting, matrix products, reductions) never does either.
+    Vectorised code (broadcasting, matrix products, reductions) never does
+    either.
     """
 
     flag = None
@@ -133,14 +182,17 @@ def run_cases(
     diagnose=None,
     **compare_kwargs,
 ):
-    """Call ``student_fn(*case.values())`` and ``reference_fn(**case)`` on every case and compare.
+    """Call ``student_fn(*case.values())`` and ``reference_fn(**case)`` on
+    every case and compare.
 
-    ``cases`` is a list of ``(description, kwargs)``, the kwargs in the order of the signature
-    the exercise states. Each call gets fresh copies of the inputs. With ``no_mutation`` a
-    function that modifies an argument in place fails; ``no_row_loop`` names an argument whose
-    rows must not be looped over in Python. ``diagnose(got, expected, kwargs)`` may return a
-    sentence naming a typical mistake. Prints one line on success, or the first failing case
-    with what is wrong (and ``hint``), and returns a ``CheckResult``.
+    ``cases`` is a list of ``(description, kwargs)``, the kwargs in the
+    order of the signature the exercise states. Each call gets fresh copies
+    of the inputs. With ``no_mutation`` a function that modifies an argument
+    in place fails; ``no_row_loop`` names an argument whose rows must not be
+    looped over in Python. ``diagnose(got, expected, kwargs)`` may return a
+    sentence naming a typical mistake. Prints one line on success, or the
+    first failing case with what is wrong (and ``hint``), and returns a
+    ``CheckResult``.
     """
     prefix = title if title.startswith("check_") else f"check_{title}"
     names = list(cases[0][1]) if cases else []
@@ -156,30 +208,54 @@ def run_cases(
             args[no_row_loop] = args[no_row_loop].view(_RowLoopDetector)
             args[no_row_loop].flag = flag
         try:
-            got = student_fn(**args) if by_keyword else student_fn(*args.values())
+            got = (
+                student_fn(**args)
+                if by_keyword
+                else student_fn(*args.values())
+            )
         except NotImplementedError:
-            return _report(False, f"{prefix}: not implemented yet (the stub raises NotImplementedError).", verbose)
-        except Exception as exc:  # a student's bug: show their traceback, not ours
-            return _report(False, f"{where}: your function raised an exception.\n{_student_traceback(exc)}", verbose)
+            return _report(
+                False,
+                f"{prefix}: not implemented yet\n"
+                "(the stub raises NotImplementedError).",
+                verbose,
+            )
+        # a student's bug: show their traceback, not ours
+        except Exception as exc:
+            return _report(
+                False,
+                f"{where}: your function raised an "
+                f"exception.\n{_student_traceback(exc)}",
+                verbose,
+            )
         if isinstance(got, _RowLoopDetector):
             got = got.view(np.ndarray)
         elif isinstance(got, tuple):
-            got = tuple(g.view(np.ndarray) if isinstance(g, _RowLoopDetector) else g for g in got)
+            got = tuple(
+                g.view(np.ndarray) if isinstance(g, _RowLoopDetector) else g
+                for g in got
+            )
         if no_mutation:
             for name, value in kwargs.items():
                 new = args[name]
-                if isinstance(value, np.ndarray) and not np.array_equal(np.asarray(new), value, equal_nan=True):
+                if isinstance(value, np.ndarray) and not np.array_equal(
+                    np.asarray(new), value, equal_nan=True
+                ):
                     return _report(
                         False,
-                        f"{where}: your function modified its argument `{name}` in place; the exercise "
-                        f"asks for a new array (work on a copy, e.g. `{name} = {name}.copy()`).",
+                        f"{where}: your function modified its argument "
+                        f"`{name}` in place; the exercise "
+                        "asks for a new array (work on a copy, e.g. "
+                        f"`{name} = {name}.copy()`).",
                         verbose,
                     )
         if flag[0]:
             return _report(
                 False,
-                f"{where}: your function loops over the rows of `{no_row_loop}` in Python (`for x in "
-                f"{no_row_loop}` or `{no_row_loop}[n]`); the exercise asks for a vectorised computation "
+                f"{where}: your function loops over the rows of "
+                f"`{no_row_loop}` in Python (`for x in "
+                f"{no_row_loop}` or `{no_row_loop}[n]`); the exercise asks "
+                "for a vectorised computation "
                 "(broadcasting or matrix products).",
                 verbose,
             )
@@ -196,15 +272,18 @@ def run_cases(
 
 
 def _signature_problem(fn, names):
-    """``(by_keyword, sentence)``: how to call ``fn``, or why it cannot take these arguments.
+    """``(by_keyword, sentence)``: how to call ``fn``, or why it cannot take
+    these arguments.
 
-    Positional calls unless ``fn`` takes only keywords (``def f(**kwargs)``).
+    Positional calls unless ``fn`` takes only keywords
+    (``def f(**kwargs)``).
     """
     if not callable(fn):
         return False, f"expected a function, got {type(fn).__name__}"
     try:
         signature = inspect.signature(fn)
-    except (TypeError, ValueError):  # builtins without a signature: just try the call
+    # builtins without a signature: just try the call
+    except (TypeError, ValueError):
         return False, None
     try:
         signature.bind(*names)
@@ -216,13 +295,16 @@ def _signature_problem(fn, names):
         return True, None
     except TypeError:
         return False, (
-            f"your function must take {len(names)} arguments, in this order: ({', '.join(names)}) "
+            f"your function must take {len(names)} arguments, in this "
+            f"order: ({', '.join(names)}) "
             f"(any names will do); yours takes {signature}"
         )
 
 
 def _student_traceback(exc):
-    """The traceback from the student's frames on (the check's own frame dropped)."""
+    """The traceback from the student's frames on (the check's own frame
+    dropped).
+    """
     tb = exc.__traceback__
     if tb is not None and tb.tb_frame.f_code is run_cases.__code__:
         tb = tb.tb_next
@@ -230,14 +312,21 @@ def _student_traceback(exc):
     if hasattr(sys, "last_exc"):
         sys.last_exc = exc
     text = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
-    return text + "\n(Run %debug in the next cell to inspect the variables where it failed.)"
+    return (
+        text + "\n(Run %debug in the next cell to inspect the variables "
+        "where it failed.)"
+    )
 
 
 def _copy(kwargs):
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+    return {
+        k: (v.copy() if isinstance(v, np.ndarray) else v)
+        for k, v in kwargs.items()
+    }
 
 
-LAST_RESULT = None  # the most recent check's result, read by ``python -m lvmteach.grade``
+# the most recent check's result, read by ``python -m lvmteach.grade``
+LAST_RESULT = None
 
 
 def _report(passed, message, verbose):

@@ -1,8 +1,10 @@
-"""Checks for the exercises of the chapter "Boltzmann machines, RBMs and deep belief nets".
+"""Checks for the exercises of the chapter "Boltzmann machines, RBMs and
+deep belief nets".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random RBMs and compares it
-with the package's implementation in ``lvmteach.boltzmann``, without revealing the answer.
-Shapes follow the chapter: ``V`` (N, D) binary, ``W`` (K, D), ``b`` (D,), ``c`` (K,).
+Each ``check_<name>(fn)`` calls the reader's function on a few random RBMs
+and compares it with the package's implementation in ``lvmteach.boltzmann``,
+without revealing the answer. Shapes follow the chapter: ``V`` (N, D)
+binary, ``W`` (K, D), ``b`` (D,), ``c`` (K,).
 """
 
 import numpy as np
@@ -18,8 +20,15 @@ __all__ = [
 ]
 
 
-def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last=True, N=7):
-    """Random RBMs and binary data; the last case has weights large enough to overflow exp."""
+def _rbm_cases(
+    seed,
+    sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)),
+    large_last=True,
+    N=7,
+):
+    """Random RBMs and binary data; the last case has weights large enough
+    to overflow exp.
+    """
     rng = np.random.default_rng(seed)
     cases = []
     for i, (D, K) in enumerate(sizes):
@@ -30,7 +39,9 @@ def _rbm_cases(seed, sizes=((6, 3), (4, 5), (10, 2), (1, 1), (5, 4)), large_last
             b=rng.normal(size=D),
             c=rng.normal(size=K),
         )
-        label = f"N={N}, D={D}, K={K}" + (", large weights" if scale > 1 else "")
+        label = f"N={N}, D={D}, K={K}" + (
+            ", large weights" if scale > 1 else ""
+        )
         cases.append((label, kwargs))
     return cases
 
@@ -63,8 +74,13 @@ def check_gb_free_energy(fn, verbose=True):
 
 
 def check_log_partition(fn, verbose=True):
-    """Check ``fn(W, b, c) -> log Z`` (a float), by enumerating one layer (eq. rbm-logz-enum)."""
-    cases = [(label, {k: kw[k] for k in ("W", "b", "c")}) for label, kw in _rbm_cases(1)]
+    """Check ``fn(W, b, c) -> log Z`` (a float), by enumerating one layer
+    (eq. rbm-logz-enum).
+    """
+    cases = [
+        (label, {k: kw[k] for k in ("W", "b", "c")})
+        for label, kw in _rbm_cases(1)
+    ]
     return run_cases(
         fn,
         boltzmann.log_partition_exact,
@@ -79,14 +95,18 @@ def check_log_partition(fn, verbose=True):
 
 
 def check_exact_gradient(fn, verbose=True):
-    """Check ``fn(V, W, b, c) -> (grad_W, grad_b, grad_c)`` of the mean log-likelihood (eq. rbm-grad)."""
+    """Check ``fn(V, W, b, c) -> (grad_W, grad_b, grad_c)`` of the mean
+    log-likelihood (eq. rbm-grad).
+    """
     return run_cases(
         fn,
         boltzmann.exact_gradient,
         _rbm_cases(2, large_last=False),
         title="exact_gradient",
-        hint="data term: P(h=1|v) vᵀ averaged over the rows; model term: the same under p(v, h), "
-        "e.g. Σ_h p(h) h σ(b + Wᵀh)ᵀ over all hidden states h; grad_W has shape (K, D)",
+        hint="data term: P(h=1|v) vᵀ averaged over the rows; model "
+        "term: the same under p(v, h), "
+        "e.g. Σ_h p(h) h σ(b + Wᵀh)ᵀ over all hidden states h; grad_W has "
+        "shape (K, D)",
         rtol=1e-8,
         atol=1e-10,
         verbose=verbose,
@@ -94,7 +114,9 @@ def check_exact_gradient(fn, verbose=True):
 
 
 def check_pseudo_log_likelihood(fn, verbose=True):
-    """Check ``fn(V, W, b, c) -> (N,)`` the full pseudo-log-likelihood Σ_d log p(v_d | v_−d) (eq. rbm-pll)."""
+    """Check ``fn(V, W, b, c) -> (N,)`` the full pseudo-log-likelihood Σ_d
+    log p(v_d | v_−d) (eq. rbm-pll).
+    """
     return run_cases(
         fn,
         boltzmann.pseudo_log_likelihood,

@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Normalizing flows".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with ``lvmteach.flows``, without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with ``lvmteach.flows``, without revealing the answer.
 """
 
 import numpy as np
@@ -18,9 +18,13 @@ __all__ = [
 
 
 def check_planar_constrain_u(fn, verbose=True):
-    """Check ``fn(u, w) -> u_hat`` with wᵀû = −1 + softplus(wᵀu) (eq. flow-planar-constraint)."""
+    """Check ``fn(u, w) -> u_hat`` with wᵀû = −1 + softplus(wᵀu) (eq.
+    flow-planar-constraint).
+    """
     cases = []
-    for i, (D, flip) in enumerate([(2, False), (2, True), (5, True), (3, False)]):
+    for i, (D, flip) in enumerate(
+        [(2, False), (2, True), (5, True), (3, False)]
+    ):
         rng = np.random.default_rng(i)
         u, w = rng.normal(size=D), rng.normal(size=D)
         if flip and w @ u > 0:
@@ -93,38 +97,56 @@ def _coupling_forward(X, s, t):
 
 def _coupling_inverse(Y, s, t):
     d = Y.shape[1] - s.shape[1]
-    return np.hstack([Y[:, :d], (Y[:, d:] - t) * np.exp(-s)]), -s.sum(axis=1)
+    return np.hstack([Y[:, :d], (Y[:, d:] - t) * np.exp(-s)]), -s.sum(
+        axis=1
+    )
 
 
 def _coupling_cases(seed):
     cases = []
     for i, (N, D, d) in enumerate([(4, 2, 1), (6, 5, 2), (1, 3, 1)]):
         rng = np.random.default_rng(seed + i)
-        cases.append((f"N={N}, D={D}, d={d}", {"X": rng.normal(size=(N, D)), "s": np.tanh(rng.normal(size=(N, D - d))), "t": rng.normal(size=(N, D - d))}))
+        cases.append(
+            (
+                f"N={N}, D={D}, d={d}",
+                {
+                    "X": rng.normal(size=(N, D)),
+                    "s": np.tanh(rng.normal(size=(N, D - d))),
+                    "t": rng.normal(size=(N, D - d)),
+                },
+            )
+        )
     return cases
 
 
 def check_coupling_forward(fn, verbose=True):
-    """Check ``fn(X, s, t) -> (Y, log_det)``: the first D − k columns pass, the last k = s.shape[1]
-    become x ⊙ exp(s) + t (eq. flow-coupling)."""
+    """Check ``fn(X, s, t) -> (Y, log_det)``: the first D − k columns pass,
+    the last k = s.shape[1] become x ⊙ exp(s) + t (eq. flow-coupling)."""
     return run_cases(
         fn,
         _coupling_forward,
         _coupling_cases(20),
         title="check_coupling_forward",
-        hint="return a tuple (Y, log_det); the Jacobian is triangular with exp(s) on the diagonal",
+        hint="return a tuple (Y, log_det); the Jacobian is triangular "
+        "with exp(s) on the diagonal",
         verbose=verbose,
     )
 
 
 def check_coupling_inverse(fn, verbose=True):
-    """Check ``fn(Y, s, t) -> (X, log_det)``, the inverse of ``check_coupling_forward``'s map."""
-    cases = [(desc, {"Y": kw["X"], "s": kw["s"], "t": kw["t"]}) for desc, kw in _coupling_cases(30)]
+    """Check ``fn(Y, s, t) -> (X, log_det)``, the inverse of
+    ``check_coupling_forward``'s map.
+    """
+    cases = [
+        (desc, {"Y": kw["X"], "s": kw["s"], "t": kw["t"]})
+        for desc, kw in _coupling_cases(30)
+    ]
     return run_cases(
         fn,
         _coupling_inverse,
         cases,
         title="check_coupling_inverse",
-        hint="undo the affine map: subtract t, then divide by exp(s); the log-determinant changes sign",
+        hint="undo the affine map: subtract t, then divide by exp(s); "
+        "the log-determinant changes sign",
         verbose=verbose,
     )

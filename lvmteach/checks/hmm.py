@@ -1,7 +1,9 @@
-"""Checks for the hidden-Markov-model exercises of "Latent variable models for sequences".
+"""Checks for the hidden-Markov-model exercises of "Latent variable models
+for sequences".
 
-Each ``check_*`` runs your function on random single sequences against the reference in
-``lvmteach.hmm`` and prints what is off (never the expected values).
+Each ``check_*`` runs your function on random single sequences against the
+reference in ``lvmteach.hmm`` and prints what is off (never the expected
+values).
 """
 
 import numpy as np
@@ -21,12 +23,19 @@ def _cases(n_cases=6, seed=0, long_last=True):
         what = f"K={K}, T={T}"
         if long_last and i == n_cases - 1:
             T = 3000
-            log_frame = rng.normal(-20.0, 2.0, size=(T, K))  # p(x_1..x_T) is about e^-60000
-            what = f"K={K}, T={T}: a long sequence whose likelihood underflows"
+            # p(x_1..x_T) is about e^-60000
+            log_frame = rng.normal(-20.0, 2.0, size=(T, K))
+            what = (
+                f"K={K}, T={T}: a long sequence whose likelihood underflows"
+            )
         cases.append(
             (
                 what,
-                dict(startprob=rng.dirichlet(np.ones(K)), transmat=rng.dirichlet(np.ones(K), size=K), log_frame=log_frame),
+                dict(
+                    startprob=rng.dirichlet(np.ones(K)),
+                    transmat=rng.dirichlet(np.ones(K), size=K),
+                    log_frame=log_frame,
+                ),
             )
         )
     return cases
@@ -96,11 +105,15 @@ def check_log_forward(my_log_forward, verbose=True):
 
 
 def check_viterbi(my_viterbi, verbose=True):
-    """Check ``my_viterbi(startprob, transmat, log_frame) -> path``, the most probable states (T,)."""
+    """Check ``my_viterbi(startprob, transmat, log_frame) -> path``, the
+    most probable states (T,).
+    """
 
     def reference(startprob, transmat, log_frame):
         log_frame, mask = hmm.pad_sequences(log_frame, [len(log_frame)])
-        return hmm.viterbi(np.log(startprob), np.log(transmat), log_frame, mask)[1][0]
+        return hmm.viterbi(
+            np.log(startprob), np.log(transmat), log_frame, mask
+        )[1][0]
 
     return run_cases(
         my_viterbi,

@@ -1,7 +1,8 @@
 """Checks for the exercises of the chapter "Independent component analysis".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation in ``lvmteach.ica``, without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with the package's implementation in ``lvmteach.ica``,
+without revealing the answer.
 """
 
 import numpy as np
@@ -19,12 +20,19 @@ __all__ = [
 
 def _mixed(N, D, seed, offset=0.0):
     rng = np.random.default_rng(seed)
-    S = np.column_stack([rng.laplace(size=N) if d % 2 else rng.uniform(-1, 1, size=N) for d in range(D)])
+    S = np.column_stack(
+        [
+            rng.laplace(size=N) if d % 2 else rng.uniform(-1, 1, size=N)
+            for d in range(D)
+        ]
+    )
     return S @ rng.normal(size=(D, D)).T + offset
 
 
 def _white(N, K, seed):
-    """Whitened mixtures, shape (K, N) (one row per whitened coordinate, as in lvmteach.ica)."""
+    """Whitened mixtures, shape (K, N) (one row per whitened coordinate, as
+    in lvmteach.ica).
+    """
     _, V, _, Xc = ica.whitening_matrix(_mixed(N, K, seed), K)
     return V @ Xc.T
 
@@ -35,18 +43,26 @@ def _reference_whiten(X, K):
 
 
 def check_whiten(fn, verbose=True):
-    """Check ``fn(X, K) -> Z`` (N, K), the centred data projected on the top K principal
-    directions and scaled to identity covariance (eq. ica-whiten); columns up to sign."""
+    """Check ``fn(X, K) -> Z`` (N, K), the centred data projected on the top
+    K principal directions and scaled to identity covariance (eq.
+    ica-whiten); columns up to sign."""
     cases = []
     for i, (N, D, K) in enumerate([(200, 3, 3), (500, 5, 2), (50, 4, 4)]):
-        cases.append((f"N={N}, D={D}, K={K}", {"X": _mixed(N, D, seed=i, offset=3.0 * i), "K": K}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}",
+                {"X": _mixed(N, D, seed=i, offset=3.0 * i), "K": K},
+            )
+        )
     return run_cases(
         fn,
         _reference_whiten,
         cases,
         title="check_whiten",
-        hint="centre X, take the eigenvectors of the covariance (divided by N) for the K largest "
-        "eigenvalues, project on them and divide each column by the square root of its eigenvalue",
+        hint="centre X, take the eigenvectors of the covariance "
+        "(divided by N) for the K largest "
+        "eigenvalues, project on them and divide each column by the "
+        "square root of its eigenvalue",
         up_to_sign_columns=True,
         rtol=1e-6,
         atol=1e-8,
@@ -57,8 +73,16 @@ def check_whiten(fn, verbose=True):
 def check_symmetric_decorrelation(fn, verbose=True):
     """Check ``fn(W) -> (W Wᵀ)^{-1/2} W`` (eq. ica-symdecor)."""
     rng = np.random.default_rng(40)
-    cases = [(f"random {K}x{K}", {"W": rng.normal(size=(K, K))}) for K in (2, 3, 6)]
-    cases.append(("already orthogonal", {"W": np.linalg.qr(rng.normal(size=(4, 4)))[0]}))
+    cases = [
+        (f"random {K}x{K}", {"W": rng.normal(size=(K, K))})
+        for K in (2, 3, 6)
+    ]
+    cases.append(
+        (
+            "already orthogonal",
+            {"W": np.linalg.qr(rng.normal(size=(4, 4)))[0]},
+        )
+    )
     return run_cases(
         fn,
         ica.symmetric_decorrelation,
@@ -73,12 +97,21 @@ def check_symmetric_decorrelation(fn, verbose=True):
 
 
 def check_fastica_update(fn, verbose=True):
-    """Check ``fn(W, Z) -> W_new``: one parallel FastICA step with g = tanh on whitened Z (K, N),
-    followed by symmetric decorrelation (eqs. ica-fixed-point, ica-symdecor)."""
+    """Check ``fn(W, Z) -> W_new``: one parallel FastICA step with g = tanh
+    on whitened Z (K, N), followed by symmetric decorrelation (eqs.
+    ica-fixed-point, ica-symdecor)."""
     cases = []
     for i, (K, N) in enumerate([(2, 300), (3, 1000), (5, 200)]):
         rng = np.random.default_rng(50 + i)
-        cases.append((f"K={K}, N={N}", {"W": rng.normal(size=(K, K)), "Z": _white(N, K, seed=60 + i)}))
+        cases.append(
+            (
+                f"K={K}, N={N}",
+                {
+                    "W": rng.normal(size=(K, K)),
+                    "Z": _white(N, K, seed=60 + i),
+                },
+            )
+        )
     return run_cases(
         fn,
         lambda W, Z: ica.fastica_update(W, Z, "logcosh"),

@@ -1,4 +1,5 @@
-"""Checks for the linear-dynamical-system exercises of "Latent variable models for sequences".
+"""Checks for the linear-dynamical-system exercises of "Latent variable
+models for sequences".
 
 Each ``check_*`` runs your function on random cases against the reference in
 ``lvmteach.lds`` and prints what is off (never the expected values).

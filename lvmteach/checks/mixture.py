@@ -1,4 +1,5 @@
-"""Checks for the coding exercises of "The EM algorithm" and "Mixture models and k-means".
+"""Checks for the coding exercises of "The EM algorithm" and "Mixture models
+and k-means".
 
 Each ``check_*`` runs your function on random cases against the reference in
 ``lvmteach.mixture`` and prints what is off (never the expected values).
@@ -22,15 +23,21 @@ def _gmm_cases(n_cases=8, seed=0):
     rng = np.random.default_rng(seed)
     cases = []
     for i in range(n_cases):
-        N, D, K = int(rng.integers(5, 40)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        N, D, K = (
+            int(rng.integers(5, 40)),
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 5)),
+        )
         X = rng.normal(scale=2.0, size=(N, D))
         if i == n_cases - 1:
-            X[0] = 200.0  # one point far from every component: needs the log domain
+            # one point far from every component: needs the log domain
+            X[0] = 200.0
         A = rng.normal(size=(K, D, D))
         covariances = A @ A.transpose(0, 2, 1) + np.eye(D)
         cases.append(
             (
-                f"N={N}, D={D}, K={K}" + (", one point far away" if i == n_cases - 1 else ""),
+                f"N={N}, D={D}, K={K}"
+                + (", one point far away" if i == n_cases - 1 else ""),
                 dict(
                     X=X,
                     weights=rng.dirichlet(np.ones(K)),
@@ -43,23 +50,35 @@ def _gmm_cases(n_cases=8, seed=0):
 
 
 def check_e_step(my_e_step, verbose=True):
-    """Check ``my_e_step(X, weights, means, covariances) -> (log_lik, resp)`` (full covariances).
+    """Check ``my_e_step(X, weights, means, covariances) -> (log_lik,
+    resp)`` (full covariances).
 
-    ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and ``resp`` the (N, K)
-    responsibilities (eq. (gmm-resp) in the chapter "The EM algorithm").
+    ``log_lik`` is the mean log-likelihood (1/N) Σ_n log p(x_n | θ) and
+    ``resp`` the (N, K) responsibilities (eq.
+    (gmm-resp) in the chapter "The EM algorithm").
     """
 
     def reference(X, weights, means, covariances):
-        log_lik, log_resp = mixture.e_step(X, weights, means, mixture.precision_cholesky(covariances, "full"), "full")
+        log_lik, log_resp = mixture.e_step(
+            X,
+            weights,
+            means,
+            mixture.precision_cholesky(covariances, "full"),
+            "full",
+        )
         return log_lik, np.exp(log_resp)
 
     def diagnose(got, expected, kwargs):
         try:
             resp = np.asarray(got[1], dtype=float)
-            if resp.shape == expected[1].shape and np.allclose(np.exp(resp), expected[1], rtol=1e-6, atol=1e-9):
+            if resp.shape == expected[1].shape and np.allclose(
+                np.exp(resp), expected[1], rtol=1e-6, atol=1e-9
+            ):
                 return (
-                    "The second output looks like log-responsibilities (what the chapter's e_step "
-                    "returns); this exercise asks for the responsibilities r_nk themselves."
+                    "The second output looks like log-responsibilities "
+                    "(what the chapter's e_step "
+                    "returns); this exercise asks for the responsibilities "
+                    "r_nk themselves."
                 )
         except (TypeError, ValueError, IndexError):
             pass
@@ -72,7 +91,8 @@ def check_e_step(my_e_step, verbose=True):
         diagnose=diagnose,
         title="e_step",
         verbose=verbose,
-        hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over k with a log-sum-exp, and "
+        hint="compute log π_k + log N(x_n | μ_k, Σ_k), normalise over "
+        "k with a log-sum-exp, and "
         "return the mean over n of the log-normaliser",
         rtol=1e-7,
         atol=1e-10,
@@ -120,15 +140,35 @@ def check_weighted_m_step(my_m_step, verbose=True):
 
 
 def check_assign_clusters(my_assign, verbose=True):
-    """Check ``my_assign(X, centers) -> labels`` (index of the nearest centre for each row)."""
+    """Check ``my_assign(X, centers) -> labels`` (index of the nearest
+    centre for each row).
+    """
     rng = np.random.default_rng(2)
     cases = []
     for _ in range(8):
-        N, D, K = int(rng.integers(3, 50)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
-        cases.append((f"N={N}, D={D}, K={K}", dict(X=rng.normal(size=(N, D)), centers=rng.normal(size=(K, D)))))
+        N, D, K = (
+            int(rng.integers(3, 50)),
+            int(rng.integers(1, 5)),
+            int(rng.integers(1, 6)),
+        )
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}",
+                dict(
+                    X=rng.normal(size=(N, D)),
+                    centers=rng.normal(size=(K, D)),
+                ),
+            )
+        )
     centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
     X = np.array([[1.0, 0.0], [1.0, 5.0], [3.0, 1.0], [-1.0, 0.0]])
-    cases.append(("ties: equidistant centres and a duplicated centre (the lowest index wins)", dict(X=X, centers=centers)))
+    cases.append(
+        (
+            "ties: equidistant centres and a duplicated centre (the "
+            "lowest index wins)",
+            dict(X=X, centers=centers),
+        )
+    )
     return run_cases(
         my_assign,
         lambda X, centers: mixture.assign_clusters(X, centers)[0],
@@ -167,7 +207,11 @@ def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
     rng = np.random.default_rng(3)
     cases = []
     for i in range(6):
-        N, D, K = int(rng.integers(2, 30)), int(rng.integers(1, 20)), int(rng.integers(1, 5))
+        N, D, K = (
+            int(rng.integers(2, 30)),
+            int(rng.integers(1, 20)),
+            int(rng.integers(1, 5)),
+        )
         X = (rng.uniform(size=(N, D)) < 0.5).astype(float)
         X[rng.uniform(size=(N, D)) < 0.3] = np.nan
         description = f"N={N}, D={D}, K={K}, 30% of the pixels missing"
@@ -176,12 +220,18 @@ def check_bernoulli_log_prob_missing(my_log_prob, verbose=True):
             description += ", row 0 entirely missing"
         means = rng.uniform(0.01, 0.99, size=(K, D))
         cases.append((description, dict(X=X, means=means)))
-    tiny = 2.0**-50  # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
+    # 1 - tiny is exact in float64, so log(1 - mu) and log1p(-mu) agree
+    tiny = 2.0**-50
     X = np.array([[1.0, 0.0, 1.0, np.nan], [0.0, np.nan, 1.0, 1.0]])
     means = np.array(
         [[tiny, tiny, 1 - tiny, 1 - tiny], [0.5, 1 - tiny, tiny, 0.25]]
     )
-    cases.append(("means within 1e-15 of 0 and 1 (no clipping)", dict(X=X, means=means)))
+    cases.append(
+        (
+            "means within 1e-15 of 0 and 1 (no clipping)",
+            dict(X=X, means=means),
+        )
+    )
     X = (rng.uniform(size=(3, 2000)) < 0.5).astype(float)
     X[:, ::7] = np.nan
     cases.append(

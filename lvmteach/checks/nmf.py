@@ -1,7 +1,9 @@
-"""Checks for the exercises of the chapter "Non-negative matrix factorisation".
+"""Checks for the exercises of the chapter "Non-negative matrix
+factorisation".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation in ``lvmteach.nmf``, without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with the package's implementation in ``lvmteach.nmf``,
+without revealing the answer.
 """
 
 import numpy as np
@@ -19,8 +21,16 @@ __all__ = [
 
 def _case(N, D, K, seed, zeros=True):
     rng = np.random.default_rng(seed)
-    X = rng.poisson(2.0, size=(N, D)).astype(float) if zeros else rng.uniform(0.5, 3.0, size=(N, D))
-    return X, rng.uniform(0.1, 1.0, size=(N, K)), rng.uniform(0.1, 1.0, size=(K, D))
+    X = (
+        rng.poisson(2.0, size=(N, D)).astype(float)
+        if zeros
+        else rng.uniform(0.5, 3.0, size=(N, D))
+    )
+    return (
+        X,
+        rng.uniform(0.1, 1.0, size=(N, K)),
+        rng.uniform(0.1, 1.0, size=(K, D)),
+    )
 
 
 def _one_iteration(beta_loss):
@@ -40,7 +50,9 @@ def _cases(shapes, seed0, zeros=True):
 
 
 def check_mu_frobenius(fn, verbose=True):
-    """Check ``fn(X, W, H) -> (W_new, H_new)``: one Frobenius iteration, W first (eqs. nmf-mu-frob-W, nmf-mu-frob-H)."""
+    """Check ``fn(X, W, H) -> (W_new, H_new)``: one Frobenius iteration, W
+    first (eqs. nmf-mu-frob-W, nmf-mu-frob-H).
+    """
     return run_cases(
         fn,
         _one_iteration("frobenius"),
@@ -55,7 +67,9 @@ def check_mu_frobenius(fn, verbose=True):
 
 
 def check_mu_kl(fn, verbose=True):
-    """Check ``fn(X, W, H) -> (W_new, H_new)``: one KL iteration, W first (eqs. nmf-mu-kl-W, nmf-mu-kl-H)."""
+    """Check ``fn(X, W, H) -> (W_new, H_new)``: one KL iteration, W first
+    (eqs. nmf-mu-kl-W, nmf-mu-kl-H).
+    """
     return run_cases(
         fn,
         _one_iteration("kullback-leibler"),
@@ -124,7 +138,9 @@ def check_kl_divergence_masked(fn, verbose=True):
 
 
 def check_nmf_to_plsa(fn, verbose=True):
-    """Check ``fn(W, H) -> (p_z, p_d_given_z, p_w_given_z)`` (eq. nmf-plsa)."""
+    """Check ``fn(W, H) -> (p_z, p_d_given_z, p_w_given_z)`` (eq.
+    nmf-plsa).
+    """
     cases = []
     for i, (N, D, K) in enumerate([(5, 4, 2), (20, 30, 3), (3, 6, 1)]):
         _, W, H = _case(N, D, K, 40 + i)
@@ -134,7 +150,8 @@ def check_nmf_to_plsa(fn, verbose=True):
         nmf.nmf_to_plsa,
         cases,
         title="check_nmf_to_plsa",
-        hint="divide each column of W by its sum and each row of H by its sum; P(z) is proportional "
+        hint="divide each column of W by its sum and each row of H by "
+        "its sum; P(z) is proportional "
         "to the product of the two sums",
         rtol=1e-9,
         atol=1e-12,

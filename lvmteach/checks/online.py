@@ -1,8 +1,9 @@
-"""Checks for the exercises of the chapter "Learning at scale: stochastic and online inference".
+"""Checks for the exercises of the chapter "Learning at scale: stochastic
+and online inference".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation (``lvmteach.online``, the ``partial_fit`` methods),
-without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with the package's implementation (``lvmteach.online``, the
+``partial_fit`` methods), without revealing the answer.
 """
 
 import numpy as np
@@ -11,14 +12,29 @@ from .. import online
 from ..mixture import GaussianMixture, KMeans
 from ._harness import run_cases
 
-__all__ = ["check_gmm_statistics", "check_minibatch_kmeans_step", "check_step_size", "check_svi_lda_step"]
+__all__ = [
+    "check_gmm_statistics",
+    "check_minibatch_kmeans_step",
+    "check_step_size",
+    "check_svi_lda_step",
+]
 
 
 def check_step_size(fn, verbose=True):
-    """Check ``fn(t, learning_offset, learning_decay) -> ρ_t`` (eq. rm-schedule)."""
+    """Check ``fn(t, learning_offset, learning_decay) -> ρ_t`` (eq.
+    rm-schedule).
+    """
     cases = [
-        (f"t={t}, tau={tau}, kappa={kappa}", {"t": t, "learning_offset": tau, "learning_decay": kappa})
-        for t, tau, kappa in [(1, 10.0, 0.7), (5, 0.0, 1.0), (100, 64.0, 0.51), (0, 1.0, 0.9)]
+        (
+            f"t={t}, tau={tau}, kappa={kappa}",
+            {"t": t, "learning_offset": tau, "learning_decay": kappa},
+        )
+        for t, tau, kappa in [
+            (1, 10.0, 0.7),
+            (5, 0.0, 1.0),
+            (100, 64.0, 0.51),
+            (0, 1.0, 0.9),
+        ]
     ]
     return run_cases(
         fn,
@@ -38,11 +54,21 @@ def _gmm_stats(X, resp):
 
 
 def check_gmm_statistics(fn, verbose=True):
-    """Check ``fn(X, resp) -> (s0, s1, s2)``: batch averages of r_nk, r_nk x_n, r_nk x_n x_nᵀ (eq. gmm-sstats)."""
+    """Check ``fn(X, resp) -> (s0, s1, s2)``: batch averages of r_nk, r_nk
+    x_n, r_nk x_n x_nᵀ (eq. gmm-sstats).
+    """
     cases = []
     for i, (N, D, K) in enumerate([(10, 2, 3), (50, 4, 2), (1, 3, 1)]):
         rng = np.random.default_rng(100 + i)
-        cases.append((f"N={N}, D={D}, K={K}", {"X": rng.normal(size=(N, D)), "resp": rng.dirichlet(np.ones(K), size=N)}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}",
+                {
+                    "X": rng.normal(size=(N, D)),
+                    "resp": rng.dirichlet(np.ones(K), size=N),
+                },
+            )
+        )
     return run_cases(
         fn,
         _gmm_stats,
@@ -57,16 +83,28 @@ def check_gmm_statistics(fn, verbose=True):
 
 
 def _svi_step(lam, sstats, eta, total_samples, batch_size, rho):
-    return (1.0 - rho) * lam + rho * (eta + total_samples / batch_size * sstats)
+    return (1.0 - rho) * lam + rho * (
+        eta + total_samples / batch_size * sstats
+    )
 
 
 def check_svi_lda_step(fn, verbose=True):
-    """Check ``fn(lam, sstats, eta, total_samples, batch_size, rho) -> new λ`` (eq. lda-svi)."""
+    """Check ``fn(lam, sstats, eta, total_samples, batch_size, rho) -> new
+    λ`` (eq. lda-svi).
+    """
     cases = []
-    for i, (K, V, D, B, rho) in enumerate([(3, 8, 1000, 50, 0.3), (2, 5, 20, 20, 1.0), (4, 6, 500, 7, 0.05)]):
+    for i, (K, V, D, B, rho) in enumerate(
+        [(3, 8, 1000, 50, 0.3), (2, 5, 20, 20, 1.0), (4, 6, 500, 7, 0.05)]
+    ):
         rng = np.random.default_rng(200 + i)
-        kw = {"lam": rng.gamma(2.0, 1.0, (K, V)), "sstats": rng.gamma(1.0, 3.0, (K, V)), "eta": 0.1,
-              "total_samples": D, "batch_size": B, "rho": rho}
+        kw = {
+            "lam": rng.gamma(2.0, 1.0, (K, V)),
+            "sstats": rng.gamma(1.0, 3.0, (K, V)),
+            "eta": 0.1,
+            "total_samples": D,
+            "batch_size": B,
+            "rho": rho,
+        }
         cases.append((f"K={K}, V={V}, D={D}, B={B}, rho={rho}", kw))
     return run_cases(
         fn,
@@ -92,14 +130,25 @@ def _kmeans_step(centers, counts, X):
 
 
 def check_minibatch_kmeans_step(fn, verbose=True):
-    """Check ``fn(centers, counts, X) -> (centers, counts)``: one mini-batch k-means step (eq. minibatch-kmeans)."""
+    """Check ``fn(centers, counts, X) -> (centers, counts)``: one mini-batch
+    k-means step (eq. minibatch-kmeans).
+    """
     cases = []
     for i, (N, D, K) in enumerate([(20, 2, 3), (64, 5, 4), (5, 1, 2)]):
         rng = np.random.default_rng(300 + i)
         centers = rng.normal(0.0, 3.0, (K, D))
         counts = rng.integers(0, 10, K).astype(float)
         counts[0] = 0.0  # a centre that has seen nothing yet
-        cases.append((f"N={N}, D={D}, K={K}", {"centers": centers, "counts": counts, "X": rng.normal(0.0, 3.0, (N, D))}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}",
+                {
+                    "centers": centers,
+                    "counts": counts,
+                    "X": rng.normal(0.0, 3.0, (N, D)),
+                },
+            )
+        )
     return run_cases(
         fn,
         _kmeans_step,

@@ -1,7 +1,8 @@
 """Checks for the exercises of the chapter "Sparse coding".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with the package's implementation in ``lvmteach.sparse``, without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with the package's implementation in ``lvmteach.sparse``,
+without revealing the answer.
 """
 
 import numpy as np
@@ -88,9 +89,21 @@ def check_group_soft_threshold(fn, verbose=True):
 
 def _coding_cases(seed0):
     cases = []
-    for i, (N, D, K, alpha, n_iter) in enumerate([(4, 6, 3, 0.2, 1), (10, 8, 12, 0.1, 25), (3, 20, 10, 0.5, 60)]):
+    for i, (N, D, K, alpha, n_iter) in enumerate(
+        [(4, 6, 3, 0.2, 1), (10, 8, 12, 0.1, 25), (3, 20, 10, 0.5, 60)]
+    ):
         X, dictionary = _problem(N, D, K, seed0 + i)
-        cases.append((f"N={N}, D={D}, K={K}, {n_iter} iteration(s)", {"X": X, "dictionary": dictionary, "alpha": alpha, "n_iter": n_iter}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}, {n_iter} iteration(s)",
+                {
+                    "X": X,
+                    "dictionary": dictionary,
+                    "alpha": alpha,
+                    "n_iter": n_iter,
+                },
+            )
+        )
     return cases
 
 
@@ -214,10 +227,10 @@ def check_fista_restart(fn, verbose=True):
     """Check ``fn(X, dictionary, alpha, n_iter) -> codes``: FISTA with
     adaptive restart.
 
-    Exactly ``n_iter`` FISTA steps (eq. (sparse-fista) in the chapter
-    "Sparse coding") from zero codes, where a row whose momentum points
-    uphill, (y_n − c_n_new) · (c_n_new − c_n) > 0, resets its own counter
-    t_n to 1 before the momentum update.
+    Exactly ``n_iter`` FISTA steps (eq.
+    (sparse-fista) in the chapter "Sparse coding") from zero codes, where a
+    row whose momentum points uphill, (y_n − c_n_new) · (c_n_new − c_n) > 0,
+    resets its own counter t_n to 1 before the momentum update.
     """
     return run_cases(
         fn,
@@ -235,14 +248,21 @@ def check_fista_restart(fn, verbose=True):
 
 
 def check_update_dictionary(fn, verbose=True):
-    """Check ``fn(X, codes, dictionary) -> new dictionary``: one pass over the atoms in order (eq. sparse-dict-update)."""
+    """Check ``fn(X, codes, dictionary) -> new dictionary``: one pass over
+    the atoms in order (eq. sparse-dict-update).
+    """
     cases = []
     for i, (N, D, K) in enumerate([(20, 3, 2), (50, 8, 12), (30, 16, 5)]):
         X, dictionary = _problem(N, D, K, 30 + i)
         rng = np.random.default_rng(40 + i)
         codes = rng.normal(size=(N, K)) * (rng.uniform(size=(N, K)) < 0.5)
         codes[0] = 1.0  # every atom is used
-        cases.append((f"N={N}, D={D}, K={K}", {"X": X, "codes": codes, "dictionary": dictionary}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}",
+                {"X": X, "codes": codes, "dictionary": dictionary},
+            )
+        )
     return run_cases(
         fn,
         sparse.update_dictionary,
@@ -257,18 +277,29 @@ def check_update_dictionary(fn, verbose=True):
 
 
 def check_omp(fn, verbose=True):
-    """Check ``fn(X, dictionary, n_nonzero_coefs) -> codes``, orthogonal matching pursuit (alg-omp)."""
+    """Check ``fn(X, dictionary, n_nonzero_coefs) -> codes``, orthogonal
+    matching pursuit (alg-omp).
+    """
     cases = []
-    for i, (N, D, K, s) in enumerate([(3, 5, 8, 1), (6, 12, 30, 3), (4, 20, 40, 6)]):
+    for i, (N, D, K, s) in enumerate(
+        [(3, 5, 8, 1), (6, 12, 30, 3), (4, 20, 40, 6)]
+    ):
         X, dictionary = _problem(N, D, K, 50 + i)
-        cases.append((f"N={N}, D={D}, K={K}, {s} atom(s)", {"X": X, "dictionary": dictionary, "n_nonzero_coefs": s}))
+        cases.append(
+            (
+                f"N={N}, D={D}, K={K}, {s} atom(s)",
+                {"X": X, "dictionary": dictionary, "n_nonzero_coefs": s},
+            )
+        )
     return run_cases(
         fn,
         sparse.orthogonal_matching_pursuit,
         cases,
         title="check_omp",
-        hint="for each row: pick the atom with the largest |residual . atom|, then refit the code on "
-        "*all* chosen atoms by least squares (numpy.linalg.lstsq) and recompute the residual",
+        hint="for each row: pick the atom with the largest |residual . "
+        "atom|, then refit the code on "
+        "*all* chosen atoms by least squares (numpy.linalg.lstsq) and "
+        "recompute the residual",
         rtol=1e-9,
         atol=1e-10,
         verbose=verbose,

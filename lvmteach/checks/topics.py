@@ -9,16 +9,28 @@ import numpy as np
 from .. import topics
 from ._harness import run_cases
 
-__all__ = ["check_dirichlet_expectation", "check_plsa_em_step", "check_gibbs_conditional", "check_log_joint"]
+__all__ = [
+    "check_dirichlet_expectation",
+    "check_plsa_em_step",
+    "check_gibbs_conditional",
+    "check_log_joint",
+]
 
 
 def check_dirichlet_expectation(my_fn, verbose=True):
-    """Check ``my_fn(a) -> E[log θ]`` for θ ~ Dirichlet(a_d), row by row; ``a`` is (N, K)."""
+    """Check ``my_fn(a) -> E[log θ]`` for θ ~ Dirichlet(a_d), row by row;
+    ``a`` is (N, K).
+    """
     rng = np.random.default_rng(0)
     cases = []
     for _ in range(6):
         N, K = int(rng.integers(1, 6)), int(rng.integers(2, 8))
-        cases.append((f"N={N}, K={K}", dict(a=rng.gamma(0.5, 4.0, size=(N, K)) + 1e-3)))
+        cases.append(
+            (
+                f"N={N}, K={K}",
+                dict(a=rng.gamma(0.5, 4.0, size=(N, K)) + 1e-3),
+            )
+        )
     return run_cases(
         my_fn,
         topics.dirichlet_expectation,
@@ -41,7 +53,11 @@ def check_plsa_em_step(my_fn, verbose=True):
     rng = np.random.default_rng(1)
     cases = []
     for i in range(7):
-        N, V, K = int(rng.integers(2, 12)), int(rng.integers(2, 10)), int(rng.integers(1, 5))
+        N, V, K = (
+            int(rng.integers(2, 12)),
+            int(rng.integers(2, 10)),
+            int(rng.integers(1, 5)),
+        )
         X = rng.poisson(2.0, size=(N, V)).astype(float)
         X[0, 0] += 1.0
         X[X.sum(axis=1) == 0, 0] = 1.0
@@ -79,7 +95,8 @@ def check_plsa_em_step(my_fn, verbose=True):
 
 
 def check_gibbs_conditional(my_fn, verbose=True):
-    """Check ``my_fn(ndk_d, nwk_w, nk, alpha, eta, V) -> p`` normalised over the K topics.
+    """Check ``my_fn(ndk_d, nwk_w, nk, alpha, eta, V) -> p`` normalised over
+    the K topics.
 
     The counts passed in already exclude the token being resampled.
     """
@@ -120,11 +137,17 @@ def check_gibbs_conditional(my_fn, verbose=True):
 
 
 def check_log_joint(my_fn, verbose=True):
-    """Check ``my_fn(ndk, nwk, alpha, eta) -> log p(w, z)`` from the (N, K) and (V, K) counts."""
+    """Check ``my_fn(ndk, nwk, alpha, eta) -> log p(w, z)`` from the (N, K)
+    and (V, K) counts.
+    """
     rng = np.random.default_rng(3)
     cases = []
     for _ in range(6):
-        N, V, K = int(rng.integers(1, 6)), int(rng.integers(2, 10)), int(rng.integers(1, 5))
+        N, V, K = (
+            int(rng.integers(1, 6)),
+            int(rng.integers(2, 10)),
+            int(rng.integers(1, 5)),
+        )
         z_docs = rng.integers(N, size=40)
         z_words = rng.integers(V, size=40)
         z = rng.integers(K, size=40)
@@ -132,18 +155,36 @@ def check_log_joint(my_fn, verbose=True):
         nwk = np.zeros((V, K))
         np.add.at(ndk, (z_docs, z), 1.0)
         np.add.at(nwk, (z_words, z), 1.0)
-        cases.append((f"N={N}, V={V}, K={K}", dict(ndk=ndk, nwk=nwk, alpha=float(rng.choice([0.1, 1.0])), eta=0.05)))
+        cases.append(
+            (
+                f"N={N}, V={V}, K={K}",
+                dict(
+                    ndk=ndk,
+                    nwk=nwk,
+                    alpha=float(rng.choice([0.1, 1.0])),
+                    eta=0.05,
+                ),
+            )
+        )
     ndk = np.array([[300.0, 100.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 2.0]])
     nwk = np.array([[200.0, 50.0, 1.0], [101.0, 50.0, 1.0]])
-    cases.append(("400-token document and an empty document (gamma overflows past 171)", dict(ndk=ndk, nwk=nwk, alpha=0.5, eta=0.1)))
+    cases.append(
+        (
+            "400-token document and an empty document (gamma overflows "
+            "past 171)",
+            dict(ndk=ndk, nwk=nwk, alpha=0.5, eta=0.1),
+        )
+    )
     return run_cases(
         my_fn,
         lambda ndk, nwk, alpha, eta: topics.log_joint(ndk, nwk, alpha, eta),
         cases,
         title="log_joint",
         verbose=verbose,
-        hint="one Dirichlet-multinomial integral per document (over topics, with α) and per topic "
-        "(over words, with η); use scipy.special.gammaln, never log(gamma(...))",
+        hint="one Dirichlet-multinomial integral per document (over "
+        "topics, with α) and per topic "
+        "(over words, with η); use scipy.special.gammaln, never "
+        "log(gamma(...))",
         rtol=1e-10,
         atol=1e-8,
     )

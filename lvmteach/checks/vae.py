@@ -1,7 +1,8 @@
 """Checks for the exercises of the chapter "Variational autoencoders".
 
-Each ``check_<name>(fn)`` calls the reader's function on a few random cases and compares it
-with ``lvmteach.nn`` or ``lvmteach.vae``, without revealing the answer.
+Each ``check_<name>(fn)`` calls the reader's function on a few random cases
+and compares it with ``lvmteach.nn`` or ``lvmteach.vae``, without revealing
+the answer.
 """
 
 import numpy as np
@@ -124,12 +125,30 @@ def check_gaussian_kl_prior(fn, verbose=True):
 
 
 def check_bernoulli_log_lik(fn, verbose=True):
-    """Check ``fn(X, logits) -> (N,)``, Σ_d log Bernoulli(x_d | sigmoid(a_d)), also for huge |a|."""
+    """Check ``fn(X, logits) -> (N,)``, Σ_d log Bernoulli(x_d |
+    sigmoid(a_d)), also for huge |a|.
+    """
     cases = []
     for i, (N, D, scale) in enumerate([(3, 4, 1.0), (5, 2, 5.0)]):
         rng = np.random.default_rng(30 + i)
-        cases.append((f"N={N}, D={D}", {"X": (rng.uniform(size=(N, D)) < 0.5).astype(float), "logits": scale * rng.normal(size=(N, D))}))
-    cases.append(("logits of +-800 (naive log(sigmoid) gives -inf or nan)", {"X": np.array([[1.0, 0.0, 1.0, 0.0]]), "logits": np.array([[800.0, -800.0, -800.0, 800.0]])}))
+        cases.append(
+            (
+                f"N={N}, D={D}",
+                {
+                    "X": (rng.uniform(size=(N, D)) < 0.5).astype(float),
+                    "logits": scale * rng.normal(size=(N, D)),
+                },
+            )
+        )
+    cases.append(
+        (
+            "logits of +-800 (naive log(sigmoid) gives -inf or nan)",
+            {
+                "X": np.array([[1.0, 0.0, 1.0, 0.0]]),
+                "logits": np.array([[800.0, -800.0, -800.0, 800.0]]),
+            },
+        )
+    )
     return run_cases(
         fn,
         vae.bernoulli_log_lik,
