@@ -474,8 +474,8 @@ def sample_bernoulli(P, rng):
 
 def gibbs_step(V, W, b, c, rng):
     """One block-Gibbs step v → h ~ P(h | v) → v' ~ P(v | h) (eqs.
-    (rbm-cond-h) in the chapter "Boltzmann machines, RBMs and deep belief
-    nets", (rbm-cond-v)).
+    (rbm-cond-h) and (rbm-cond-v) in the chapter "Boltzmann machines, RBMs
+    and deep belief nets").
     """
     H = sample_bernoulli(hidden_probs(V, W, c), rng)
     return sample_bernoulli(visible_probs(H, W, b), rng)

@@ -183,8 +183,8 @@ def covariance_eigh(X, mean):
 
 def ppca_closed_form(X, q):
     """Tipping and Bishop's maximum-likelihood PPCA (eqs. (ppca-mle-sigma)
-    in the chapter "PCA, probabilistic PCA and factor analysis",
-    (ppca-mle-W)).
+    and (ppca-mle-W) in the chapter "PCA, probabilistic PCA and factor
+    analysis").
 
     σ² = (1 / (D − q)) Σ_{j>q} λ_j, the average variance lost, and W = U_q
     (Λ_q − σ² I)^{1/2}, taking the rotation R = I. Bishop eqs.
@@ -326,8 +326,8 @@ def posterior(X, mean, W, psi):
 
 def e_step(Xc, var_x, W, psi):
     """E-step for PPCA / factor analysis on centred data (eqs.
-    (fa-posterior) in the chapter "PCA, probabilistic PCA and factor
-    analysis", (fa-em-stats)).
+    (fa-posterior) and (fa-em-stats) in the chapter "PCA, probabilistic PCA
+    and factor analysis").
 
     ``Xc`` is X minus its mean x̄ (the MLE of μ, fixed during EM) and
     ``var_x`` the (D,) diagonal of S. Returns ``(log_lik, Ez, Szz)``: the
@@ -352,9 +352,9 @@ def e_step(Xc, var_x, W, psi):
 
 
 def m_step(Xc, var_x, Ez, Szz):
-    """M-step for factor analysis (eqs. (fa-em-W) in the chapter "PCA,
-    probabilistic PCA and factor analysis", (fa-psi)); PPCA averages ψ (eq.
-    (ppca-em-sigma)).
+    """M-step for factor analysis (eqs. (fa-em-W) and (fa-psi) in the
+    chapter "PCA, probabilistic PCA and factor analysis"); PPCA averages ψ
+    (eq. (ppca-em-sigma)).
 
     W_new = [Σ_n x_n E[z_n]ᵀ] [Σ_n E[z_n z_nᵀ]]⁻¹ (Bishop 12.56 / 12.69) and
     Ψ_new = diag(S − W_new (1/N) Σ_n E[z_n] x_nᵀ) (Bishop 12.70). For PPCA

@@ -807,7 +807,7 @@ def e_step(X, weights, means, prec_chol, covariance_type, T=None):
 
 def m_step(X, resp, covariance_type, reg_covar, T=None):
     """The M-step for a Gaussian mixture (eqs.
-    (gmm-nk) in the chapter "The EM algorithm"–(gmm-cov)).
+    (gmm-nk)–(gmm-cov) in the chapter "The EM algorithm").
 
     N_k = Σ_n r_nk,  π_k = N_k / N,  μ_k = (1/N_k) Σ_n r_nk x_n,
     Σ_k = (1/N_k) Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar·I.
@@ -1539,7 +1539,7 @@ class GaussianMixture(_Mixture):
 
     def _m_step_from_statistics(self, stats, shift):
         """The M-step as a function of averaged statistics (eqs.
-        (gmm-nk) in the chapter "The EM algorithm"–(gmm-cov)).
+        (gmm-nk)–(gmm-cov) in the chapter "The EM algorithm").
 
         π_k = s0_k, μ_k = s1_k / s0_k, Σ_k = s2_k / s0_k − μ_k μ_kᵀ (+
         reg_covar); with s the full-data average this is exactly ``m_step``.

@@ -350,7 +350,7 @@ def lda_e_step(
     X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3
 ):
     """Variational E-step of LDA for all documents at once (eqs.
-    (lda-phi) in the chapter "Topic models", (lda-gamma)).
+    (lda-phi) and (lda-gamma) in the chapter "Topic models").
 
     Iterates, for every document d still changing,
 

@@ -10,6 +10,7 @@ import importlib
 import inspect
 import pathlib
 import pkgutil
+import re
 
 import pytest
 
@@ -92,3 +93,15 @@ def test_every_equation_label_named_in_a_docstring_exists_in_the_book():
         ):
             chapter = " ".join(chapter.split())
             assert where.get(label) == chapter, f"{path.name}: ({label}) is not in {chapter!r}"
+
+
+# A list of equations cut in two by the chapter's name: 'eqs. (gmm-nk) in the chapter "The EM
+# algorithm"–(gmm-cov)' (the rewriting of ":eq:`a`–:eq:`b`" named the chapter after the first).
+SPLIT_LIST = re.compile(r'in\s+the\s+chapter\s+"[^"]+"\s*[,–-]\s*\([\w-]+\)')
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "lvmteach").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_equation_lists_name_the_chapter_once_at_the_end(path):
+    m = SPLIT_LIST.search(path.read_text())
+    assert m is None, f"{path.name}: {m.group()!r}; write '(a) and (b) in the chapter ...'"
