@@ -85,3 +85,16 @@ def test_transformed_chapters_have_no_literalinclude_left():
         nb = json.loads((ROOT / path).read_text())
         assert nb["cells"][0]["metadata"].get(_jupyter.MACRO_TAG)
         assert not any("{literalinclude}" in "".join(c["source"]) for c in nb["cells"])
+
+
+def test_vscode_settings_hold_the_books_macros():
+    # VS Code's notebook Markdown (KaTeX) takes macros from markdown.math.macros only.
+    import json
+
+    from lvmteach import _jupyter
+
+    text = _jupyter.VSCODE.read_text()
+    assert text == _jupyter.vscode_settings(), "run python -m lvmteach._jupyter"
+    settings = json.loads(text.split("\n", 1)[1])
+    assert settings["markdown.math.macros"]["\\prec"] == "\\boldsymbol{\\Lambda}"
+    assert len(settings["markdown.math.macros"]) == len(_jupyter.macros())
