@@ -107,37 +107,50 @@ def update_centers(X, labels, K, centers_old):
 _LLOYD_CHUNK = 2048
 
 
-def lloyd_pass(X1, XT, centers, labels, x_sq, G, upper=None, lower=None):
+def cluster_sums(X, labels, K):
+    """Sums S_k = Σ_{n: z_n = k} x_n of the update step (eq. (kmeans-update)), shape (K, D).
+
+    One weighted ``bincount`` over the flattened X: entry (n, d) goes to bin
+    ``z_n D + d``. It reads X once, in memory order, with no copy of Xᵀ and no
+    (N, K) one-hot matrix.
+    """
+    D = X.shape[1]
+    bins = (labels[:, None] * D + np.arange(D)).ravel()
+    sums = np.bincount(bins, weights=X.ravel(), minlength=K * D)
+    return sums.reshape(K, D)
+
+
+def lloyd_pass(X, centers, labels, x_sq, G, upper=None, lower=None):
     """One Lloyd iteration's pass over the data: the assignment, and the sums of the update.
 
     Does the work of ``assign_clusters`` followed by the sums of ``update_centers``,
     with three tricks that bring it to the speed of compiled code:
 
     * the distances are needed only up to ``‖x_n‖²``, the same for every k, so the argmin is
-      over ``g_nk = ‖μ_k‖² − 2 x_nᵀμ_k``; with a column of ones appended to X (``X1``, (N, D+1))
-      and ``‖μ_k‖²`` appended to ``−2 μ_k``, g is *one* matrix product;
+      over ``g_nk = ‖μ_k‖² − 2 x_nᵀμ_k``: one matrix product with ``−2 μ_kᵀ``, and ``‖μ_k‖²``
+      added to each row of the product;
     * the rows go through in chunks of ``len(G)``, into the buffer ``G`` allocated once per
       fit, so a chunk's distances stay in the cache from the product to the in-place argmin
       (``out=labels``), and no iteration allocates an N × K array;
-    * the sums S_k and counts n_k are weighted ``bincount`` s over the rows of ``XT`` = Xᵀ
-      (contiguous), one pass each, instead of a product with an N × K one-hot matrix; the
-      inertia then needs no pass of its own: ``J = Σ_n ‖x_n‖² + Σ_k (n_k ‖μ_k‖² − 2 μ_kᵀ S_k)``.
+    * the sums S_k are one weighted ``bincount`` (``cluster_sums``) instead of a product
+      with an N × K one-hot matrix; the inertia then needs no pass of its own:
+      ``J = Σ_n ‖x_n‖² + Σ_k (n_k ‖μ_k‖² − 2 μ_kᵀ S_k)``.
 
     Writes the labels into ``labels`` (N,) and returns ``(sums, counts, inertia)``, shapes
     (K, D), (K,) and a float. ``x_sq`` is ``Σ_n ‖x_n‖²``. With ``upper`` and ``lower`` (N,),
     also writes there each point's g to its own centre and to the second nearest,
     ``‖x_n − μ‖² − ‖x_n‖²`` (for the bounds of ``KMeans``).
     """
-    K, D = centers.shape
-    A = np.empty((D + 1, K))
-    np.multiply(centers.T, -2.0, out=A[:D])
-    A[D] = np.einsum("kd,kd->k", centers, centers)
+    K = len(centers)
+    A = -2.0 * centers.T
+    mu_sq = np.einsum("kd,kd->k", centers, centers)
     chunk = len(G)
     rows = np.arange(chunk) if upper is not None else None
-    for start in range(0, len(X1), chunk):
-        Xc = X1[start : start + chunk]
+    for start in range(0, len(X), chunk):
+        Xc = X[start : start + chunk]
         g = G[: len(Xc)]
         np.matmul(Xc, A, out=g)
+        g += mu_sq
         lab = labels[start : start + len(Xc)]
         np.argmin(g, axis=1, out=lab)
         if upper is not None:
@@ -146,9 +159,20 @@ def lloyd_pass(X1, XT, centers, labels, x_sq, G, upper=None, lower=None):
             g[r, lab] = np.inf
             np.min(g, axis=1, out=lower[start : start + len(Xc)])
     counts = np.bincount(labels, minlength=K).astype(np.float64)
-    sums = np.stack([np.bincount(labels, weights=x_d, minlength=K) for x_d in XT], axis=1)
-    inertia = x_sq + float(counts @ A[D]) - 2.0 * float(np.vdot(centers, sums))
+    sums = cluster_sums(X, labels, K)
+    inertia = x_sq + float(counts @ mu_sq) - 2.0 * float(np.vdot(centers, sums))
     return sums, counts, max(inertia, 0.0)
+
+
+def _mean_variance(x_sq, x_sum, N, D):
+    """Mean per-feature variance of X, ``(1/D) Σ_d Var(x_d)``: the scale of ``tol``.
+
+    From sums already at hand, ``Σ_n ‖x_n‖²`` and ``Σ_n x_n``:
+    ``(Σ_n ‖x_n‖² / N − ‖x̄‖²) / D``, with no pass over X. The difference loses
+    digits when the mean dominates the spread; then the caller uses ``np.var``.
+    """
+    x_bar = x_sum / N
+    return (x_sq / N - float(x_bar @ x_bar)) / D
 
 
 def _half_gaps(centers):
@@ -277,7 +301,7 @@ class KMeans(BaseEstimator):
         K = check_positive_int(self.n_clusters, "n_clusters")
         X = check_array(X, min_samples=K)
         max_iter = check_positive_int(self.max_iter, "max_iter")
-        tol = check_positive_scalar(self.tol, "tol", allow_zero=True) * np.var(X, axis=0).mean()
+        tol = check_positive_scalar(self.tol, "tol", allow_zero=True)
         n_init = self.n_init
         if n_init == "auto":
             n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
@@ -285,9 +309,10 @@ class KMeans(BaseEstimator):
         rng = check_random_state(self.random_state)
 
         best = None
+        xx = np.einsum("nd,nd->n", X, X)  # ‖x_n‖², shared by the restarts
         for _ in range(n_init):
             centers = self._initial_centers(X, K, rng)
-            result = self._lloyd(X, centers, max_iter, tol)
+            result = self._lloyd(X, centers, max_iter, tol, xx)
             if best is None or result[2] < best[2]:
                 best = result
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_, history = best
@@ -314,7 +339,7 @@ class KMeans(BaseEstimator):
         return self
 
     @staticmethod
-    def _lloyd(X, centers, max_iter, tol):
+    def _lloyd(X, centers, max_iter, tol, xx):
         # Lloyd's iterations, exactly (the same labels and centres as assign_clusters and
         # update_centers would give), made fast in two ways:
         # * a full assignment is lloyd_pass: one chunked pass over the data into buffers
@@ -326,11 +351,10 @@ class KMeans(BaseEstimator):
         #   upper < max(lower, ½ min_{j≠k} ‖μ_k − μ_j‖) is provably still nearest to its μ_k.
         #   Only the others are reassigned, and the sums of the update step change only by
         #   the points that moved.
+        # `tol` is relative to the mean per-feature variance of X (as in scikit-learn), and
+        # `xx` holds the ‖x_n‖².
         K = len(centers)
-        N = len(X)
-        X1 = np.hstack([X, np.ones((N, 1))])
-        XT = np.ascontiguousarray(X.T)
-        xx = np.einsum("nd,nd->n", X, X)
+        N, D = X.shape
         x_sq = float(xx.sum())
         labels, old_labels = np.empty(N, np.intp), np.empty(N, np.intp)
         G = np.empty((min(N, _LLOYD_CHUNK), K))
@@ -339,7 +363,7 @@ class KMeans(BaseEstimator):
         converged = False
 
         def full_pass(centers):
-            sums, counts, inertia = lloyd_pass(X1, XT, centers, labels, x_sq, G, upper=upper, lower=lower)
+            sums, counts, inertia = lloyd_pass(X, centers, labels, x_sq, G, upper=upper, lower=lower)
             _distance_bounds(upper, lower, xx, 1e-12 * (xx + np.einsum("kd,kd->k", centers, centers).max()))
             return sums, counts, inertia
 
@@ -354,7 +378,8 @@ class KMeans(BaseEstimator):
                 sums, counts, inertia = full_pass(centers)
                 return sums, counts, inertia, not np.array_equal(labels, old_labels)
             mu_sq = np.einsum("kd,kd->k", centers, centers)
-            g = X1[todo] @ np.vstack([-2.0 * centers.T, mu_sq])
+            g = X[todo] @ (-2.0 * centers.T)
+            g += mu_sq
             new = np.argmin(g, axis=1)
             r = np.arange(len(todo))
             g_own = g[r, new]
@@ -371,6 +396,11 @@ class KMeans(BaseEstimator):
             return sums, counts, inertia, bool(moved.any())
 
         sums, counts, inertia = full_pass(centers)
+        # Σ_k S_k = Σ_n x_n: the scale of tol comes with the first pass.
+        scale = _mean_variance(x_sq, sums.sum(axis=0), N, D)
+        if scale <= 1e-8 * x_sq / (N * D):  # the mean dominates: two passes
+            scale = float(np.var(X, axis=0).mean())
+        tol = tol * scale
         changed = True
         for n_iter in range(1, max_iter + 1):
             history.append(inertia)
