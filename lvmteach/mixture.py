@@ -104,19 +104,20 @@ def update_centers(X, labels, K, centers_old):
     return centers, counts
 
 
-# Rows per chunk of lloyd_pass: a chunk's scores (K × 8192 × 8 bytes, 640 kB for
-# K = 10) stay in the CPU cache, and each of the K steps of two_nearest still covers
-# enough numbers that NumPy's fixed cost per call is small (measured: 2048 rows were
-# 15% slower at N = 1e5, D = K = 10).
+# Rows per chunk of lloyd_pass: a chunk's scores (K × 8192 × 8 bytes,
+# 640 kB for K = 10) stay in the CPU cache, and each of the K steps of
+# two_nearest still covers enough numbers that NumPy's fixed cost per
+# call is small (measured: 2048 rows were 15% slower at N = 1e5,
+# D = K = 10).
 _LLOYD_CHUNK = 8192
 
 
 def cluster_sums(X, labels, K):
-    """Sums S_k = Σ_{n: z_n = k} x_n of the update step (eq. (kmeans-update)), shape (K, D).
+    """Sums S_k = Σ_{n: z_n = k} x_n of the update step, shape (K, D).
 
-    One weighted ``bincount`` over the flattened X: entry (n, d) goes to bin
-    ``z_n D + d``. It reads X once, in memory order, with no copy of Xᵀ and no
-    (N, K) one-hot matrix.
+    Eq. (kmeans-update). One weighted ``bincount`` over the flattened X:
+    entry (n, d) goes to bin ``z_n D + d``. It reads X once, in memory
+    order, with no copy of Xᵀ and no (N, K) one-hot matrix.
     """
     D = X.shape[1]
     bins = (labels[:, None] * D + np.arange(D)).ravel()
@@ -125,13 +126,15 @@ def cluster_sums(X, labels, K):
 
 
 def two_nearest(S, labels, best, second):
-    """Nearest and second-nearest centre from the scores S (K, n), one centre at a time.
+    """Nearest and second-nearest centre from the scores S (K, n).
 
-    The argmin of eq. (kmeans-assign) over the rows of S: writes into ``labels`` (n,)
-    the index of each column's smallest score (ties to the lowest k, as ``np.argmin``),
-    into ``best`` the smallest score and into ``second`` the second smallest. The loop
-    runs over the K rows, each step a few operations on contiguous vectors of length n;
-    NumPy's own reductions along short rows of length K are several times slower.
+    The argmin of eq. (kmeans-assign) over the rows of S, one centre at
+    a time: writes into ``labels`` (n,) the index of each column's
+    smallest score (ties to the lowest k, as ``np.argmin``), into
+    ``best`` the smallest score and into ``second`` the second smallest.
+    Each of the K steps is a few operations on contiguous vectors of
+    length n; NumPy's own reductions along short rows of length K are
+    several times slower.
     """
     labels.fill(0)
     np.copyto(best, S[0])
@@ -143,8 +146,8 @@ def two_nearest(S, labels, best, second):
         # the second smallest so far is min(second, max(best, s_k))
         np.maximum(best, S[k], out=tmp)
         np.minimum(second, tmp, out=second)
-        # the label becomes k where s_k < best; all labels so far are < k, so a
-        # maximum sets it (several times faster than a masked copy)
+        # the label becomes k where s_k < best; all labels so far are
+        # < k, so a maximum sets it (faster than a masked copy)
         np.less(S[k], best, out=closer)
         np.multiply(closer, k, out=k_or_0)
         np.maximum(labels, k_or_0, out=labels)
@@ -152,24 +155,28 @@ def two_nearest(S, labels, best, second):
 
 
 def lloyd_pass(X, centers, labels, x_sq, G, upper, lower):
-    """One Lloyd iteration's pass over the data: the assignment, and the sums of the update.
+    """One Lloyd pass over the data: the assignment, and the update's sums.
 
-    Does the work of ``assign_clusters`` followed by the sums of ``update_centers``,
-    with three tricks that bring it to the speed of compiled code:
+    Does the work of ``assign_clusters`` followed by the sums of
+    ``update_centers``, with three tricks that bring it to the speed of
+    compiled code:
 
-    * the distances are needed only up to ``‖x_n‖²``, the same for every k, so the argmin is
-      over ``g_kn = ‖μ_k‖² − 2 μ_kᵀx_n``: one matrix product with ``−2 μ_k``, and ``‖μ_k‖²``
-      added to each row of the product;
-    * the rows of X go through in chunks, into the buffer ``G`` allocated once per fit, so a
-      chunk's scores (K, chunk) stay in the cache from the product to ``two_nearest``,
-      and no iteration allocates an N × K array;
-    * the sums S_k are one weighted ``bincount`` (``cluster_sums``) instead of a product
-      with an N × K one-hot matrix; the inertia then needs no pass of its own:
-      ``J = Σ_n ‖x_n‖² + Σ_k (n_k ‖μ_k‖² − 2 μ_kᵀ S_k)``.
+    * the distances are needed only up to ``‖x_n‖²``, the same for
+      every k, so the argmin is over ``g_kn = ‖μ_k‖² − 2 μ_kᵀx_n``: one
+      matrix product with the ``−2 μ_k``, plus ``‖μ_k‖²`` on each row;
+    * the rows of X go through in chunks, into the buffer ``G``
+      allocated once per fit, so a chunk's scores (K, chunk) stay in
+      the cache from the product to ``two_nearest``, and no iteration
+      allocates an N × K array;
+    * the sums S_k are one weighted ``bincount`` (``cluster_sums``),
+      not a product with an N × K one-hot matrix; the inertia then needs
+      no pass of its own: ``J = Σ_n ‖x_n‖² + Σ_k (n_k ‖μ_k‖² − 2 μ_kᵀ
+      S_k)``.
 
-    Writes the labels into ``labels`` (N,) and returns ``(sums, counts, inertia)``, shapes
-    (K, D), (K,) and a float. ``x_sq`` is ``Σ_n ‖x_n‖²``. Also writes into ``upper`` and
-    ``lower`` (N,) each point's g to its own centre and to the second nearest,
+    Writes the labels into ``labels`` (N,) and returns ``(sums, counts,
+    inertia)``, shapes (K, D), (K,) and a float. ``x_sq`` is
+    ``Σ_n ‖x_n‖²``. Also writes into ``upper`` and ``lower`` (N,) each
+    point's g to its own centre and to the second nearest,
     ``‖x_n − μ‖² − ‖x_n‖²`` (for the bounds of ``KMeans``).
     """
     K = len(centers)
@@ -181,19 +188,21 @@ def lloyd_pass(X, centers, labels, x_sq, G, upper, lower):
         g = G[: K * (stop - start)].reshape(K, stop - start)
         np.matmul(A, X[start:stop].T, out=g)
         g += mu_sq[:, None]
-        two_nearest(g, labels[start:stop], upper[start:stop], lower[start:stop])
+        rows = slice(start, stop)
+        two_nearest(g, labels[rows], upper[rows], lower[rows])
     counts = np.bincount(labels, minlength=K).astype(np.float64)
     sums = cluster_sums(X, labels, K)
-    inertia = x_sq + float(counts @ mu_sq) - 2.0 * float(np.vdot(centers, sums))
-    return sums, counts, max(inertia, 0.0)
+    inertia = x_sq + float(counts @ mu_sq) - 2.0 * np.vdot(centers, sums)
+    return sums, counts, max(float(inertia), 0.0)
 
 
 def _mean_variance(x_sq, x_sum, N, D):
-    """Mean per-feature variance of X, ``(1/D) Σ_d Var(x_d)``: the scale of ``tol``.
+    """Mean per-feature variance ``(1/D) Σ_d Var(x_d)``: the scale of tol.
 
     From sums already at hand, ``Σ_n ‖x_n‖²`` and ``Σ_n x_n``:
-    ``(Σ_n ‖x_n‖² / N − ‖x̄‖²) / D``, with no pass over X. The difference loses
-    digits when the mean dominates the spread; then the caller uses ``np.var``.
+    ``(Σ_n ‖x_n‖² / N − ‖x̄‖²) / D``, with no pass over X. The
+    difference loses digits when the mean dominates the spread; then
+    the caller uses ``np.var``.
     """
     x_bar = x_sum / N
     return (x_sq / N - float(x_bar @ x_bar)) / D
@@ -375,8 +384,8 @@ class KMeans(BaseEstimator):
         #   upper < max(lower, ½ min_{j≠k} ‖μ_k − μ_j‖) is provably still nearest to its μ_k.
         #   Only the others are reassigned, and the sums of the update step change only by
         #   the points that moved.
-        # `tol` is relative to the mean per-feature variance of X (as in scikit-learn), and
-        # `xx` holds the ‖x_n‖².
+        # `tol` is relative to the mean per-feature variance of X (as in
+        # scikit-learn), and `xx` holds the ‖x_n‖².
         K = len(centers)
         N, D = X.shape
         x_sq = float(xx.sum())
@@ -387,7 +396,9 @@ class KMeans(BaseEstimator):
         converged = False
 
         def full_pass(centers):
-            sums, counts, inertia = lloyd_pass(X, centers, labels, x_sq, G, upper, lower)
+            sums, counts, inertia = lloyd_pass(
+                X, centers, labels, x_sq, G, upper, lower
+            )
             _distance_bounds(upper, lower, xx, 1e-12 * (xx + np.einsum("kd,kd->k", centers, centers).max()))
             return sums, counts, inertia
 
@@ -408,7 +419,10 @@ class KMeans(BaseEstimator):
             g_own, g_second = np.empty(len(todo)), np.empty(len(todo))
             two_nearest(g, new, g_own, g_second)
             xt = xx[todo]
-            upper[todo], lower[todo] = _distance_bounds(g_own, g_second, xt, 1e-12 * (xt + mu_sq.max()))
+            slack = 1e-12 * (xt + mu_sq.max())
+            upper[todo], lower[todo] = _distance_bounds(
+                g_own, g_second, xt, slack
+            )
             moved = new != labels[todo]
             if moved.any():
                 rows, old, new = todo[moved], labels[todo[moved]], new[moved]

@@ -524,7 +524,9 @@ def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iterat
     X = centres[rng.integers(K, size=N)] + rng.normal(size=(N, 3))
     init = X[rng.choice(N, K, replace=False)]
     for max_iter in (3, 300):
-        with warnings.catch_warnings(), mock.patch.object(mixture, "_LLOYD_CHUNK", 256):
+        # chunks of 256 rows, so that N spans several
+        small_chunks = mock.patch.object(mixture, "_LLOYD_CHUNK", 256)
+        with warnings.catch_warnings(), small_chunks:
             warnings.simplefilter("ignore")
             ours = KMeans(K, init=init, max_iter=max_iter, tol=0.0).fit(X)
             ref = SkKMeans(K, init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0.0).fit(X)
@@ -537,11 +539,14 @@ def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iterat
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), K=st.integers(2, 12), n=st.integers(1, 50))
+@given(
+    seed=st.integers(0, 10_000), K=st.integers(2, 12), n=st.integers(1, 50)
+)
 def test_two_nearest_matches_argmin_and_sort(seed, K, n):
-    # Scores on a coarse grid, so that ties occur: the label must be np.argmin's (the
-    # lowest k), the two values those of a sort along k.
-    S = np.random.default_rng(seed).integers(0, 4, size=(K, n)).astype(float)
+    # Scores on a coarse grid, so that ties occur: the label must be
+    # np.argmin's (the lowest k), the two values those of a sort along k.
+    rng = np.random.default_rng(seed)
+    S = rng.integers(0, 4, size=(K, n)).astype(float)
     labels, best, second = np.empty(n, np.intp), np.empty(n), np.empty(n)
     two_nearest(S, labels, best, second)
     np.testing.assert_array_equal(labels, np.argmin(S, axis=0))
