@@ -552,3 +552,13 @@ def test_two_nearest_matches_argmin_and_sort(seed, K, n):
     np.testing.assert_array_equal(labels, np.argmin(S, axis=0))
     np.testing.assert_array_equal(best, np.sort(S, axis=0)[0])
     np.testing.assert_array_equal(second, np.sort(S, axis=0)[1])
+
+
+def test_kmeans_tol_scale_from_sums_is_the_mean_variance():
+    # The scale of tol comes from Σ‖x_n‖² and Σ x_n (no pass over X); an
+    # offset a thousand times the spread still leaves it accurate.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4)) * [1.0, 2.0, 3.0, 4.0] + 1e3
+    x_sq = float(np.einsum("nd,nd->", X, X))
+    scale = mixture._mean_variance(x_sq, X.sum(axis=0), *X.shape)
+    assert scale == pytest.approx(np.var(X, axis=0).mean(), rel=1e-8)
