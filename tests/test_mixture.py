@@ -1,6 +1,7 @@
 """k-means, Gaussian and Bernoulli mixtures, each checked against an independent reference."""
 
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -25,7 +26,9 @@ from lvmteach.mixture import (
     m_step,
     map_m_step,
     precision_cholesky,
+    two_nearest,
 )
+from lvmteach import mixture
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 
@@ -602,7 +605,9 @@ def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iterat
     X = centres[rng.integers(K, size=N)] + rng.normal(size=(N, 3))
     init = X[rng.choice(N, K, replace=False)]
     for max_iter in (3, 300):
-        with warnings.catch_warnings():
+        # chunks of 256 rows, so that N spans several
+        small_chunks = mock.patch.object(mixture, "_LLOYD_CHUNK", 256)
+        with warnings.catch_warnings(), small_chunks:
             warnings.simplefilter("ignore")
             ours = KMeans(K, init=init, max_iter=max_iter, tol=0.0).fit(X)
             ref = SkKMeans(
@@ -616,3 +621,29 @@ def test_kmeans_with_bounds_and_chunks_follows_sklearn_lloyd_iteration_by_iterat
         np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-9)
         if ours.converged_:  # stopped because no label changed: J of the final centres
             assert ours.history_[-1] == pytest.approx(ref.inertia_, rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000), K=st.integers(2, 12), n=st.integers(1, 50)
+)
+def test_two_nearest_matches_argmin_and_sort(seed, K, n):
+    # Scores on a coarse grid, so that ties occur: the label must be
+    # np.argmin's (the lowest k), the two values those of a sort along k.
+    rng = np.random.default_rng(seed)
+    S = rng.integers(0, 4, size=(K, n)).astype(float)
+    labels, best, second = np.empty(n, np.intp), np.empty(n), np.empty(n)
+    two_nearest(S, labels, best, second)
+    np.testing.assert_array_equal(labels, np.argmin(S, axis=0))
+    np.testing.assert_array_equal(best, np.sort(S, axis=0)[0])
+    np.testing.assert_array_equal(second, np.sort(S, axis=0)[1])
+
+
+def test_kmeans_tol_scale_from_sums_is_the_mean_variance():
+    # The scale of tol comes from Σ‖x_n‖² and Σ x_n (no pass over X); an
+    # offset a thousand times the spread still leaves it accurate.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4)) * [1.0, 2.0, 3.0, 4.0] + 1e3
+    x_sq = float(np.einsum("nd,nd->", X, X))
+    scale = mixture._mean_variance(x_sq, X.sum(axis=0), *X.shape)
+    assert scale == pytest.approx(np.var(X, axis=0).mean(), rel=1e-8)
