@@ -213,7 +213,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     paths = []
     for p in map(Path, args.paths):
-        paths += sorted(p.rglob("*.ipynb")) if p.is_dir() else [p]
+        found = p.rglob("*.ipynb") if p.is_dir() else [p]
+        paths += sorted(
+            q for q in found if ".ipynb_checkpoints" not in q.parts
+        )
     stale = []
     for path in paths:
         if "_build" in path.parts or ".ipynb_checkpoints" in path.parts:

@@ -15,7 +15,9 @@ import pytest
 from lvmteach import _student
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "book").rglob("*.ipynb"))
+CHAPTERS = sorted(
+    p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
 BUILT = ROOT / "_build" / "student"
 
 
