@@ -593,13 +593,15 @@ class HiddenMarkovModel(EMMixin, BaseEstimator):
             _, self.means_, self.covars_ = m_step(
                 batch.X, gamma, self.covariance_type, self.reg_covar
             )
+            self.prec_chol_ = precision_cholesky(
+                self.covars_, self.covariance_type, np.ptp(batch.X, axis=0)
+            )
         elif self.emission == "categorical":
             self.emissionprob_ = categorical_m_step(
                 batch.X, gamma, self.emissionprob_.shape[1]
             )
         else:
             self.lambdas_ = poisson_m_step(batch.X, gamma)
-        self._update_precisions()
 
     def _emission_names(self):
         return {

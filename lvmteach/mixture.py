@@ -658,13 +658,23 @@ class KMeans(BaseEstimator):
 # --------------------------------------------------------------------------
 
 
-def precision_cholesky(covariances, covariance_type):
+# A variance below (1000 ε)² of the data's squared range is round-off, not
+# spread: the points it describes are equal to within a few hundred ulps.
+_RESOLVED_VARIANCE = (1e3 * np.finfo(np.float64).eps) ** 2
+
+
+def precision_cholesky(covariances, covariance_type, scale=None):
     """Factors ``prec_chol`` with Λ_k = Σ_k⁻¹ = prec_chol_k prec_chol_kᵀ.
 
     For a full Σ = L Lᵀ (Cholesky), Λ = L⁻ᵀ L⁻¹, so ``prec_chol = L⁻ᵀ``: one
     triangular solve per component, never an explicit inverse. The
     log-density then needs only ``(x − μ)ᵀ prec_chol`` and ``log det
     Λ^{1/2} = Σ_d log prec_chol_dd``.
+
+    ``scale`` (shape (D,), the range of each feature of the training data)
+    also refuses a covariance that is positive definite only through
+    round-off: a component collapsed onto D or fewer points, where the
+    likelihood is unbounded and EM's updates are noise.
     """
     check_in(covariance_type, "covariance_type", COVARIANCE_TYPES)
     hint = (
@@ -672,6 +682,8 @@ def precision_cholesky(covariances, covariance_type):
         "points). Decrease "
         "n_components, increase reg_covar, or scale the data"
     )
+    if scale is not None:
+        _check_resolved(covariances, covariance_type, scale, hint)
     if covariance_type == "full":
         K, D, _ = covariances.shape
         try:  # all K factorisations in one batched LAPACK call
@@ -721,6 +733,33 @@ def sufficient_statistics(X):
     """
     i, j = np.triu_indices(X.shape[1])
     return np.hstack([X[:, i] * X[:, j], X])
+
+
+def _check_resolved(covariances, covariance_type, scale, hint):
+    """Raise if a covariance, in units of each feature's range, has a
+    variance below round-off (``_RESOLVED_VARIANCE``); the test is
+    invariant to rescaling any feature.
+    """
+    s = np.where(scale > 0, scale, 1.0)
+    if covariance_type in ("full", "tied"):
+        C = np.asarray(covariances) / np.multiply.outer(s, s)
+        smallest = np.atleast_1d(np.linalg.eigvalsh(C)[..., 0])
+    elif covariance_type == "diag":
+        smallest = (covariances / s**2).min(axis=1)
+    else:
+        smallest = covariances / np.mean(s**2)
+    bad = np.flatnonzero(~(smallest >= _RESOLVED_VARIANCE))
+    if bad.size:
+        which = (
+            "the shared covariance"
+            if covariance_type == "tied"
+            else f"the covariance of component {bad[0]}"
+        )
+        raise ValueError(
+            f"{which} is singular to within round-off (its smallest "
+            f"variance is {smallest[bad[0]]:.1e} times the squared range "
+            f"of the data): {hint}"
+        )
 
 
 def _is_positive_definite(A):
@@ -777,12 +816,15 @@ def gaussian_log_prob(X, means, prec_chol, covariance_type, T=None):
         # variances) that is no longer negligible: recompute those
         # components with the exact whitened form.
         max_sq_norm = T[:, np.flatnonzero(i == j)].sum(axis=1).max()
-        error = (
-            16
-            * np.finfo(float).eps
-            * np.sum(prec_chol**2, axis=(1, 2))
-            * max(max_sq_norm, 1.0)
-        )
+        # features of very different scales can overflow this bound to inf,
+        # which rightly sends the component to the exact form
+        with np.errstate(over="ignore"):
+            error = (
+                16
+                * np.finfo(float).eps
+                * np.sum(prec_chol**2, axis=(1, 2))
+                * max(max_sq_norm, 1.0)
+            )
         inexact = np.flatnonzero(error > 1e-9)
         if inexact.size:
             log_prob[:, inexact] = gaussian_log_prob(
@@ -1430,7 +1472,7 @@ class GaussianMixture(_Mixture):
             self._statistics_of(X),
         )
         self.precisions_cholesky_ = precision_cholesky(
-            self.covariances_, self.covariance_type
+            self.covariances_, self.covariance_type, np.ptp(X, axis=0)
         )
 
     def _component_log_prob(self, X):

@@ -264,6 +264,39 @@ def test_reg_covar_can_break_monotonicity_by_a_hair():
     assert np.diff(h0).min() > -1e-12
 
 
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_a_component_collapsed_to_round_off_is_refused(covariance_type):
+    """With reg_covar=0 a component can collapse onto one point (here the minimum of 94 points in
+    1-D): the likelihood is unbounded and its variance, ~1e-28, is the round-off of its mean. EM
+    was no longer monotone there (found by hypothesis, seed 573); now the M-step refuses it."""
+    rng = np.random.default_rng(573)
+    X = blobs(rng, N=int(rng.integers(20, 120)), D=int(rng.integers(1, 4)), K=3)
+    assert X.shape == (94, 1)
+    if covariance_type == "tied":  # one shared covariance cannot collapse onto a point
+        X = np.c_[X, X]
+    gm = GaussianMixture(
+        4 if covariance_type != "tied" else 2,
+        covariance_type=covariance_type,
+        init_params="random",
+        reg_covar=0.0,
+        tol=1e-10,
+        max_iter=60,
+        random_state=573,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="singular to within round-off.*increase reg_covar"):
+            gm.fit(X)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_the_round_off_check_ignores_the_units_of_each_feature(covariance_type):
+    """Features 1e-150 and 1e150 apart in scale: no variance is near round-off in its own units."""
+    X = blobs(np.random.default_rng(3), N=200, D=3, K=2) * np.array([1e-150, 1.0, 1e150])
+    gm = GaussianMixture(2, covariance_type=covariance_type, reg_covar=0.0, random_state=0)
+    assert np.isfinite(gm.fit(X).score(X))
+
+
 def test_icl_is_bic_plus_twice_the_entropy_of_the_labels():
     X = blobs(np.random.default_rng(8), K=3, spread=2.0)
     gm = GaussianMixture(3, random_state=0).fit(X)
