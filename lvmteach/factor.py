@@ -111,7 +111,8 @@ def principal_components(X, q):
         rank N).
     """
     N, D = X.shape
-    mean = X.mean(axis=0)
+    # the column means as one BLAS product, faster than X.mean(axis=0)
+    mean = np.ones(N) @ X / N
     if N >= 10 * D:
         eigenvalues, Vt = covariance_eigh(X, mean)
     else:
@@ -896,25 +897,25 @@ class PPCA(_LinearGaussian):
         check_in(self.method, "method", ("closed_form", "em"))
         # refused for both methods, although the closed form uses none
         check_em_settings(self)
-        X = check_array(X, allow_nan=True, min_samples=2)
-        # X has no inf, so a finite sum means no NaN (skips a pass)
-        has_nan = not np.isfinite(X.sum()) and np.isnan(X).any()
-        if self.method == "closed_form" and has_nan:
-            raise ValueError(
-                f"X contains {int(np.isnan(X).sum())} NaN value(s); the "
-                "closed form needs complete "
-                "data. Use PPCA(method='em'), which fits the observed-data "
-                "likelihood"
-            )
+        closed_form = self.method == "closed_form"
+        X = check_array(
+            X,
+            allow_nan=not closed_form,
+            min_samples=2,
+            nan_hint="the closed form needs complete data. Use "
+            "PPCA(method='em'), which fits the observed-data likelihood",
+        )
         D = X.shape[1]
         q = _check_n_components(self.n_components, D)
         self.n_features_in_ = D
-        if self.method == "closed_form":
+        if closed_form:
             self.mean_, self.W_, self.sigma2_ = ppca_closed_form(X, q)
             self._check_noise()
             self.n_iter_ = 1  # one eigendecomposition
             self.converged_ = True
             return self
+        # X has no inf, so a finite sum means no NaN (skips a pass)
+        has_nan = not np.isfinite(X.sum()) and np.isnan(X).any()
         observed = ~np.isnan(X) if has_nan else None
         if has_nan:
             _check_missing_pattern(observed)

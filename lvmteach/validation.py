@@ -35,6 +35,7 @@ def check_array(
     ensure_2d=True,
     min_samples=1,
     min_features=1,
+    nan_hint=None,
 ):
     """Return ``X`` as a float64 array after checking its shape and values.
 
@@ -48,6 +49,9 @@ def check_array(
     allow_nan : bool
         Allow NaN, meaning "missing" (only models that handle missing data
         pass True). Infinity is never allowed.
+    nan_hint : str, optional
+        What to do about NaN, for the error message (by default: impute
+        them or drop those rows).
     ensure_2d : bool
         Require a 2-D array. A 1-D array is rejected with a hint to reshape
         it.
@@ -90,11 +94,11 @@ def check_array(
                 f"{min_features} column(s)"
             )
     if not np.isfinite(X.sum()):  # a finite sum has no NaN or inf in it
-        _check_finite(X, name, allow_nan)
+        _check_finite(X, name, allow_nan, nan_hint)
     return X
 
 
-def _check_finite(X, name, allow_nan):
+def _check_finite(X, name, allow_nan, nan_hint=None):
     """Refuse infinity, and NaN unless ``allow_nan`` (an elementwise pass).
 
     ``check_array`` calls it only when X's sum is not finite: one
@@ -107,10 +111,13 @@ def _check_finite(X, name, allow_nan):
         )
     if not allow_nan and np.isnan(X).any():
         n_bad = int(np.isnan(X).sum())
+        if nan_hint is None:
+            nan_hint = (
+                "this model does not handle missing data. Impute them "
+                "first (see the chapter on imputation) or drop those rows"
+            )
         raise ValueError(
-            f"{name} contains {n_bad} NaN value(s); this model does not "
-            "handle missing data. Impute them first (see the chapter on "
-            "imputation) or drop those rows"
+            f"{name} contains {n_bad} NaN value(s); {nan_hint}"
         )
 
 
