@@ -14,7 +14,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 # make OpenBLAS spin and run many times slower than one thread each.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help venv book pdf pdf-check student test lint unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench oldest constraints clean
+.PHONY: help venv book pdf pdf-check student test lint unit nbval nbval-fpenv html-check jupyter-check notebooks lab bench fuzz oldest constraints clean
 
 help:
 	@echo "make book       build the HTML book (creates .venv on first use)"
@@ -23,6 +23,7 @@ help:
 	@echo "make notebooks  re-execute every chapter in place (after changing lvmteach)"
 	@echo "make lab        open the chapters in JupyterLab (Notebook 7: /tree in the same server)"
 	@echo "make bench      speed benchmarks against scikit-learn"
+	@echo "make fuzz       property tests with fresh random examples (FUZZ_RUNS=20 runs)"
 	@echo "make oldest     unit tests and nbval with the oldest versions pyproject.toml allows"
 	@echo "make pdf        the whole book as one PDF through LaTeX (needs TeX Live, see README)"
 	@echo "make student    the student edition: HTML and notebooks with no solutions anywhere"
@@ -124,6 +125,15 @@ $(OLDEST)/.installed-stamp: pyproject.toml constraints-oldest.txt
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
 	$(OLDEST)/bin/python -m pip install --quiet -c constraints-oldest.txt -e ".[test]"
 	touch $@
+
+# The property tests draw fixed examples in `make test` (tests/conftest.py); here they draw fresh
+# ones on every run, to look for counterexamples (each found becomes a regression test).
+FUZZ_RUNS ?= 20
+fuzz: $(STAMP)
+	for i in $$(seq $(FUZZ_RUNS)); do \
+	    HYPOTHESIS_PROFILE=explore $(ONE_THREAD) $(BIN)/python -m pytest -n $(JOBS) -q \
+	        -p no:cacheprovider -m hypothesis tests || exit 1; \
+	done
 
 oldest: $(OLDEST)/.installed-stamp
 	$(OLDEST)/bin/python -c "import numpy, scipy, matplotlib, sklearn; print('oldest:', 'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__, 'scikit-learn', sklearn.__version__)"
