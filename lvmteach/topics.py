@@ -1079,6 +1079,21 @@ def _tokens(X):
     return np.repeat(docs, reps), np.repeat(words, reps)
 
 
+def _sum_gammaln(n, a):
+    """Σ log Γ(n + a) over the array ``n``.
+
+    Counts (integers from 0 to fewer than n.size) go through a table of
+    log Γ(j + a), j = 0, ..., max n: a lookup costs a fraction of a log Γ,
+    and the sum is the same to the last bit (same terms, same order).
+    """
+    if n.size and n.min() >= 0 and n.max() < n.size:
+        counts = n.astype(np.intp)
+        if np.array_equal(counts, n):
+            table = gammaln(np.arange(counts.max() + 1) + a)
+            return table[counts].sum()
+    return gammaln(n + a).sum()
+
+
 def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
     """log p(w, z) of LDA with θ and β integrated out (eq.
     (lda-log-joint) in the chapter "Topic models").
@@ -1096,12 +1111,12 @@ def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
     log_pz = (
         N * (gammaln(K * alpha) - K * gammaln(alpha))
         - gammaln(ndk.sum(1) + K * alpha).sum()
-        + gammaln(ndk + alpha).sum()
+        + _sum_gammaln(ndk, alpha)
     )
     log_pw = (
         K * (gammaln(V * eta) - V * gammaln(eta))
         - gammaln(nwk.sum(0) + V * eta).sum()
-        + gammaln(nwk + eta).sum()
+        + _sum_gammaln(nwk, eta)
     )
     return float(log_pz + log_pw)
 
