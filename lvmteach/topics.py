@@ -1250,23 +1250,20 @@ def _token_rounds(docs, N, rng=None):
 
 def draw_topics(p, u):
     """One topic per column of the unnormalised weights ``p`` (K, n), by
-    inverting the CDF: the number of cumulative sums below u · Σ_k p_k,
-    with ``u`` (n,) uniform on [0, 1). Overwrites ``p`` with its
-    cumulative sums over topics.
+    inverting the CDF as ``gibbs_sweep`` does for one token: the number of
+    cumulative sums below u · Σ_k p_k, with ``u`` (n,) uniform on [0, 1).
+    Overwrites ``p`` with its cumulative sums over topics.
 
     With topics along the first axis the cumulative sums are K − 1
-    additions of contiguous rows, and the count of sums below the threshold
-    is a sum of contiguous rows of booleans.
+    additions of contiguous rows, and the count is a sum of contiguous rows
+    of booleans, in int8 when K < 128 (narrow integers add fastest).
     """
     K = p.shape[0]
     for k in range(1, K):
         np.add(p[k - 1], p[k], out=p[k])
     below = p < u * p[-1]
-    # count in the narrowest integer that holds K (fastest)
     count_type = np.int8 if K < 2**7 else np.intp
-    new = np.add.reduce(below, axis=0, dtype=count_type)
-    # K − 1 if u · Σ_k p_k rounded up to the total
-    return np.minimum(new, K - 1, dtype=np.intp)
+    return np.add.reduce(below, axis=0, dtype=count_type).astype(np.intp)
 
 
 def parallel_gibbs_sweep(
@@ -1291,15 +1288,17 @@ def parallel_gibbs_sweep(
     word-topic counts, and merges the counts afterwards. Here every document
     is its own "processor" and the merge happens after every *round*: round
     j resamples the j-th token of every document at once. Each draw uses the
-    exact counts of its own document (no other token of that document moves
-    in the round) but word-topic counts n_wk, n_k from the start of the
-    round: stale by the other documents' moves in the round (at most one
-    token per document), so the draws are not from the exact conditional
-    ``gibbs_conditional`` (the token's own assignment is removed, as there),
-    and the chain no longer has exactly the LDA posterior as its stationary
-    distribution. Newman et al. found the effect on perplexity negligible;
-    the chapter measures it. In exchange a round is a handful of NumPy
-    operations on (K × documents) arrays instead of a Python loop.
+    weights (n_dk + α)(n_wk + η)/(n_k + Vη) of (gibbs-conditional) in the
+    chapter "Topic models", with the exact counts of its own document (no
+    other token of that document moves in the round) but word-topic counts
+    n_wk, n_k from the start of the round: stale by the other documents'
+    moves in the round (at most one token per document), so the draws are
+    not from the exact conditional ``gibbs_conditional`` (the token's own
+    assignment is removed, as there), and the chain no longer has exactly
+    the LDA posterior as its stationary distribution. Newman et al. found
+    the effect on perplexity negligible; the chapter measures it. In
+    exchange a round is a handful of NumPy operations on (K × documents)
+    arrays instead of a Python loop.
 
     Arguments as ``gibbs_sweep``; ``rounds``, one index array or slice of
     the tokens per round (``_token_rounds``; fastest as slices of tokens
