@@ -721,6 +721,26 @@ def test_parallel_gibbs_reaches_the_exact_samplers_log_joint():
     )
 
 
+@pytest.mark.parametrize("seed", [None, 15])
+def test_token_rounds_hold_the_jth_token_of_every_longer_document_longest_first(seed):
+    """The rounds visit every token once; round j holds one token of each document longer than
+    j, longest document first, so that they are the first columns the parallel sweep reads."""
+    from lvmteach.topics import _token_rounds
+
+    rng = np.random.default_rng(16)
+    n_d = rng.integers(0, 12, size=30)
+    docs = np.repeat(np.arange(30), n_d)
+    order, rounds = _token_rounds(docs, 30, None if seed is None else np.random.default_rng(seed))
+    np.testing.assert_array_equal(np.sort(order), np.arange(len(docs)))
+    longest_first = np.argsort(-n_d, kind="stable")
+    for j, r in enumerate(rounds):
+        np.testing.assert_array_equal(docs[order[r]], longest_first[: (n_d > j).sum()])
+    assert len(rounds) == n_d.max()
+    # each document's visits in order: its own order without a generator, shuffled with one
+    by_document = order[np.argsort(docs[order], kind="stable")]
+    assert np.array_equal(by_document, np.arange(len(docs))) == (seed is None)
+
+
 def test_parallel_round_draws_every_token_from_the_counts_at_its_start():
     """Two documents with one token each, of the same word and topic, make one round: each draw
     is from gibbs_conditional without its own token but with the other's assignment (stale), and
