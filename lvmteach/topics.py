@@ -1079,6 +1079,21 @@ def _tokens(X):
     return np.repeat(docs, reps), np.repeat(words, reps)
 
 
+def _sum_gammaln(n, a):
+    """Σ log Γ(n + a) over the array ``n``.
+
+    Counts (integers from 0 to fewer than n.size) go through a table of
+    log Γ(j + a), j = 0, ..., max n: a lookup costs a fraction of a log Γ,
+    and the sum is the same to the last bit (same terms, same order).
+    """
+    if n.size and n.min() >= 0 and n.max() < n.size:
+        counts = n.astype(np.intp)
+        if np.array_equal(counts, n):
+            table = gammaln(np.arange(counts.max() + 1) + a)
+            return table[counts].sum()
+    return gammaln(n + a).sum()
+
+
 def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
     """log p(w, z) of LDA with θ and β integrated out (eq.
     (lda-log-joint) in the chapter "Topic models").
@@ -1096,12 +1111,12 @@ def log_joint(doc_topic_counts, word_topic_counts, alpha, eta):
     log_pz = (
         N * (gammaln(K * alpha) - K * gammaln(alpha))
         - gammaln(ndk.sum(1) + K * alpha).sum()
-        + gammaln(ndk + alpha).sum()
+        + _sum_gammaln(ndk, alpha)
     )
     log_pw = (
         K * (gammaln(V * eta) - V * gammaln(eta))
         - gammaln(nwk.sum(0) + V * eta).sum()
-        + gammaln(nwk + eta).sum()
+        + _sum_gammaln(nwk, eta)
     )
     return float(log_pz + log_pw)
 
@@ -1195,32 +1210,60 @@ def gibbs_sweep(docs, words, z, ndk, nwk, nk, alpha, eta, rng):
     return delta
 
 
+def _longest_first(docs, N):
+    """The rank of every document by decreasing length, ties in document
+    order (rank 0: the longest).
+    """
+    longest = np.argsort(-np.bincount(docs, minlength=N), kind="stable")
+    rank = np.empty(N, np.intp)
+    rank[longest] = np.arange(N)
+    return rank
+
+
 def _token_rounds(docs, N, rng=None):
-    """Index arrays of the tokens at position j = 0, 1, ... of every
-    document (one per document).
+    """The tokens in round order, and the slice of each round: round j
+    holds the j-th token of every document longer than j.
 
     The tokens of a document come grouped by word (``_tokens``); with
     ``rng`` each document's tokens are visited in a random order instead, so
     that one round does not hold the same few words in every document (which
     would make the round's stale counts collide).
+
+    Returns (order, rounds): round j is ``order[rounds[j]]``, its documents
+    longest first (``_longest_first``): the first ones in the numbering
+    ``parallel_gibbs_sweep`` uses.
     """
+    n_tokens = len(docs)
     n_d = np.bincount(docs, minlength=N)
     if rng is None:
-        order_in_doc = np.arange(len(docs))
+        by_doc = np.arange(n_tokens)
     else:
-        # by document, randomly within
-        order_in_doc = np.lexsort((rng.random(len(docs)), docs))
-    pos = np.empty(len(docs), np.intp)
-    pos[order_in_doc] = np.arange(len(docs)) - np.repeat(
-        np.cumsum(n_d) - n_d, n_d
-    )
-    order = np.argsort(pos, kind="stable")
-    bounds = (
-        np.concatenate([[0], np.cumsum(np.bincount(pos))])
-        if len(pos)
-        else np.zeros(1, np.intp)
-    )
-    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        # by document, randomly within (the keys are distinct, so the
+        # default sort, faster than a stable one, gives the same order)
+        by_doc = np.argsort(docs * n_tokens + rng.permutation(n_tokens))
+    pos = np.empty(n_tokens, np.intp)  # position in its document's visit
+    pos[by_doc] = np.arange(n_tokens) - np.repeat(np.cumsum(n_d) - n_d, n_d)
+    order = np.argsort(pos * N + _longest_first(docs, N)[docs])
+    ends = np.cumsum(np.bincount(pos)).tolist()
+    return order, [slice(a, b) for a, b in zip([0] + ends, ends)]
+
+
+def draw_topics(p, u):
+    """One topic per column of the unnormalised weights ``p`` (K, n), by
+    inverting the CDF as ``gibbs_sweep`` does for one token: the number of
+    cumulative sums below u · Σ_k p_k, with ``u`` (n,) uniform on [0, 1).
+    Overwrites ``p`` with its cumulative sums over topics.
+
+    With topics along the first axis the cumulative sums are K − 1
+    additions of contiguous rows, and the count is a sum of contiguous rows
+    of booleans, in int8 when K < 128 (narrow integers add fastest).
+    """
+    K = p.shape[0]
+    for k in range(1, K):
+        np.add(p[k - 1], p[k], out=p[k])
+    below = p < u * p[-1]
+    count_type = np.int8 if K < 2**7 else np.intp
+    return np.add.reduce(below, axis=0, dtype=count_type).astype(np.intp)
 
 
 def parallel_gibbs_sweep(
@@ -1245,69 +1288,77 @@ def parallel_gibbs_sweep(
     word-topic counts, and merges the counts afterwards. Here every document
     is its own "processor" and the merge happens after every *round*: round
     j resamples the j-th token of every document at once. Each draw uses the
-    exact counts of its own document (no other token of that document moves
-    in the round) but word-topic counts n_wk, n_k from the start of the
-    round: stale by the other documents' moves in the round (at most one
-    token per document), so the draws are not from the exact conditional
-    ``gibbs_conditional`` (the token's own assignment is removed, as there),
-    and the chain no longer has exactly the LDA posterior as its stationary
-    distribution. Newman et al. found the effect on perplexity negligible;
-    the chapter measures it. In exchange a round is a handful of NumPy
-    operations on (documents × K) arrays instead of a Python loop.
+    weights (n_dk + α)(n_wk + η)/(n_k + Vη) of (gibbs-conditional) in the
+    chapter "Topic models", with the exact counts of its own document (no
+    other token of that document moves in the round) but word-topic counts
+    n_wk, n_k from the start of the round: stale by the other documents'
+    moves in the round (at most one token per document), so the draws are
+    not from the exact conditional ``gibbs_conditional`` (the token's own
+    assignment is removed, as there), and the chain no longer has exactly
+    the LDA posterior as its stationary distribution. Newman et al. found
+    the effect on perplexity negligible; the chapter measures it. In
+    exchange a round is a handful of NumPy operations on (K × documents)
+    arrays instead of a Python loop.
 
-    Arguments as ``gibbs_sweep``; ``rounds`` (from ``_token_rounds``) and
-    ``log_joint_before`` (log p(w, z) of the incoming state) may be passed
-    to save recomputing them. Returns the change in log p(w, z) (recomputed
-    from the counts).
+    Arguments as ``gibbs_sweep``; ``rounds``, one index array or slice of
+    the tokens per round (``_token_rounds``; fastest as slices of tokens
+    stored in round order), and ``log_joint_before`` (log p(w, z) of the
+    incoming state) may be passed to save recomputing them. Returns the
+    change in log p(w, z) (recomputed from the counts).
     """
-    V, K = nwk.shape
+    (N, K), V = ndk.shape, nwk.shape[0]
     if rounds is None:
-        rounds = _token_rounds(docs, ndk.shape[0])
+        order, rounds = _token_rounds(docs, N)
+        rounds = [order[r] for r in rounds]
     before = (
         log_joint(ndk, nwk, alpha, eta)
         if log_joint_before is None
         else log_joint_before
     )
-    # As in gibbs_sweep, the counts are kept with α and η added. The rows of
-    # the round's documents and words are gathered whole (contiguous), and
-    # their product is written with topics along the first axis: the
-    # cumulative sums over topics below are then K − 1 additions of
-    # contiguous rows, not a short cumsum per token.
-    nd_a, nw_e = ndk + alpha, nwk + eta  # (N, K) and (V, K)
-    nw_flat = nw_e.reshape(-1)  # a view: entry (w, k) is w * K + k
-    cols = np.arange(max((len(r) for r in rounds), default=0))
-    P = np.empty((K, len(cols)))
-    # narrow counts sum twice as fast
-    count_type = np.int16 if K < 2**15 else np.intp
-    for idx in rounds:
-        d, w, k = docs[idx], words[idx], z[idx]
-        c = cols[: len(idx)]
+    # As in gibbs_sweep, the counts are kept with α and η added; here with
+    # topics along the first axis, (K, N) and (K, V), so that a round's
+    # columns form (K, tokens) arrays with contiguous rows, as draw_topics
+    # wants them. The documents are numbered longest first: round j's
+    # documents, those longer than j, are then columns 0, 1, ... of nd_a
+    # (a slice, not a gather).
+    rank = _longest_first(docs, N)  # document d is column rank[d]
+    nd_a = np.empty((K, N))
+    nd_a[:, rank] = (ndk + alpha).T
+    nw_e = np.ascontiguousarray((nwk + eta).T)
+    nd_flat, nw_flat = nd_a.reshape(-1), nw_e.reshape(-1)  # views
+    n_max = max((len(z[r]) for r in rounds), default=0)
+    buffer = np.empty(K * n_max)  # reused by every round
+    first = np.arange(n_max)  # the first columns
+    uniforms = rng.random(len(z))
+    start = 0
+    for r in rounds:
+        d, w, k = rank[docs[r]], words[r], z[r]
+        n = len(d)
+        u, start = uniforms[start : start + n], start + n
         nk_v = nk + V * eta
-        # (tokens of the round, K): n_dk + α of each token's document
-        A = nd_a[d]
-        A[c, k] -= 1.0  # without the token itself
-        B = nw_e[w]
-        # n_wk and n_k without it
-        B[c, k] = (B[c, k] - 1.0) * (nk_v[k] / (nk_v[k] - 1.0))
-        p = np.multiply(A.T, B.T, out=P[:, : len(idx)])  # (K, tokens)
+        # n_dk + α without the round's tokens: one per document, so
+        # each sees its own document without itself, exactly
+        nd_flat[k * N + d] -= 1.0
+        A = nd_a[:, :n] if np.array_equal(d, first[:n]) else nd_a[:, d]
+        # n_wk + η, and for token i at its own topic n_wk − 1 + η, scaled
+        # to (n_wk − 1 + η)/(n_k − 1 + Vη) times n_k + Vη
+        B = np.take(nw_e, w, 1, buffer[: K * n].reshape(K, n), "clip")
+        own = B.reshape(-1)
+        i = k * n + first[:n]
+        own[i] = (own[i] - 1.0) * (nk_v / (nk_v - 1.0))[k]
+        p = np.multiply(A, B, out=B)  # (K, tokens)
         p *= (1.0 / nk_v)[:, None]
-        for j in range(1, K):  # cumulative sums over the topics, in place
-            np.add(p[j - 1], p[j], out=p[j])
-        u = rng.random(len(idx)) * p[-1]
-        # inverse CDF: topics below u
-        new = np.add.reduce(p < u, axis=0, dtype=count_type)
-        new = np.minimum(new, K - 1, dtype=np.intp)
-        z[idx] = new
+        new = draw_topics(p, u)
         # the merge: all of the round's moves enter the counts together
-        nd_a[d, k] -= 1.0
-        nd_a[d, new] += 1.0
-        np.add.at(nw_flat, w * K + new, 1.0)
-        np.subtract.at(nw_flat, w * K + k, 1.0)
+        nd_flat[new * N + d] += 1.0
+        np.add.at(nw_flat, new * V + w, 1.0)
+        np.subtract.at(nw_flat, k * V + w, 1.0)
         nk += np.bincount(new, minlength=K) - np.bincount(k, minlength=K)
+        z[r] = new  # last: for a slice r, k is a view of z[r]
     # The counts are integers; remove the round-off of adding and
     # subtracting α and η.
-    np.round(nd_a - alpha, out=ndk)
-    np.round(nw_e - eta, out=nwk)
+    np.round(nd_a[:, rank].T - alpha, out=ndk)
+    np.round(nw_e.T - eta, out=nwk)
     return log_joint(ndk, nwk, alpha, eta) - before
 
 
@@ -1415,24 +1466,22 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
         trace = [log_joint(ndk, nwk, alpha, eta)]
         topic_word = np.zeros((K, V))
         doc_topic = np.zeros((N, K))
-        rounds = (
-            _token_rounds(docs, N, rng) if sampler == "parallel" else None
-        )
+        tokens, rounds = (docs, words, z), None
+        if sampler == "parallel":
+            # tokens stored in round order: each round is a slice
+            order, rounds = _token_rounds(docs, N, rng)
+            tokens = docs[order], words[order], z[order]
         for sweep in range(n_iter):
             if sampler == "exact":
                 trace.append(
                     trace[-1]
-                    + gibbs_sweep(
-                        docs, words, z, ndk, nwk, nk, alpha, eta, rng
-                    )
+                    + gibbs_sweep(*tokens, ndk, nwk, nk, alpha, eta, rng)
                 )
             else:
                 trace.append(
                     trace[-1]
                     + parallel_gibbs_sweep(
-                        docs,
-                        words,
-                        z,
+                        *tokens,
                         ndk,
                         nwk,
                         nk,
@@ -1448,6 +1497,8 @@ class GibbsLDA(TransformerMixin, BaseEstimator):
                 doc_topic += (ndk + alpha) / (
                     ndk.sum(axis=1, keepdims=True) + K * alpha
                 )
+        if sampler == "parallel":
+            z[order] = tokens[2]  # back in the order of docs, words
         self.docs_, self.words_, self.z_ = docs, words, z
         self.doc_topic_counts_, self.word_topic_counts_ = ndk, nwk
         self.log_joint_ = np.asarray(trace)
