@@ -55,11 +55,11 @@ def test_matches_sklearn_mu_from_same_start(beta_loss, n_iter):
 
 @pytest.mark.parametrize("beta_loss", LOSSES)
 def test_matches_sklearn_when_the_kl_updates_work_in_several_row_blocks(beta_loss):
-    """400 x 300: the KL updates form X / WH in 4 blocks of rows, so sums run in another order."""
+    """1000 x 300: the KL updates form X / WH in 3 blocks of rows, so sums run in another order."""
     from sklearn.decomposition import NMF as SkNMF
 
-    X = counts(N=400, D=300, seed=30)
-    W0, H0 = start(400, 300, 8, seed=31)
+    X = counts(N=1000, D=300, seed=30)
+    W0, H0 = start(1000, 300, 8, seed=31)
     sk = SkNMF(8, solver="mu", beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
     W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
     model = NMF(8, beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
@@ -403,6 +403,8 @@ def test_kkt_residual_vanishes_at_the_nnls_solution_only():
     H_stuck[k, d] = 0.0  # now the gradient there is negative
     assert beta_divergence_grad(X, W, H_stuck)[1][k, d] < 0
     assert kkt_residual(X, W, H_stuck)[1] > 1e-3
+
+
 # ------------------------------------------------------------------ coordinate descent (HALS)
 
 
