@@ -548,12 +548,17 @@ def initialize_nmf(X, K, init="random", rng=None):
 # --------------------------------------------------------------------------
 
 
+CHECK_EVERY = 10  # iterations between two looks of the stopping rule
+
+
 def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     """Alternate the updates; stop as scikit-learn does. Returns
-    ``(W, H, n_iter, history)``.
+    ``(W, H, n_iter, history, converged)``.
 
-    ``history[t]`` is the loss after t iterations (``history[0]`` at the
-    start). Every 10 iterations the stopping rule compares
+    The loss is evaluated only where the stopping rule reads it (the KL
+    loss costs N D logarithms): at the start, after every 10th iteration
+    and after the last, so ``history[j]`` is the loss after
+    ``min(10 j, n_iter)`` iterations. There the rule compares
     ``e = sqrt(2 loss)`` with its value 10 iterations earlier: stop when the
     decrease is below ``tol`` times ``e`` at the start.
     """
@@ -564,29 +569,31 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     history = []
     previous_error = error_at_init = None
     for n_iter in range(max_iter + 1):
-        # The W update also returns the loss of the factors after n_iter
-        # iterations.
-        W_new, loss = multiplicative_update_W(
-            X, W, H, beta_loss, return_loss=True, data_term=data_term
-        )
-        # the expanded loss has cancelled most of its digits: recompute
-        if loss < 1e-6 * scale:
-            loss = beta_divergence(X, W, H, beta_loss)
-        history.append(loss)
-        error = np.sqrt(2.0 * max(loss, 0.0))
-        if n_iter == 0:
-            previous_error = error_at_init = error
-        elif tol > 0 and n_iter % 10 == 0:
-            # 0: exact fit
-            if (
-                error_at_init == 0
-                or (previous_error - error) / error_at_init < tol
-            ):
-                return W, H, n_iter, np.asarray(history), True
-            previous_error = error
-        if n_iter == max_iter:
-            break
-        W = W_new
+        if n_iter % CHECK_EVERY and n_iter < max_iter:
+            W = multiplicative_update_W(X, W, H, beta_loss)
+        else:
+            # this W update also returns the loss after n_iter iterations
+            W_new, loss = multiplicative_update_W(
+                X, W, H, beta_loss, return_loss=True, data_term=data_term
+            )
+            # the expanded loss has cancelled most of its digits: recompute
+            if loss < 1e-6 * scale:
+                loss = beta_divergence(X, W, H, beta_loss)
+            history.append(loss)
+            error = np.sqrt(2.0 * max(loss, 0.0))
+            if n_iter == 0:
+                previous_error = error_at_init = error
+            elif tol > 0 and n_iter % CHECK_EVERY == 0:
+                # 0: exact fit
+                if (
+                    error_at_init == 0
+                    or (previous_error - error) / error_at_init < tol
+                ):
+                    return W, H, n_iter, np.asarray(history), True
+                previous_error = error
+            if n_iter == max_iter:
+                break
+            W = W_new
         if update_H:
             H = multiplicative_update_H(X, W, H, beta_loss)
     return W, H, max_iter, np.asarray(history), False
@@ -636,8 +643,14 @@ class NMF(BaseEstimator):
     reconstruction_err_ : float
         ``sqrt(2 * loss)``: the Frobenius norm ``‖X − WH‖`` for the
         Frobenius loss.
-    history_ : (n_iter_ + 1,)
-        The loss at the start and after each iteration (never increases).
+    history_ : array
+        The loss (never increases) at the iterations ``history_iter_``: for
+        ``solver='mu'`` the start, every 10th iteration and the last (where
+        the stopping rule reads it; the KL loss costs N D logarithms), for
+        ``solver='cd'`` the start and every iteration.
+    history_iter_ : array of int
+        The iteration numbers of the entries of ``history_`` (not set with
+        ``batch_size``, where ``history_`` has one entry per pass).
     n_iter_ : int
     converged_ : bool
     """
@@ -750,6 +763,10 @@ class NMF(BaseEstimator):
         self.n_components_ = K
         self.n_features_in_ = D
         self.history_ = history
+        step = CHECK_EVERY if self.solver == "mu" else 1
+        self.history_iter_ = np.minimum(
+            step * np.arange(len(history)), n_iter
+        )
         self.n_iter_ = n_iter
         self.converged_ = converged
         self.reconstruction_err_ = float(
