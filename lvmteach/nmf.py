@@ -144,12 +144,14 @@ def _general_beta_divergence(X, WH, beta):
     return float(total / (beta * (beta - 1)))
 
 
-def _row_blocks(shape, block_size=1 << 17):
+def _row_blocks(shape, block_size=1 << 21):
     """Slices of about ``block_size`` entries (whole rows) covering an array
     of ``shape``.
 
-    2¹⁷ entries (1 MB) keep a block of ``X / WH`` in the cache, yet give
-    matrix products big enough for several BLAS threads.
+    2²¹ entries (16 MB) bound the memory of the N x D intermediate for large
+    X, yet keep the matrix products few and large: each is a handful of
+    BLAS calls whose threads must meet, which small blocks make costly when
+    the cores are shared.
     """
     N, D = shape
     step = max(1, block_size // max(D, 1))
@@ -202,12 +204,12 @@ def multiplicative_update_W(
     loss never increases.
 
     With ``return_loss=True`` also returns the loss of the *incoming*
-    ``(W, H)``, at almost no cost, because the update forms what the loss
-    needs anyway: ``X Hᵀ`` and ``H Hᵀ`` for Frobenius,
-    ``½‖X‖² − ⟨W, XHᵀ⟩ + ½⟨WᵀW, HHᵀ⟩``, and ``W H`` for KL,
-    ``Σ (x log x − x) − Σ x log(WH) + Σ WH``. ``data_term`` is the part that
-    depends on X alone (``_data_term``); pass it to save a pass over X in a
-    loop.
+    ``(W, H)`` from what the update forms anyway: ``X Hᵀ`` and ``H Hᵀ`` for
+    Frobenius, ``½‖X‖² − ⟨W, XHᵀ⟩ + ½⟨WᵀW, HHᵀ⟩`` (almost free), and ``W H``
+    for KL, ``Σ (x log x − x) − Σ x log(WH) + Σ WH`` (N D logarithms more,
+    so the fitting loop asks for it only every 10 iterations).
+    ``data_term`` is the part that depends on X alone (``_data_term``); pass
+    it to save a pass over X in a loop.
     """
     if return_loss and data_term is None:
         data_term = _data_term(X, beta_loss)
@@ -222,8 +224,8 @@ def multiplicative_update_W(
         W_new = W * XHt
     else:
         # X / WH is formed a block of rows at a time in one buffer, so that
-        # the N x D intermediate stays in the cache; the numerator's rows
-        # are those of (X / WH) Hᵀ either way.
+        # the N x D intermediate needs at most one block's memory; the
+        # numerator's rows are those of (X / WH) Hᵀ either way.
         numerator = np.empty_like(W)
         log_term = 0.0
         for rows, WH in _blocks_of_WH(W, H):

@@ -54,12 +54,18 @@ def test_matches_sklearn_mu_from_same_start(beta_loss, n_iter):
 
 
 @pytest.mark.parametrize("beta_loss", LOSSES)
-def test_matches_sklearn_when_the_kl_updates_work_in_several_row_blocks(beta_loss):
-    """1000 x 300: the KL updates form X / WH in 3 blocks of rows, so sums run in another order."""
+def test_matches_sklearn_when_the_kl_updates_work_in_several_row_blocks(beta_loss, monkeypatch):
+    """Blocks of 2^15 entries (the default is 2^21): the KL updates form X / WH in 4 blocks of
+    rows of 400 x 300, so sums run in another order."""
     from sklearn.decomposition import NMF as SkNMF
 
-    X = counts(N=1000, D=300, seed=30)
-    W0, H0 = start(1000, 300, 8, seed=31)
+    import lvmteach.nmf
+
+    blocks = lvmteach.nmf._row_blocks
+    monkeypatch.setattr(lvmteach.nmf, "_row_blocks", lambda shape: blocks(shape, 1 << 15))
+    assert len(lvmteach.nmf._row_blocks((400, 300))) == 4
+    X = counts(N=400, D=300, seed=30)
+    W0, H0 = start(400, 300, 8, seed=31)
     sk = SkNMF(8, solver="mu", beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
     W_sk = sk.fit_transform(X, W=W0.copy(), H=H0.copy())
     model = NMF(8, beta_loss=beta_loss, init="custom", tol=0, max_iter=100)
