@@ -24,7 +24,6 @@ order (W first, then H), with the same small-value safeguards (see
 import warnings
 
 import numpy as np
-from scipy.special import xlogy
 
 from .base import BaseEstimator, check_is_fitted
 from .exceptions import ConvergenceWarning
@@ -102,9 +101,8 @@ def beta_divergence(X, W, H, beta_loss="frobenius"):
     WH = W @ H
     np.maximum(WH, EPSILON, out=WH)
     return float(
-        np.sum(xlogy(X, X))
-        - np.vdot(X, np.log(WH))
-        - X.sum()
+        _data_term(X, beta_loss)
+        - np.vdot(X, np.log(WH, out=WH))
         + W.sum(axis=0) @ H.sum(axis=1)
     )
 
@@ -146,13 +144,30 @@ def _general_beta_divergence(X, WH, beta):
     return float(total / (beta * (beta - 1)))
 
 
-def _row_blocks(shape, block_size=1 << 13):
+def _row_blocks(shape, block_size=1 << 21):
     """Slices of about ``block_size`` entries (whole rows) covering an array
     of ``shape``.
+
+    2²¹ entries (16 MB) bound the memory of the N x D intermediate for large
+    X, yet keep the matrix products few and large: each is a handful of
+    BLAS calls whose threads must meet, which small blocks make costly when
+    the cores are shared.
     """
     N, D = shape
     step = max(1, block_size // max(D, 1))
     return [slice(start, start + step) for start in range(0, N, step)]
+
+
+def _blocks_of_WH(W, H):
+    """``(rows, W[rows] @ H)`` for the ``_row_blocks`` of W H, each product
+    written into the same buffer (overwritten by the next block).
+    """
+    N, D = W.shape[0], H.shape[1]
+    blocks = _row_blocks((N, D))
+    buffer = np.empty((min(blocks[0].stop, N), D))
+    for rows in blocks:
+        WH = buffer[: min(rows.stop, N) - rows.start]
+        yield rows, np.matmul(W[rows], H, out=WH)
 
 
 def _data_term(X, beta_loss):
@@ -161,7 +176,11 @@ def _data_term(X, beta_loss):
     """
     if beta_loss == "frobenius":
         return 0.5 * float(np.vdot(X, X))
-    return float(np.sum(xlogy(X, X)) - X.sum())
+    # x log x with 0 log 0 = 0: log of X floored at the smallest normal
+    # number is finite, and 0 times it is 0 (NumPy's vectorised log is
+    # several times faster than scipy.special.xlogy)
+    log_X = np.maximum(X, np.finfo(float).tiny)
+    return float(np.vdot(X, np.log(log_X, out=log_X)) - X.sum())
 
 
 # --------------------------------------------------------------------------
@@ -185,12 +204,12 @@ def multiplicative_update_W(
     loss never increases.
 
     With ``return_loss=True`` also returns the loss of the *incoming*
-    ``(W, H)``, at almost no cost, because the update forms what the loss
-    needs anyway: ``X Hᵀ`` and ``H Hᵀ`` for Frobenius,
-    ``½‖X‖² − ⟨W, XHᵀ⟩ + ½⟨WᵀW, HHᵀ⟩``, and ``W H`` for KL,
-    ``Σ (x log x − x) − Σ x log(WH) + Σ WH``. ``data_term`` is the part that
-    depends on X alone (``_data_term``); pass it to save a pass over X in a
-    loop.
+    ``(W, H)`` from what the update forms anyway: ``X Hᵀ`` and ``H Hᵀ`` for
+    Frobenius, ``½‖X‖² − ⟨W, XHᵀ⟩ + ½⟨WᵀW, HHᵀ⟩`` (almost free), and ``W H``
+    for KL, ``Σ (x log x − x) − Σ x log(WH) + Σ WH`` (N D logarithms more,
+    so the fitting loop asks for it only every 10 iterations).
+    ``data_term`` is the part that depends on X alone (``_data_term``); pass
+    it to save a pass over X in a loop.
     """
     if return_loss and data_term is None:
         data_term = _data_term(X, beta_loss)
@@ -204,24 +223,23 @@ def multiplicative_update_W(
         XHt /= denominator
         W_new = W * XHt
     else:
-        # X / WH is formed a block of rows at a time, so that the N x D
-        # intermediate stays in the cache; the numerator's rows are those of
-        # (X / WH) Hᵀ either way.
+        # X / WH is formed a block of rows at a time in one buffer, so that
+        # the N x D intermediate needs at most one block's memory; the
+        # numerator's rows are those of (X / WH) Hᵀ either way.
         numerator = np.empty_like(W)
         log_term = 0.0
-        for rows in _row_blocks(X.shape):
-            WH = W[rows] @ H
+        for rows, WH in _blocks_of_WH(W, H):
             np.maximum(WH, EPSILON, out=WH)  # never divide by (nearly) zero
             if return_loss:
                 log_term += np.vdot(X[rows], np.log(WH))
             ratio = np.divide(X[rows], WH, out=WH)
-            numerator[rows] = ratio @ H.T
+            np.matmul(ratio, H.T, out=numerator[rows])
+        H_sum = H.sum(axis=1)  # 1 Hᵀ: the row sums of H
         if return_loss:
-            loss = data_term - log_term + W.sum(axis=0) @ H.sum(axis=1)
-        denominator = H.sum(axis=1)[np.newaxis, :]
-        denominator[denominator == 0] = EPSILON
-        numerator /= denominator
-        W_new = W * numerator
+            loss = data_term - log_term + W.sum(axis=0) @ H_sum
+        H_sum[H_sum == 0] = EPSILON
+        numerator /= H_sum
+        W_new = np.multiply(W, numerator, out=numerator)
     return (W_new, float(loss)) if return_loss else W_new
 
 
@@ -241,16 +259,16 @@ def multiplicative_update_H(X, W, H, beta_loss="frobenius"):
         numerator /= denominator
         return H * numerator
     numerator = np.zeros_like(H)
+    block = np.empty_like(H)
     # Wᵀ (X / WH) as a sum over blocks of rows
-    for rows in _row_blocks(X.shape):
-        WH = W[rows] @ H
+    for rows, WH in _blocks_of_WH(W, H):
         np.maximum(WH, EPSILON, out=WH)
         ratio = np.divide(X[rows], WH, out=WH)
-        numerator += W[rows].T @ ratio
-    W_sum = W.sum(axis=0)
+        numerator += np.matmul(W[rows].T, ratio, out=block)
+    W_sum = W.sum(axis=0)  # Wᵀ 1: the column sums of W
     W_sum[W_sum == 0] = 1.0
     numerator /= W_sum[:, np.newaxis]
-    H_new = H * numerator
+    H_new = np.multiply(H, numerator, out=numerator)
     H_new[H_new < _EPS64] = 0.0
     return H_new
 
@@ -532,12 +550,17 @@ def initialize_nmf(X, K, init="random", rng=None):
 # --------------------------------------------------------------------------
 
 
+CHECK_EVERY = 10  # iterations between two looks of the stopping rule
+
+
 def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     """Alternate the updates; stop as scikit-learn does. Returns
-    ``(W, H, n_iter, history)``.
+    ``(W, H, n_iter, history, converged)``.
 
-    ``history[t]`` is the loss after t iterations (``history[0]`` at the
-    start). Every 10 iterations the stopping rule compares
+    The loss is evaluated only where the stopping rule reads it (the KL
+    loss costs N D logarithms): at the start, after every 10th iteration
+    and after the last, so ``history[j]`` is the loss after
+    ``min(10 j, n_iter)`` iterations. There the rule compares
     ``e = sqrt(2 loss)`` with its value 10 iterations earlier: stop when the
     decrease is below ``tol`` times ``e`` at the start.
     """
@@ -548,29 +571,31 @@ def _fit_multiplicative(X, W, H, beta_loss, max_iter, tol, update_H=True):
     history = []
     previous_error = error_at_init = None
     for n_iter in range(max_iter + 1):
-        # The W update also returns the loss of the factors after n_iter
-        # iterations.
-        W_new, loss = multiplicative_update_W(
-            X, W, H, beta_loss, return_loss=True, data_term=data_term
-        )
-        # the expanded loss has cancelled most of its digits: recompute
-        if loss < 1e-6 * scale:
-            loss = beta_divergence(X, W, H, beta_loss)
-        history.append(loss)
-        error = np.sqrt(2.0 * max(loss, 0.0))
-        if n_iter == 0:
-            previous_error = error_at_init = error
-        elif tol > 0 and n_iter % 10 == 0:
-            # 0: exact fit
-            if (
-                error_at_init == 0
-                or (previous_error - error) / error_at_init < tol
-            ):
-                return W, H, n_iter, np.asarray(history), True
-            previous_error = error
-        if n_iter == max_iter:
-            break
-        W = W_new
+        if n_iter % CHECK_EVERY and n_iter < max_iter:
+            W = multiplicative_update_W(X, W, H, beta_loss)
+        else:
+            # this W update also returns the loss after n_iter iterations
+            W_new, loss = multiplicative_update_W(
+                X, W, H, beta_loss, return_loss=True, data_term=data_term
+            )
+            # the expanded loss has cancelled most of its digits: recompute
+            if loss < 1e-6 * scale:
+                loss = beta_divergence(X, W, H, beta_loss)
+            history.append(loss)
+            error = np.sqrt(2.0 * max(loss, 0.0))
+            if n_iter == 0:
+                previous_error = error_at_init = error
+            elif tol > 0 and n_iter % CHECK_EVERY == 0:
+                # 0: exact fit
+                if (
+                    error_at_init == 0
+                    or (previous_error - error) / error_at_init < tol
+                ):
+                    return W, H, n_iter, np.asarray(history), True
+                previous_error = error
+            if n_iter == max_iter:
+                break
+            W = W_new
         if update_H:
             H = multiplicative_update_H(X, W, H, beta_loss)
     return W, H, max_iter, np.asarray(history), False
@@ -620,8 +645,14 @@ class NMF(BaseEstimator):
     reconstruction_err_ : float
         ``sqrt(2 * loss)``: the Frobenius norm ``‖X − WH‖`` for the
         Frobenius loss.
-    history_ : (n_iter_ + 1,)
-        The loss at the start and after each iteration (never increases).
+    history_ : array
+        The loss (never increases) at the iterations ``history_iter_``: for
+        ``solver='mu'`` the start, every 10th iteration and the last (where
+        the stopping rule reads it; the KL loss costs N D logarithms), for
+        ``solver='cd'`` the start and every iteration.
+    history_iter_ : array of int
+        The iteration numbers of the entries of ``history_`` (not set with
+        ``batch_size``, where ``history_`` has one entry per pass).
     n_iter_ : int
     converged_ : bool
     """
@@ -734,6 +765,10 @@ class NMF(BaseEstimator):
         self.n_components_ = K
         self.n_features_in_ = D
         self.history_ = history
+        step = CHECK_EVERY if self.solver == "mu" else 1
+        self.history_iter_ = np.minimum(
+            step * np.arange(len(history)), n_iter
+        )
         self.n_iter_ = n_iter
         self.converged_ = converged
         self.reconstruction_err_ = float(
