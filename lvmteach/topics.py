@@ -45,6 +45,7 @@ __all__ = [
     "plsa_m_step",
     "plsa_log_likelihood",
     "dirichlet_expectation",
+    "lda_gamma",
     "lda_e_step",
     "lda_m_step",
     "lda_elbo",
