@@ -45,6 +45,7 @@ __all__ = [
     "plsa_m_step",
     "plsa_log_likelihood",
     "dirichlet_expectation",
+    "lda_gamma",
     "lda_e_step",
     "lda_m_step",
     "lda_elbo",
@@ -328,39 +329,111 @@ def dirichlet_expectation(a):
     return digamma(a) - digamma(a.sum(axis=-1, keepdims=True))
 
 
-def _dot_at_nonzeros(a, rows, b_at, chunk=16384):
-    """n_i = a[rows[i]] · b_at[i] for every non-zero i, a chunk of non-zeros
-    at a time.
+def _dot_at_nonzeros(a, indptr, b_at, chunk=16384):
+    """n_i = a[d] · b_at[i] for every non-zero i of every document d, where
+    document d owns the non-zeros indptr[d]:indptr[d + 1] (CSR order).
 
-    Gathering ``a[rows]`` for all non-zeros at once would write and re-read
-    an (nnz, K) array far larger than the cache; in chunks the gathered rows
-    are used while still cached, which halves the time of the E-step's inner
-    loop.
+    Done a chunk of documents (about ``chunk`` non-zeros) at a time: their
+    rows of ``a``, repeated once per non-zero, are used while still cached
+    (repeating the whole (nnz, K) array, far larger than the cache, and
+    reading it back costs twice the time).
     """
-    out = np.empty(len(rows))
-    for start in range(0, len(rows), chunk):
-        stop = start + chunk
-        out[start:stop] = np.einsum(
-            "ik,ik->i", a[rows[start:stop]], b_at[start:stop]
-        )
+    out = np.empty(indptr[-1])
+    lengths = np.diff(indptr)
+    cuts = np.unique(
+        np.searchsorted(indptr, np.arange(0, indptr[-1], chunk))
+    )
+    for d0, d1 in zip(cuts, [*cuts[1:], lengths.size]):
+        rows = slice(indptr[d0], indptr[d1])
+        a_at = np.repeat(a[d0:d1], lengths[d0:d1], axis=0)
+        np.einsum("ik,ik->i", a_at, b_at[rows], out=out[rows])
     return out
 
 
-def lda_e_step(
-    X, lam, alpha, gamma=None, *, max_doc_iter=100, doc_tol=1e-3
-):
-    """Variational E-step of LDA for all documents at once (eqs.
-    (lda-phi) and (lda-gamma) in the chapter "Topic models").
+def _padded(X, docs, b_T):
+    """Documents ``docs`` of CSR ``X`` as padded arrays: x_dw (D, L) and
+    b_kw (D, L, K) of each document's distinct words, L the longest
+    document's; a shorter document ends in zeros (words with no count and
+    no weight).
+    """
+    X = X[docs]
+    lengths = np.diff(X.indptr)
+    rows = np.repeat(np.arange(docs.size), lengths)
+    slots = np.arange(X.nnz) - np.repeat(X.indptr[:-1], lengths)
+    counts = np.zeros((docs.size, lengths.max(initial=0)))
+    counts[rows, slots] = X.data
+    b_at = np.zeros(counts.shape + (b_T.shape[1],))
+    b_at[rows, slots] = b_T[X.indices]
+    return counts, b_at
 
-    Iterates, for every document d still changing,
 
-        φ_dwk ∝ exp(E[log θ_dk] + E[log β_kw]),   γ_dk = α + Σ_w x_dw φ_dwk,
+def _doc_groups(X, size):
+    """Documents of CSR ``X`` in groups of similar length, about ``size``
+    (document, word) pairs each (a group's padded arrays stay in cache).
+    """
+    lengths = np.diff(X.indptr)
+    order = np.argsort(lengths, kind="stable")
+    cuts = np.searchsorted(
+        np.cumsum(lengths[order]), np.arange(size, lengths.sum(), size)
+    )
+    return [g for g in np.split(order, np.unique(cuts)) if g.size]
 
-    until the mean absolute change of γ_d is below ``doc_tol``
-    (scikit-learn's rule) or ``max_doc_iter`` sweeps. φ is never stored:
-    with a_dk = exp E[log θ_dk] and b_kw = exp E[log β_kw], φ_dwk = a_dk
-    b_kw / n_dw with n_dw = Σ_k a_dk b_kw, so Σ_w x_dw φ_dwk = a_dk (R
-    bᵀ)_dk with R_dw = x_dw / n_dw, sparse where X is.
+
+def lda_gamma(counts, b_at, alpha, *, max_doc_iter=100, doc_tol=1e-3):
+    """γ of documents by the fixed point of eqs. (lda-phi) and
+    (lda-gamma) in the chapter "Topic models", λ fixed.
+
+    Each document d is a row of ``counts`` (D, L), its word counts x_dw,
+    with b_kw = exp E[log β_kw] of the same words in ``b_at`` (D, L, K)
+    (zeros pad the shorter documents). From γ_d = α + n_d / K, iterates
+
+        φ_dwk ∝ exp(E[log θ_dk] + E[log β_kw]),   γ_dk = α + Σ_w x_dw φ_dwk
+
+    for every document still changing, until the mean absolute change of
+    γ_d is below ``doc_tol`` (scikit-learn's rule) or ``max_doc_iter``
+    sweeps. φ is never stored: with a_dk = exp E[log θ_dk], φ_dwk = a_dk
+    b_kw / n_dw with n_dw = Σ_k a_dk b_kw, so Σ_w x_dw φ_dwk = a_dk Σ_w
+    R_dw b_kw with R_dw = x_dw / n_dw. Returns gamma (D, K).
+    """
+    D, L, K = b_at.shape
+    gamma = alpha + np.repeat(counts.sum(axis=1)[:, None] / K, K, axis=1)
+    # The sweeps work on the documents in ``active``; ``iterating`` marks
+    # those still changing. A converged document is never updated again,
+    # so its γ does not depend on which other documents share the batch.
+    active, iterating = np.arange(D), np.ones(D, dtype=bool)
+    for _ in range(max_doc_iter):
+        a = np.exp(dirichlet_expectation(gamma[active]))
+        norm = np.maximum((b_at @ a[:, :, None])[:, :, 0], _TINY)  # n_dw
+        R = counts / norm
+        new = alpha + a * (R[:, None, :] @ b_at)[:, 0, :]  # eq. lda-gamma
+        changed = iterating & (
+            np.abs(new - gamma[active]).mean(axis=1) >= doc_tol
+        )
+        gamma[active[iterating]] = new[iterating]
+        iterating = changed
+        if not changed.any():
+            break
+        # Leave the converged documents out of later sweeps once they are
+        # a quarter of them (until then they are computed along, and their
+        # results discarded: fewer copies of b_at).
+        if 4 * changed.sum() <= 3 * changed.size:
+            active, counts, b_at = (
+                active[changed],
+                counts[changed],
+                b_at[changed],
+            )
+            iterating = np.ones(active.size, dtype=bool)
+    return gamma
+
+
+def lda_e_step(X, lam, alpha, *, max_doc_iter=100, doc_tol=1e-3):
+    """Variational E-step of LDA: γ of every document (``lda_gamma``, eqs.
+    (lda-phi) and (lda-gamma) in the chapter "Topic models"), then the
+    statistics the M-step needs (``lda_sstats``).
+
+    Documents are independent given λ, so they go through ``lda_gamma``
+    in groups of similar length (little padding, and each group's arrays
+    stay in cache).
 
     Parameters
     ----------
@@ -368,9 +441,8 @@ def lda_e_step(
     lam : (K, V)
         Variational Dirichlet parameters λ_k of the topics.
     alpha : float
-    gamma : (N, K), optional
-        Starting γ (e.g. to continue from an earlier γ);
-        default α + n_d / K.
+    max_doc_iter, doc_tol :
+        Stopping rule of each document's fixed point (``lda_gamma``).
 
     Returns
     -------
@@ -381,75 +453,24 @@ def lda_e_step(
         Σ_dw x_dw log n_dw, the data term of the ELBO at the final γ (see
         ``lda_elbo``).
     """
-    N, V = X.shape
-    K = lam.shape[0]
-    docs, words, counts = _nonzeros(X)
-    if gamma is None:
-        n_d = np.bincount(docs, weights=counts, minlength=N)
-        gamma = np.full((N, K), alpha) + n_d[:, None] / K
-    else:
-        gamma = gamma.copy()
+    X = sp.csr_matrix(X)
     exp_topic_word = np.exp(dirichlet_expectation(lam))  # b_kw
-    exp_doc_topic = np.exp(dirichlet_expectation(gamma))  # a_dk
-    lengths = np.bincount(docs, minlength=N)
-    gamma[lengths == 0] = alpha  # an empty document keeps its prior
-    # The inner loop works on the documents still changing ("active"), with
-    # their non-zeros packed together: local document index, word, count and
-    # b_kw at each non-zero.
-    active = np.flatnonzero(lengths > 0)
-    loc_docs = np.repeat(np.arange(active.size), lengths[active])
-    loc_words, loc_counts = words, counts
-    # (nnz, K): b_kw at each non-zero, gathered once per E-step
-    loc_b = exp_topic_word.T[words]
-    loc_indptr = np.concatenate([[0], np.cumsum(lengths[active])])
-    b_T = np.ascontiguousarray(exp_topic_word.T)
-    # Each document stops by its own rule, so its γ does not depend on which
-    # other documents share the batch: a converged document is never updated
-    # again.
-    iterating = np.ones(active.size, dtype=bool)
-    for _ in range(max_doc_iter):
-        if active.size == 0:
-            break
-        a = exp_doc_topic[active]
-        # n_dw at the non-zeros
-        norm = np.maximum(_dot_at_nonzeros(a, loc_docs, loc_b), _TINY)
-        R = sp.csr_matrix(
-            (loc_counts / norm, loc_words, loc_indptr),
-            shape=(active.size, V),
+    b_T = exp_topic_word.T.copy()
+    gamma = np.full((X.shape[0], lam.shape[0]), float(alpha))
+    for docs in _doc_groups(X, _GROUP):
+        counts, b_at = _padded(X, docs, b_T)
+        gamma[docs] = lda_gamma(
+            counts, b_at, alpha, max_doc_iter=max_doc_iter, doc_tol=doc_tol
         )
-        # γ_dk = α + a_dk Σ_w R_dw b_kw   (eq. lda-gamma)
-        new = alpha + a * (R @ b_T)
-        changed = iterating & (
-            np.abs(new - gamma[active]).mean(axis=1) >= doc_tol
-        )
-        gamma[active[iterating]] = new[iterating]
-        exp_doc_topic[active[iterating]] = np.exp(
-            dirichlet_expectation(new[iterating])
-        )
-        iterating = changed
-        if not changed.any():
-            break
-        # Drop the converged documents from the packed arrays once they are
-        # half of them (until then they are computed along, and their
-        # results discarded).
-        if 2 * changed.sum() <= changed.size:
-            keep = changed[loc_docs]
-            loc_b, loc_words, loc_counts = (
-                loc_b[keep],
-                loc_words[keep],
-                loc_counts[keep],
-            )
-            kept_lengths = np.diff(loc_indptr)[changed]
-            loc_docs = np.repeat(np.arange(kept_lengths.size), kept_lengths)
-            loc_indptr = np.concatenate([[0], np.cumsum(kept_lengths)])
-            active = active[changed]
-            iterating = np.ones(active.size, dtype=bool)
-    # Final statistics with the final γ (the M-step's φ must be the one γ
-    # implies).
     sstats, log_norm = lda_sstats(
-        X, gamma, lam, exp_doc_topic, exp_topic_word
+        X, gamma, lam, exp_topic_word=exp_topic_word
     )
     return gamma, sstats, log_norm
+
+
+# (document, word) pairs per group in lda_e_step: b_kw of a group, 20
+# topics, is 2.5 MB
+_GROUP = 16384
 
 
 def lda_sstats(X, gamma, lam, exp_doc_topic=None, exp_topic_word=None):
@@ -462,17 +483,18 @@ def lda_sstats(X, gamma, lam, exp_doc_topic=None, exp_topic_word=None):
 
     Returns ``(sstats, log_norm)``: (K, V) and a float.
     """
-    N, V = X.shape
-    docs, words, counts = _nonzeros(X)
+    X = sp.csr_matrix(X)
     if exp_doc_topic is None:
         exp_doc_topic = np.exp(dirichlet_expectation(gamma))
     if exp_topic_word is None:
         exp_topic_word = np.exp(dirichlet_expectation(lam))
-    b_at = exp_topic_word.T[words]
-    norm = np.maximum(_dot_at_nonzeros(exp_doc_topic, docs, b_at), _TINY)
-    R = _sparse_at(counts / norm, docs, words, (N, V))
+    b_at = exp_topic_word.T[X.indices]
+    norm = np.maximum(
+        _dot_at_nonzeros(exp_doc_topic, X.indptr, b_at), _TINY
+    )
+    R = sp.csr_matrix((X.data / norm, X.indices, X.indptr), shape=X.shape)
     sstats = exp_topic_word * np.asarray(R.T @ exp_doc_topic).T
-    return sstats, float(counts @ np.log(norm))
+    return sstats, float(X.data @ np.log(norm))
 
 
 def lda_m_step(sstats, eta):
@@ -531,14 +553,14 @@ def lda_doc_elbo(X, gamma, lam, alpha):
 
     Returns an (N,) array.
     """
+    X = sp.csr_matrix(X)
     N, K = gamma.shape
-    docs, words, counts = _nonzeros(X)
     e_log_theta = dirichlet_expectation(gamma)
-    norm = _sampled_product(
-        np.exp(e_log_theta), np.exp(dirichlet_expectation(lam)), docs, words
-    )
+    b_at = np.exp(dirichlet_expectation(lam)).T[X.indices]
+    norm = _dot_at_nonzeros(np.exp(e_log_theta), X.indptr, b_at)
+    docs = np.repeat(np.arange(N), np.diff(X.indptr))
     data = np.bincount(
-        docs, weights=counts * np.log(np.maximum(norm, _TINY)), minlength=N
+        docs, weights=X.data * np.log(np.maximum(norm, _TINY)), minlength=N
     )
     kl = np.sum(
         (alpha - gamma) * e_log_theta + gammaln(gamma) - gammaln(alpha),

@@ -226,6 +226,20 @@ def test_lda_e_step_and_elbo_match_sklearn():
     assert lda_elbo(X, gamma, lam, 0.2, 0.05, log_norm=log_norm) == pytest.approx(elbo, rel=1e-12)
 
 
+@pytest.mark.parametrize("group", [200, 16384])
+def test_lda_e_step_gamma_of_a_document_does_not_depend_on_the_batch(group, monkeypatch):
+    """Each document stops by its own rule, whichever group of documents it is swept with."""
+    import lvmteach.topics
+
+    monkeypatch.setattr(lvmteach.topics, "_GROUP", group)  # (document, word) pairs per group
+    X = random_counts(np.random.default_rng(3), 120, 40, empty_rows=(5,))
+    lam = np.random.default_rng(4).gamma(100.0, 0.01, size=(3, 40))
+    gamma, _, _ = lda_e_step(X, lam, 0.2)
+    alone = np.vstack([lda_e_step(X[d : d + 1], lam, 0.2)[0] for d in range(0, 120, 7)])
+    np.testing.assert_allclose(gamma[::7], alone, rtol=1e-12)
+    assert np.all(gamma[5] == 0.2)  # an empty document keeps its prior
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
