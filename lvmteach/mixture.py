@@ -755,10 +755,11 @@ def _check_resolved(covariances, covariance_type, scale, hint):
             if covariance_type == "tied"
             else f"the covariance of component {bad[0]}"
         )
+        # the variance itself is round-off, so the message gives the bound
         raise ValueError(
-            f"{which} is singular to within round-off (its smallest "
-            f"variance is {smallest[bad[0]]:.1e} times the squared range "
-            f"of the data): {hint}"
+            f"{which} is singular to within round-off (a variance below "
+            f"{_RESOLVED_VARIANCE:.0e} times the squared range of the "
+            f"data): {hint}"
         )
 
 
