@@ -1361,6 +1361,7 @@ class GaussianMixture(_Mixture):
             sufficient_statistics(Xc)
             if self.covariance_type == "full"
             else None,
+            np.ptp(Xc, axis=0),
         )
         try:
             self._fit(Xc)
@@ -1376,6 +1377,13 @@ class GaussianMixture(_Mixture):
         """
         data = getattr(self, "_fit_data", None)
         return data[1] if data is not None and X is data[0] else None
+
+    def _range_of(self, X):
+        """The range of each feature of X (cached for the training data)."""
+        data = getattr(self, "_fit_data", None)
+        if data is not None and X is data[0]:
+            return data[2]
+        return np.ptp(X, axis=0)
 
     def _check_inits(self, D):
         K = self.n_components
@@ -1473,7 +1481,7 @@ class GaussianMixture(_Mixture):
             self._statistics_of(X),
         )
         self.precisions_cholesky_ = precision_cholesky(
-            self.covariances_, self.covariance_type, np.ptp(X, axis=0)
+            self.covariances_, self.covariance_type, self._range_of(X)
         )
 
     def _component_log_prob(self, X):
