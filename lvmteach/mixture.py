@@ -731,8 +731,15 @@ def sufficient_statistics(X):
     computed once per fit each EM step is one matrix product with it:
     ``T @ η`` in the E-step, ``respᵀ @ T`` in the M-step.
     """
-    i, j = np.triu_indices(X.shape[1])
-    return np.hstack([X[:, i] * X[:, j], X])
+    N, D = X.shape
+    T = np.empty((N, D * (D + 1) // 2 + D))
+    start = 0
+    for d in range(D):  # row d of the upper triangle: x_d x_e for e ≥ d
+        stop = start + D - d
+        np.multiply(X[:, d : d + 1], X[:, d:], out=T[:, start:stop])
+        start = stop
+    T[:, start:] = X
+    return T
 
 
 def _check_resolved(covariances, covariance_type, scale, hint):
