@@ -350,17 +350,29 @@ def _dot_at_nonzeros(a, indptr, b_at, chunk=16384):
     return out
 
 
+def _padded_length(n):
+    """The padded length of a document with ``n`` distinct words (array or
+    scalar): n rounded up to a multiple of 8.
+
+    It depends on the document alone, so a document is computed with the
+    same array shapes, hence the same rounding, in any batch.
+    """
+    return -(-np.asarray(n) // 8) * 8
+
+
 def _padded(X, docs, b_T):
     """Documents ``docs`` of CSR ``X`` as padded arrays: x_dw (D, L) and
-    b_kw (D, L, K) of each document's distinct words, L the longest
-    document's; a shorter document ends in zeros (words with no count and
-    no weight).
+    b_kw (D, L, K) of each document's distinct words, L the padded length
+    of the longest document (``_doc_groups`` gives documents of one padded
+    length); a shorter document ends in zeros (words with no count and no
+    weight).
     """
     X = X[docs]
     lengths = np.diff(X.indptr)
     rows = np.repeat(np.arange(docs.size), lengths)
     slots = np.arange(X.nnz) - np.repeat(X.indptr[:-1], lengths)
-    counts = np.zeros((docs.size, lengths.max(initial=0)))
+    L = int(_padded_length(lengths.max(initial=0)))
+    counts = np.zeros((docs.size, L))
     counts[rows, slots] = X.data
     b_at = np.zeros(counts.shape + (b_T.shape[1],))
     b_at[rows, slots] = b_T[X.indices]
@@ -368,15 +380,19 @@ def _padded(X, docs, b_T):
 
 
 def _doc_groups(X, size):
-    """Documents of CSR ``X`` in groups of similar length, about ``size``
-    (document, word) pairs each (a group's padded arrays stay in cache).
+    """Documents of CSR ``X`` in groups of one padded length
+    (``_padded_length``), of about ``size`` (document, word) pairs each (a
+    group's padded arrays stay in cache).
     """
     lengths = np.diff(X.indptr)
     order = np.argsort(lengths, kind="stable")
     cuts = np.searchsorted(
         np.cumsum(lengths[order]), np.arange(size, lengths.sum(), size)
     )
-    return [g for g in np.split(order, np.unique(cuts)) if g.size]
+    padded = _padded_length(lengths[order])
+    new_length = np.flatnonzero(np.diff(padded)) + 1
+    cuts = np.union1d(cuts, new_length)
+    return [g for g in np.split(order, cuts) if g.size]
 
 
 def lda_gamma(counts, b_at, alpha, *, max_doc_iter=100, doc_tol=1e-3):
