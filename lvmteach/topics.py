@@ -489,19 +489,18 @@ def lda_e_step(X, lam, alpha, *, max_doc_iter=100, doc_tol=1e-3):
 _GROUP = 16384
 
 
-def lda_sstats(X, gamma, lam, exp_doc_topic=None, exp_topic_word=None):
+def lda_sstats(X, gamma, lam, exp_topic_word=None):
     """Σ_d x_dw φ_dwk for the φ that γ and λ imply (eq.
     (lda-phi) in the chapter "Topic models"), and the data term Σ_dw x_dw
     log n_dw.
 
     What the M-step needs from an E-step; ``lda_e_step`` ends with it.
-    Pass exp E[log θ] and exp E[log β] if already computed.
+    Pass exp E[log β] if already computed.
 
     Returns ``(sstats, log_norm)``: (K, V) and a float.
     """
     X = sp.csr_matrix(X)
-    if exp_doc_topic is None:
-        exp_doc_topic = np.exp(dirichlet_expectation(gamma))
+    exp_doc_topic = np.exp(dirichlet_expectation(gamma))
     if exp_topic_word is None:
         exp_topic_word = np.exp(dirichlet_expectation(lam))
     b_at = exp_topic_word.T[X.indices]
