@@ -32,6 +32,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from ._notebooks import find_notebooks
+
 _BLOCK = re.compile(
     r"^:::\{exercise\}\n:label: (\S+)\n.*?^:::$\n?", re.S | re.M
 )
@@ -211,16 +213,8 @@ def main(argv=None):
         help="change nothing; exit 1 if a chapter would change",
     )
     args = parser.parse_args(argv)
-    paths = []
-    for p in map(Path, args.paths):
-        found = p.rglob("*.ipynb") if p.is_dir() else [p]
-        paths += sorted(
-            q for q in found if ".ipynb_checkpoints" not in q.parts
-        )
     stale = []
-    for path in paths:
-        if "_build" in path.parts or ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in find_notebooks(args.paths):
         nb = nbformat.read(path, as_version=4)
         if transform(nb):
             stale.append(path)

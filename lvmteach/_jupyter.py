@@ -39,6 +39,8 @@ import sys
 import nbformat
 import yaml
 
+from ._notebooks import find_notebooks
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # marks the generated cell (metadata), so it is replaced in place
 MACRO_TAG = "lvmteach-macros"
@@ -156,23 +158,11 @@ def vscode_settings(defs=None):
     )
 
 
-def chapters(paths):
-    for p in map(pathlib.Path, paths):
-        if p.is_dir():
-            yield from sorted(
-                q
-                for q in p.rglob("*.ipynb")
-                if ".ipynb_checkpoints" not in q.parts
-            )
-        else:
-            yield p
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     defs = macros()
     changed = []
-    for path in chapters(argv or [ROOT / "book"]):
+    for path in find_notebooks(argv or [ROOT / "book"]):
         nb = nbformat.read(path, as_version=4)
         before = nbformat.writes(nb)
         after = nbformat.writes(transform(nb, defs))

@@ -49,6 +49,10 @@ def budget(name):
 
 
 def find_notebooks(paths):
+    """Each of ``paths`` that is a notebook, and the notebooks below each
+    folder among them (sorted), skipping JupyterLab's
+    ``.ipynb_checkpoints`` copies and built output (``_build``).
+    """
     for path in map(pathlib.Path, paths):
         if path.suffix == ".ipynb":
             yield path

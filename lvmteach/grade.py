@@ -33,6 +33,8 @@ from pathlib import Path
 
 import nbformat
 
+from ._notebooks import find_notebooks
+
 __all__ = ["exercise_cells", "grade_notebook", "grade_folder", "main"]
 
 _RESULT = (
@@ -223,9 +225,7 @@ def grade_folder(
             labels.append(label)
     folder = Path(folder)
     rows = []
-    for path in sorted(folder.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in find_notebooks([folder]):
         student = str(path.relative_to(folder).with_suffix(""))
         for label, passed, message in grade_notebook(
             path, checks or None, labels or None, timeout, kernel_name

@@ -8,11 +8,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lvmteach import _exercises, grade
+from lvmteach._notebooks import find_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted(
-    p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-)
+CHAPTERS = list(find_notebooks([ROOT / "book"]))
 
 TEXT = """## Exercises
 

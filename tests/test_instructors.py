@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from lvmteach import grade
+from lvmteach._notebooks import find_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "book" / "instructors.md").read_text()
@@ -24,9 +25,7 @@ ROWS = {
 def _exercises():
     """``{label: set of check names called by its check cells}`` over all chapters."""
     found = {}
-    for path in sorted((ROOT / "book").rglob("*.ipynb")):
-        if "_build" in path.parts or ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in find_notebooks([ROOT / "book"]):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":

@@ -7,6 +7,8 @@ import re
 import pytest
 import yaml
 
+from lvmteach._notebooks import find_notebooks
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -31,9 +33,7 @@ def toc_notebooks():
 
 
 def all_notebooks():
-    return sorted(
-        p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
+    return list(find_notebooks([ROOT / "book"]))
 
 
 def test_every_toc_entry_exists():

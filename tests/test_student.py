@@ -13,11 +13,10 @@ import nbformat
 import pytest
 
 from lvmteach import _student
+from lvmteach._notebooks import find_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted(
-    p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-)
+CHAPTERS = list(find_notebooks([ROOT / "book"]))
 BUILT = ROOT / "_build" / "student"
 
 
